@@ -1,0 +1,7 @@
+{#- The as-of date of this run as a SQL date literal. Every model that needs "today" calls
+    this, never current_date, so the same extracts and the same as-of give the same rows. -#}
+{% macro as_of_date() -%}
+    {%- set as_of = var('as_of', '') | string | trim -%}
+    {%- if as_of == '' -%}{%- set as_of = run_started_at.strftime('%Y-%m-%d') -%}{%- endif -%}
+    cast('{{ as_of }}' as date)
+{%- endmacro %}
