@@ -1,0 +1,92 @@
+{#-
+    Text clean-up shared by every staging model.
+
+    Exports from Japanese systems mix full-width and half-width forms (`ＡＢＣ商事`,
+    `Ｃ－０００１２３`, `ｉｎｆｏ＠ｅｘａｍｐｌｅ．ｃｏ．ｊｐ`). Keys (ids, e-mails, domains, customer
+    numbers) are folded to half-width so the same key matches however it was typed; free text
+    (names, subjects, comments) is only trimmed, never rewritten.
+-#}
+
+{#- Empty means null (extract contract): trim, then '' -> NULL. -#}
+{% macro clean_text(col) -%}
+    nullif(trim({{ col }}), '')
+{%- endmacro %}
+
+{#- A key: full-width folded to half-width, trimmed, '' -> NULL. -#}
+{% macro clean_key(col) -%}
+    nullif(trim({{ normalize_width(col) }}), '')
+{%- endmacro %}
+
+{#- An e-mail address: a key, lower-cased (the domain part is case-insensitive, and no source
+    relies on the case of the local part). -#}
+{% macro clean_email(col) -%}
+    lower({{ clean_key(col) }})
+{%- endmacro %}
+
+{#- The domain of an already cleaned e-mail (text after the '@'); NULL when there is none. -#}
+{% macro email_domain(email) -%}
+    case when {{ email }} like '%_@_%' then nullif({{ dbt.split_part(email, "'@'", 2) }}, '') end
+{%- endmacro %}
+
+{#-
+    Full-width ASCII (U+FF01-U+FF5E) -> ASCII, ideographic space (U+3000) -> space, and the
+    Unicode dash look-alikes (U+2010-U+2014, U+2212) -> '-'.
+
+    DuckDB has no NFKC function (only nfc_normalize), so this is a character translation, which
+    is what matters for keys. Half-width katakana are left alone: they never occur in keys.
+-#}
+{% macro normalize_width(col) -%}
+    {{ return(adapter.dispatch('normalize_width', 'cs360')(col)) }}
+{%- endmacro %}
+
+{% macro default__normalize_width(col) -%}
+    translate({{ col }},
+        '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　‐‑‒–—−',
+        '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ------')
+{%- endmacro %}
+
+{#-
+    The domain of a web address or a bare domain, the form accounts are matched on:
+    `HTTPS://www.Example.co.jp/about?x=1` -> `example.co.jp`.
+    Lower case; scheme, user info, port, path, query and fragment removed; one leading `www.`
+    removed; trailing dots removed. Nothing else: `jp.example.com` stays a different domain from
+    `example.com` (a subdomain is a different domain).
+-#}
+{% macro normalize_domain(col) -%}
+    {{ return(adapter.dispatch('normalize_domain', 'cs360')(col)) }}
+{%- endmacro %}
+
+{% macro duckdb__normalize_domain(col) -%}
+    nullif(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    lower(trim({{ normalize_width(col) }})),
+                    '^[a-z][a-z0-9+.-]*://', ''),
+                '^[^/?#]*@|[/?#:].*$', '', 'g'),
+            '^www\.|\.+$', '', 'g'),
+        '')
+{%- endmacro %}
+
+{#-
+    A company name reduced for *suggesting* matches to people, never for matching
+    (extract contract: names are never matched automatically).
+    Full-width folded, lower case, legal forms removed (株式会社, (株), 有限会社, 合同会社, Inc.,
+    Corp., GmbH, Ltd., Co., Ltd., K.K., S.A., AG, LLC, PLC, ...), then everything that is not a
+    letter or a digit removed: `ＡＢＣ商事（株）` and `ABC商事 株式会社` both give `abc商事`.
+-#}
+{% macro normalize_company_name(col) -%}
+    {{ return(adapter.dispatch('normalize_company_name', 'cs360')(col)) }}
+{%- endmacro %}
+
+{% macro duckdb__normalize_company_name(col) -%}
+    nullif(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    lower({{ normalize_width(col) }}),
+                    '株式会社|有限会社|合同会社|合資会社|合名会社|\(株\)|\(有\)|\(同\)|㈱|㈲', ' ', 'g'),
+                '(^|[^\p{L}\p{N}])(co\.?,?\s*ltd|k\.\s*k|s\.\s*a|s\.\s*a\.\s*s|l\.\s*l\.\s*c|inc|incorporated|corp|corporation|company|gmbh|ltd|limited|llc|plc|ag|kk|sa|sas|co|pte|pty|bv|nv|srl|sarl|spa|oy|ab|as)\.?($|[^\p{L}\p{N}])', ' ', 'g'),
+            '[^\p{L}\p{N}]', '', 'g'),
+        '')
+{%- endmacro %}

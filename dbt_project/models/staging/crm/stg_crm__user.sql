@@ -1,0 +1,22 @@
+with source as (
+
+    select * from {{ source('crm', 'user') }}
+
+),
+
+renamed as (
+
+    select
+        {{ sfdc_id_18(clean_key('Id')) }} as user_id,
+        {{ clean_text('Name') }} as user_name,
+        {{ clean_email('Email') }} as email,
+        {{ parse_boolean('IsActive') }} as is_active,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,78 @@
+{#- One row per ticket: the export repeats a ticket id each time the ticket changes, and the
+    version with the latest updated_at wins. Equal updated_at: the later record in the file
+    wins (incremental exports append), so the choice is deterministic. -#}
+with source as (
+
+    select * from {{ source('support', 'tickets') }}
+
+),
+
+renamed as (
+
+    select
+        {{ parse_integer(clean_key('id')) }} as ticket_id,
+        {{ parse_timestamp(clean_key('created_at')) }} as created_at,
+        {{ parse_timestamp(clean_key('updated_at')) }} as updated_at,
+        lower({{ clean_text('status') }}) as status,
+        lower({{ clean_text('priority') }}) as priority,
+        lower({{ clean_text('type') }}) as ticket_type,
+        {{ clean_text('subject') }} as subject,
+        {{ parse_integer(clean_key('organization_id')) }} as organization_id,
+        {{ clean_email('requester_email') }} as requester_email,
+        {{ json_string_array('tags') }} as tags,
+        lower({{ clean_text(json_text('satisfaction_rating', '$.score')) }}) as satisfaction_score,
+        {{ clean_key(json_array_field_value('custom_fields', var('zendesk_product_field_id', 'product'))) }} as product_code,
+        {{ clean_key(json_array_field_value('custom_fields', var('zendesk_version_field_id', 'version'))) }} as reported_version,
+        {{ parse_integer(json_text('metric_set', '$.reply_time_in_minutes.calendar')) }} as reply_time_minutes,
+        {{ parse_integer(json_text('metric_set', '$.full_resolution_time_in_minutes.calendar')) }} as full_resolution_time_minutes,
+        {{ parse_timestamp(json_text('metric_set', '$.solved_at')) }} as solved_at,
+        {#- versions are grouped by the id as delivered, so rows whose id does not parse are
+            never collapsed into one another -#}
+        coalesce({{ clean_key('id') }}, {{ dbt.concat(["'#row'", "cast(_row_number as " ~ dbt.type_string() ~ ")"]) }}) as _version_group,
+        _source_file,
+        _row_number,
+        _loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by _version_group
+            order by
+                case when updated_at is null then 1 else 0 end,
+                updated_at desc,
+                _row_number desc
+        ) as _version_rank
+
+    from renamed
+
+)
+
+select
+    ticket_id,
+    created_at,
+    updated_at,
+    status,
+    priority,
+    ticket_type,
+    subject,
+    organization_id,
+    requester_email,
+    tags,
+    satisfaction_score,
+    product_code,
+    reported_version,
+    reply_time_minutes,
+    full_resolution_time_minutes,
+    solved_at,
+    _source_file,
+    _row_number,
+    _loaded_at
+
+from versioned
+where _version_rank = 1
