@@ -38,7 +38,7 @@ def test_utf8_with_and_without_bom(tmp_path):
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 1 << 20])
 def test_cp932_detected_and_transcoded_across_chunk_boundaries(tmp_path, chunk_size):
     """Multi-byte characters split between chunks must neither fail nor be mangled."""
-    text = f"Id,Name\r\n1,{JAPANESE}\r\n2,\"改行\r\nあり\"\r\n"
+    text = f'Id,Name\r\n1,{JAPANESE}\r\n2,"改行\r\nあり"\r\n'
     path = _write(tmp_path, text.encode("cp932"))
     assert detect_encoding(path, chunk_size=chunk_size) == "cp932"
     dest = tmp_path / "out.csv"

@@ -1,0 +1,439 @@
+"""Raw ingest end to end: real extract files, real DuckDB, real `dg.materialize`."""
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from cs_pipeline.config import CsConfig
+from cs_pipeline.ingest import raw_assets
+from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, extract
+
+AS_OF = "2024-06-30"
+ASSETS_BY_KEY = {a.key: a for a in raw_assets}
+
+
+# --- fixture files -----------------------------------------------------------------------------
+
+
+def csv_bytes(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    encoding: str = "utf-8",
+    line_end: str = "\n",
+) -> bytes:
+    """A CSV in the contract's dialect, quoted only where needed (as Excel and Salesforce do)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator=line_end).writerows([header, *rows])
+    return out.getvalue().encode(encoding)
+
+
+def generic_rows(columns: Sequence[str], count: int) -> list[list[str]]:
+    return [[f"{column}-{i}" for column in columns] for i in range(1, count + 1)]
+
+
+def organization_records() -> list[dict]:
+    return [
+        {
+            "id": 1,
+            "name": "Acme",
+            "external_id": "0015g00000AbCdE",
+            "domain_names": ["acme.example", "acme.co.jp"],
+            "created_at": "2023-01-05T10:00:00Z",
+        },
+        {
+            "id": 2,
+            "name": "株式会社サンプル",
+            "external_id": None,
+            "domain_names": [],
+            "created_at": "2023-02-05T10:00:00Z",
+        },
+    ]
+
+
+def ticket_records() -> list[dict]:
+    base = {
+        "created_at": "2024-03-01T09:15:00Z",
+        "status": "open",
+        "priority": "high",
+        "type": "problem",
+        "subject": 'Login fails, says "denied"',
+        "organization_id": 1,
+        "requester_email": "ops@acme.example",
+        "tags": ["login", "sso"],
+        "satisfaction_rating": {"score": "good"},
+        "custom_fields": [{"id": 360001, "value": "ALPHA"}, {"id": 360002, "value": "12.4.1"}],
+        "metric_set": {
+            "reply_time_in_minutes": {"calendar": 42},
+            "full_resolution_time_in_minutes": {"calendar": None},
+            "solved_at": None,
+        },
+    }
+    return [
+        {"id": 101, "updated_at": "2024-03-01T09:15:00Z", **base},
+        {"id": 101, "updated_at": "2024-03-02T09:15:00Z", **base, "status": "solved"},
+        {"id": 102, "updated_at": "2024-03-03T09:15:00Z", **base, "priority": None},
+    ]
+
+
+def jsonl_bytes(records: Sequence[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def write_extract_set(root: Path) -> dict[str, int]:
+    """A full valid set of all registry files, a few rows each; returns rows per raw table."""
+    counts: dict[str, int] = {}
+    for i, e in enumerate(EXTRACTS):
+        path = root / e.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if e.entity == "organizations":
+            records = organization_records()
+            path.write_bytes(jsonl_bytes(records))
+        elif e.entity == "tickets":
+            records = ticket_records()
+            path.write_bytes(jsonl_bytes(records))
+        else:
+            records = generic_rows(e.columns, 2 + i % 3)
+            path.write_bytes(csv_bytes(e.columns, records))
+        counts[e.qualified_table] = len(records)
+    return counts
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def extracts(tmp_path: Path) -> Path:
+    root = tmp_path / "extracts"
+    write_extract_set(root)
+    return root
+
+
+def cs_config(tmp_path: Path, extracts_dir: Path) -> CsConfig:
+    return CsConfig(
+        extracts_dir=str(extracts_dir),
+        warehouse=str(tmp_path / "warehouse" / "cs360.duckdb"),
+        as_of=AS_OF,
+    )
+
+
+def build_db(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "build" / "cs360.duckdb"
+
+
+def materialize(tmp_path: Path, extracts_dir: Path, *keys: tuple[str, str], ok: bool = True):
+    assets = [ASSETS_BY_KEY[dg.AssetKey(list(k))] for k in keys] if keys else raw_assets
+    result = dg.materialize(
+        assets,
+        resources={"cs_config": cs_config(tmp_path, extracts_dir)},
+        raise_on_error=False,
+    )
+    assert result.success is ok, failure_messages(result)
+    return result
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> str:
+    return "\n".join(
+        event.step_failure_data.user_failure_data.description
+        if event.step_failure_data.user_failure_data
+        else event.step_failure_data.error.message
+        for event in result.get_step_failure_events()
+    )
+
+
+def metadata(result: dg.ExecuteInProcessResult, key: tuple[str, str]) -> dict:
+    [mat] = result.asset_materializations_for_node("__".join(key))
+    return {k: v.value for k, v in mat.metadata.items()}
+
+
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(build_db(tmp_path)), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def columns_of(tmp_path: Path, table: str) -> list[tuple[str, str]]:
+    schema, name = table.split(".")
+    return query(
+        tmp_path,
+        "SELECT column_name, data_type FROM information_schema.columns "
+        f"WHERE table_schema = '{schema}' AND table_name = '{name}' ORDER BY ordinal_position",
+    )
+
+
+# --- the whole set -------------------------------------------------------------------------------
+
+
+def test_all_raw_assets_materialize_together(tmp_path):
+    root = tmp_path / "extracts"
+    expected = write_extract_set(root)
+    assert len(expected) == 15
+
+    result = materialize(tmp_path, root)
+
+    assert {m.asset_key for m in result.get_asset_materialization_events()} == {
+        a.key for a in raw_assets
+    }
+    for e in EXTRACTS:
+        rows = query(
+            tmp_path,
+            f"SELECT count(*), min(_row_number), max(_row_number), min(_source_file), "
+            f"max(_source_file), count(_loaded_at) FROM {e.qualified_table}",
+        )
+        n = expected[e.qualified_table]
+        assert rows == [(n, 1, n, e.file, e.file, n)], e.qualified_table
+        assert metadata(result, e.asset_key)["row_count"] == n
+        names = [name for name, _ in columns_of(tmp_path, e.qualified_table)]
+        assert names[-3:] == list(LINEAGE_COLUMNS)
+        assert set(e.columns) <= set(names)
+
+
+def test_csv_table_layout_and_values(tmp_path, extracts):
+    e = extract("finance", "fx_rates")
+    (extracts / e.file).write_bytes(
+        csv_bytes(e.columns, [["USD", "2024-06", "1"], ["JPY", "2024-06", "0.0064"]])
+    )
+    result = materialize(tmp_path, extracts, ("finance", "fx_rates"))
+
+    assert columns_of(tmp_path, "raw.finance__fx_rates") == [
+        ("currency", "VARCHAR"),
+        ("month", "VARCHAR"),
+        ("rate_to_usd", "VARCHAR"),
+        ("_source_file", "VARCHAR"),
+        ("_row_number", "BIGINT"),
+        ("_loaded_at", "TIMESTAMP"),
+    ]
+    assert query(
+        tmp_path, "SELECT * EXCLUDE (_loaded_at) FROM raw.finance__fx_rates ORDER BY 4"
+    ) == [
+        ("USD", "2024-06", "1", "finance/fx_rates.csv", 1),
+        ("JPY", "2024-06", "0.0064", "finance/fx_rates.csv", 2),
+    ]
+    meta = metadata(result, ("finance", "fx_rates"))
+    assert meta["columns"] == ["currency", "month", "rate_to_usd"]
+    assert meta["encoding"] == "utf-8"
+    assert meta["drift"] == []
+    assert meta["source_file"] == str(extracts / "finance" / "fx_rates.csv")
+    assert meta["preview"].splitlines() == [
+        "| _row_number | currency | month | rate_to_usd |",
+        "| --- | --- | --- | --- |",
+        "| 1 | USD | 2024-06 | 1 |",
+        "| 2 | JPY | 2024-06 | 0.0064 |",
+    ]
+
+
+def test_utf8_bom_crlf_and_quoted_fields(tmp_path, extracts):
+    """Excel-style export: BOM, CRLF rows, a cell with a line break, commas and quotes."""
+    e = extract("crm", "task")
+    rows = generic_rows(e.columns, 3)
+    subject = e.columns.index("Subject")
+    rows[0][subject] = 'QBR, "Q2"\nfollow-up'
+    rows[1][subject] = ""
+    rows[2][subject] = "ＡＢＣ商事 定例"
+    (extracts / e.file).write_bytes(codecs.BOM_UTF8 + csv_bytes(e.columns, rows, line_end="\r\n"))
+
+    result = materialize(tmp_path, extracts, ("crm", "task"))
+
+    assert columns_of(tmp_path, "raw.crm__task")[0] == ("Id", "VARCHAR")  # no BOM in the name
+    assert query(tmp_path, 'SELECT "Id", "Subject", _row_number FROM raw.crm__task ORDER BY 3') == [
+        ("Id-1", 'QBR, "Q2"\nfollow-up', 1),
+        ("Id-2", None, 2),  # empty arrives as NULL; staging treats NULL and '' alike
+        ("Id-3", "ＡＢＣ商事 定例", 3),
+    ]
+    assert metadata(result, ("crm", "task"))["encoding"] == "utf-8-sig"
+
+
+def test_shift_jis_file_is_decoded(tmp_path, extracts):
+    e = extract("crm", "account")
+    names = ["株式会社サンプル", "ＡＢＣ商事", "髙橋工業（株）"]
+    rows = generic_rows(e.columns, 3)
+    for row, name in zip(rows, names, strict=True):
+        row[e.columns.index("Name")] = name
+    (extracts / e.file).write_bytes(csv_bytes(e.columns, rows, encoding="cp932", line_end="\r\n"))
+
+    result = materialize(tmp_path, extracts, ("crm", "account"))
+
+    decoded = query(tmp_path, 'SELECT "Name" FROM raw.crm__account ORDER BY _row_number')
+    assert [name for (name,) in decoded] == names
+    assert metadata(result, ("crm", "account"))["encoding"] == "cp932"
+
+
+def test_extra_column_is_kept_and_reported_as_drift(tmp_path, extracts):
+    e = extract("crm", "user")
+    header = ["Id", "Name", "Department__c", "Email", "IsActive"]
+    rows = [["005A", "Aiko", "CS Japan", "aiko@example.com", "true"]]
+    (extracts / e.file).write_bytes(csv_bytes(header, rows))
+
+    result = materialize(tmp_path, extracts, ("crm", "user"))
+
+    assert query(tmp_path, 'SELECT "Department__c", "Email" FROM raw.crm__user') == [
+        ("CS Japan", "aiko@example.com")
+    ]
+    meta = metadata(result, ("crm", "user"))
+    assert meta["drift"] == ["Department__c"]
+    assert meta["columns"] == header
+
+
+def test_jsonl_scalars_as_text_and_nested_as_json_text(tmp_path, extracts):
+    result = materialize(tmp_path, extracts, ("support", "tickets"))
+
+    rows = query(
+        tmp_path,
+        "SELECT id, organization_id, status, priority, tags, satisfaction_rating, "
+        "custom_fields, metric_set, subject, _row_number FROM raw.support__tickets ORDER BY 10",
+    )
+    assert [r[:4] for r in rows] == [
+        ("101", "1", "open", "high"),
+        ("101", "1", "solved", "high"),
+        ("102", "1", "open", None),  # JSON null is NULL
+    ]
+    first = rows[0]
+    assert json.loads(first[4]) == ["login", "sso"]
+    assert json.loads(first[5]) == {"score": "good"}
+    assert json.loads(first[6]) == ticket_records()[0]["custom_fields"]
+    assert json.loads(first[7]) == ticket_records()[0]["metric_set"]
+    assert first[8] == 'Login fails, says "denied"'
+    assert [r[9] for r in rows] == [1, 2, 3]
+    assert all(t == "VARCHAR" for _, t in columns_of(tmp_path, "raw.support__tickets")[:-3])
+    assert metadata(result, ("support", "tickets"))["row_count"] == 3
+
+
+def test_jsonl_keys_become_columns_in_order_of_first_appearance(tmp_path, extracts):
+    e = extract("support", "organizations")
+    records = organization_records()
+    records[1]["tier"] = "gold"  # a key only some records carry is drift, kept
+    (extracts / e.file).write_bytes(jsonl_bytes(records))
+
+    result = materialize(tmp_path, extracts, ("support", "organizations"))
+
+    names = [n for n, _ in columns_of(tmp_path, "raw.support__organizations")]
+    assert names == [*e.columns, "tier", *LINEAGE_COLUMNS]
+    assert query(
+        tmp_path,
+        "SELECT id, name, external_id, domain_names, tier "
+        "FROM raw.support__organizations ORDER BY _row_number",
+    ) == [
+        ("1", "Acme", "0015g00000AbCdE", '["acme.example","acme.co.jp"]', None),
+        ("2", "株式会社サンプル", None, "[]", "gold"),
+    ]
+    assert metadata(result, ("support", "organizations"))["drift"] == ["tier"]
+
+
+def test_header_only_file_loads_zero_rows(tmp_path, extracts):
+    e = extract("finance", "invoices")
+    (extracts / e.file).write_bytes(csv_bytes(e.columns, []))
+
+    result = materialize(tmp_path, extracts, ("finance", "invoices"))
+
+    assert query(tmp_path, "SELECT count(*) FROM raw.finance__invoices") == [(0,)]
+    assert metadata(result, ("finance", "invoices"))["row_count"] == 0
+
+
+def test_reload_replaces_the_table(tmp_path, extracts):
+    e = extract("finance", "customers")
+    materialize(tmp_path, extracts, ("finance", "customers"))
+    (extracts / e.file).write_bytes(csv_bytes(e.columns, generic_rows(e.columns, 1)))
+
+    materialize(tmp_path, extracts, ("finance", "customers"))
+
+    assert query(tmp_path, "SELECT count(*) FROM raw.finance__customers") == [(1,)]
+
+
+# --- failures name the file and the fault -------------------------------------------------------
+
+
+def test_missing_required_column_fails_and_keeps_previous_table(tmp_path, extracts):
+    e = extract("licenses", "installations")
+    materialize(tmp_path, extracts, ("licenses", "installations"))
+    before = query(tmp_path, "SELECT count(*) FROM raw.licenses__installations")
+    header = [c for c in e.columns if c not in ("version", "environment")]
+    (extracts / e.file).write_bytes(csv_bytes(header, generic_rows(header, 5)))
+
+    result = materialize(tmp_path, extracts, ("licenses", "installations"), ok=False)
+
+    message = failure_messages(result)
+    assert str(extracts / "licenses" / "installations.csv") in message
+    assert "missing required column(s) version, environment" in message
+    assert query(tmp_path, "SELECT count(*) FROM raw.licenses__installations") == before
+
+
+def test_missing_file_fails_naming_the_path(tmp_path, extracts):
+    (extracts / "training" / "enrollments.csv").unlink()
+
+    result = materialize(tmp_path, extracts, ("training", "enrollments"), ok=False)
+
+    assert f"{extracts / 'training' / 'enrollments.csv'}: file not found" in failure_messages(
+        result
+    )
+
+
+def test_invalid_utf8_that_is_not_cp932_fails_naming_the_file(tmp_path, extracts):
+    e = extract("crm", "account")
+    materialize(tmp_path, extracts, ("crm", "account"))
+    before = query(tmp_path, 'SELECT "Id", "Name" FROM raw.crm__account ORDER BY _row_number')
+    rows = generic_rows(e.columns, 4)
+    rows[1][e.columns.index("Name")] = (
+        "Zürich Re, AG"  # Latin-1 ü: no Shift_JIS character is 0xFC 0x72
+    )
+    (extracts / e.file).write_bytes(csv_bytes(e.columns, rows, encoding="latin-1"))
+
+    result = materialize(tmp_path, extracts, ("crm", "account"), ok=False)
+
+    message = failure_messages(result)
+    assert str(extracts / "crm" / "Account.csv") in message
+    assert "not UTF-8 and not Shift_JIS" in message
+    assert "(line 3)" in message
+    after = query(tmp_path, 'SELECT "Id", "Name" FROM raw.crm__account ORDER BY _row_number')
+    assert after == before  # no mojibake, and the last good load is untouched
+
+
+def test_semicolon_separated_file_fails_on_its_header(tmp_path, extracts):
+    e = extract("licenses", "entitlements")
+    text = ";".join(e.columns) + "\n" + ";".join(generic_rows(e.columns, 1)[0]) + "\n"
+    (extracts / e.file).write_text(text, encoding="utf-8")
+
+    result = materialize(tmp_path, extracts, ("licenses", "entitlements"), ok=False)
+
+    message = failure_messages(result)
+    assert f"{extracts / e.file}: missing required column(s) entitlement_id" in message
+    assert "separated by something other than commas" in message
+
+
+def test_row_with_extra_field_fails_naming_file_and_line(tmp_path, extracts):
+    e = extract("finance", "fx_rates")
+    (extracts / e.file).write_bytes(
+        b"currency,month,rate_to_usd\nUSD,2024-06,1\nEUR,2024-06,1,08\n"
+    )
+
+    result = materialize(tmp_path, extracts, ("finance", "fx_rates"), ok=False)
+
+    message = failure_messages(result)
+    assert f"{extracts / e.file}: not a valid comma-separated, double-quoted CSV" in message
+    assert "Line: 3" in message
+    assert "strict_mode=false" not in message  # no advice to load it loosely
+
+
+def test_empty_file_fails(tmp_path, extracts):
+    (extracts / "crm" / "Opportunity.csv").write_bytes(b"")
+
+    result = materialize(tmp_path, extracts, ("crm", "opportunity"), ok=False)
+
+    assert f"{extracts / 'crm' / 'Opportunity.csv'}: empty: no header row" in failure_messages(
+        result
+    )
+
+
+def test_truncated_json_line_fails_naming_file_and_line(tmp_path, extracts):
+    e = extract("support", "tickets")
+    good = jsonl_bytes(ticket_records())
+    # A transfer cut short mid-record, then later records: DuckDB alone would say "line 5".
+    (extracts / e.file).write_bytes(good + b'{"id": 103, "subj\n' + good)
+
+    result = materialize(tmp_path, extracts, ("support", "tickets"), ok=False)
+
+    assert f"{extracts / e.file}: line 4: malformed JSON" in failure_messages(result)
