@@ -1,0 +1,307 @@
+"""Atomic publish of the build warehouse onto the file BI tools read.
+
+Runs write into ``CsSettings.build_warehouse``; BI tools read ``CsSettings.warehouse``. DuckDB
+allows one writer or many readers per file, so a run must never write the file readers have open,
+and a reader must never see half a build. Publishing therefore copies the finished build to a
+temporary file beside the target and renames it over the target (``os.replace``, atomic on one
+filesystem): a reader that already has the old file open keeps reading the old inode, the next
+reader opens the new build, and nobody waits on anybody. A publish killed at any point leaves the
+previous warehouse untouched; its leftover temporary file is removed by the next publish.
+
+Storage version: DuckDB 1.5 writes storage compatible with v0.10.2 by default (the file header
+says storage version 64, ``duckdb_databases().tags`` says ``v1.0.0+``), which every DuckDB 1.x
+client opens. A file created with a newer ``STORAGE_VERSION`` (``v1.2.0`` and later write header
+version 65+) cannot be opened by older BI drivers, so such a build is rewritten into a
+``v1.0.0`` file (``COPY FROM DATABASE``) instead of being copied byte for byte.
+"""
+
+import contextlib
+import fcntl
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from cs_pipeline.config import CsConfig
+
+log = logging.getLogger(__name__)
+
+MARTS_SCHEMA = "marts"
+MARTS_GROUP = "marts"
+REQUIRED_MART = "customer_360"  # the table the output contract promises BI tools
+# The oldest DuckDB release whose clients must open the published file.
+READER_STORAGE_VERSION = "v1.0.0"
+_COPY_CHUNK = 8 * 1024 * 1024
+
+
+class PublishError(RuntimeError):
+    """The build cannot be published; the previous warehouse stays as it was."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    size_bytes: int
+    storage_version: str  # as DuckDB reports it, e.g. "v1.0.0+"
+    mart_row_counts: dict[str, int] = field(default_factory=dict)
+    rewritten: bool = False  # True when the build's storage was too new and was rewritten
+
+
+def wal_path(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def storage_version_tuple(tag: str | None) -> tuple[int, ...] | None:
+    """``"v1.0.0+"`` -> ``(1, 0, 0)``; None when DuckDB reports no parsable version."""
+    if not tag:
+        return None
+    try:
+        return tuple(int(part) for part in tag.strip().lstrip("v").rstrip("+").split("."))
+    except ValueError:
+        return None
+
+
+def readable_by_old_clients(tag: str | None) -> bool:
+    """True when DuckDB clients from :data:`READER_STORAGE_VERSION` on can open the file."""
+    version = storage_version_tuple(tag)
+    return version is not None and version <= storage_version_tuple(READER_STORAGE_VERSION)
+
+
+def publish_warehouse(
+    build: Path,
+    target: Path,
+    *,
+    before_replace: Callable[[Path], None] | None = None,
+) -> PublishResult:
+    """Replace ``target`` atomically with a verified copy of ``build``; ``build`` stays.
+
+    ``before_replace`` is called with the verified temporary file just before the rename (a seam
+    for crash tests; production passes nothing).
+    """
+    build, target = Path(build), Path(target)
+    if not build.is_file():
+        raise PublishError(f"no build warehouse at {build}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(target):
+        _remove_leftover_temps(target)
+        _checkpoint(build)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            build_counts, rewritten = _copy_consistent(build, tmp)
+            _fsync_file(tmp)
+            tag, counts = _verify(tmp, build_counts)
+            if before_replace is not None:
+                before_replace(tmp)
+            _set_aside_stale_wal(target)
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+            wal_path(tmp).unlink(missing_ok=True)
+    return PublishResult(
+        path=target,
+        size_bytes=target.stat().st_size,
+        storage_version=tag,
+        mart_row_counts=counts,
+        rewritten=rewritten,
+    )
+
+
+@contextlib.contextmanager
+def _publish_lock(target: Path) -> Iterator[None]:
+    """One publisher per target, so cleaning up leftover temporary files is safe.
+
+    An advisory ``flock`` dies with its process, so a killed publish never blocks the next one.
+    """
+    lock_path = target.with_name(f".{target.name}.publish.lock")
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_leftover_temps(target: Path) -> None:
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        log.warning("removing %s left by an interrupted publish", leftover)
+        leftover.unlink(missing_ok=True)
+
+
+def _checkpoint(build: Path) -> None:
+    """Fold the WAL into the build file, so the file alone is the whole database."""
+    try:
+        with duckdb.connect(str(build)) as con:
+            con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        raise PublishError(f"cannot open the build warehouse {build} for a checkpoint "
+                           f"(is another process writing it?): {exc}") from exc
+    if wal_path(build).exists():
+        raise PublishError(f"{wal_path(build)} still exists after a checkpoint; not publishing")
+
+
+def _copy_consistent(build: Path, tmp: Path) -> tuple[dict[str, int], bool]:
+    """Copy ``build`` to ``tmp`` while holding it open read-only.
+
+    The read-only attachment holds DuckDB's shared file lock, so no writer can open the build
+    while its bytes are being copied. Returns the build's mart row counts and whether the
+    storage had to be rewritten for older clients.
+    """
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{_sql_str(build)}' AS cs360_build (READ_ONLY)")
+        tag = _storage_tag(con, "cs360_build")
+        counts = _mart_row_counts(con, "cs360_build")
+        if readable_by_old_clients(tag):
+            _copy_bytes(build, tmp)
+            return counts, False
+        log.info("build storage %s is too new for DuckDB %s clients: rewriting",
+                 tag, READER_STORAGE_VERSION)
+        con.execute(f"ATTACH '{_sql_str(tmp)}' AS cs360_publish "
+                    f"(STORAGE_VERSION '{READER_STORAGE_VERSION}')")
+        con.execute("COPY FROM DATABASE cs360_build TO cs360_publish")
+        con.execute("DETACH cs360_publish")
+        return counts, True
+
+
+def _copy_bytes(source: Path, dest: Path) -> None:
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with open(fd, "wb") as out, open(source, "rb") as src:
+        while chunk := src.read(_COPY_CHUNK):
+            out.write(chunk)
+
+
+def _verify(tmp: Path, build_counts: dict[str, int]) -> tuple[str, dict[str, int]]:
+    """Open the copy as a BI tool would and check it holds the same marts as the build."""
+    if wal_path(tmp).exists():
+        raise PublishError(f"the copy {tmp} has a WAL; the published file must stand alone")
+    with duckdb.connect(str(tmp), read_only=True) as con:
+        catalog = con.execute("SELECT current_database()").fetchone()[0]
+        tag = _storage_tag(con, catalog)
+        counts = _mart_row_counts(con, catalog)
+    if not readable_by_old_clients(tag):
+        raise PublishError(f"published copy has storage {tag}, newer than "
+                           f"{READER_STORAGE_VERSION}; DuckDB 1.0 clients could not open it")
+    if REQUIRED_MART in build_counts and REQUIRED_MART not in counts:
+        raise PublishError(f"the copy lacks {MARTS_SCHEMA}.{REQUIRED_MART}")
+    if counts != build_counts:
+        raise PublishError(f"the copy's mart row counts {counts} differ from the build's "
+                           f"{build_counts}")
+    return tag, counts
+
+
+def _storage_tag(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    row = con.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = ?", [catalog]
+    ).fetchone()
+    return str((row[0] or {}).get("storage_version", "")) if row else ""
+
+
+def _mart_row_counts(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = ? AND table_schema = ? "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name",
+        [catalog, MARTS_SCHEMA],
+    ).fetchall()]
+    return {
+        t: con.execute(f'SELECT count(*) FROM "{catalog}"."{MARTS_SCHEMA}"."{t}"').fetchone()[0]
+        for t in tables
+    }
+
+
+def _set_aside_stale_wal(target: Path) -> None:
+    """A WAL beside the published file belongs to the old file; it must not meet the new one.
+
+    It only exists when someone opened the published file for writing and did not close it.
+    """
+    stale = wal_path(target)
+    if stale.exists():
+        aside = stale.with_name(stale.name + ".stale")
+        log.warning("moving %s (left by a writer of the published file) to %s", stale, aside)
+        os.replace(stale, aside)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename itself durable: a crash right after must not bring back the old file."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# --- Dagster ------------------------------------------------------------------------------
+
+
+def publish_deps(assets: Iterable[dg.AssetsDefinition | dg.AssetSpec]) -> list[dg.AssetKey]:
+    """Keys of every asset in the ``marts`` group: what must be built and checked first.
+
+    Taken from the assembled asset list, so a new mart (a dbt model under ``models/marts``)
+    gates publishing without anyone editing this module.
+    """
+    keys: set[dg.AssetKey] = set()
+    for asset in assets:
+        if isinstance(asset, dg.AssetSpec):
+            if asset.group_name == MARTS_GROUP:
+                keys.add(asset.key)
+        elif isinstance(asset, dg.AssetsDefinition):
+            keys.update(k for k, g in asset.group_names_by_key.items() if g == MARTS_GROUP)
+    return sorted(keys, key=lambda k: k.to_user_string())
+
+
+def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The ``published_warehouse`` asset, downstream of ``deps`` (see :func:`publish_deps`).
+
+    When an upstream step fails, or a blocking check on a mart fails, Dagster skips this
+    step and BI tools keep reading the last good warehouse.
+    """
+
+    @dg.asset(
+        key=["published_warehouse"],
+        group_name="publish",
+        deps=list(deps),
+        kinds={"duckdb"},
+        description="The DuckDB file BI tools read (CS_WAREHOUSE), replaced atomically by a "
+        "verified copy of the build once every mart and its blocking checks have passed.",
+    )
+    def published_warehouse(
+        context: dg.AssetExecutionContext, cs_config: CsConfig
+    ) -> dg.MaterializeResult:
+        settings = cs_config.settings
+        result = publish_warehouse(settings.build_warehouse, settings.warehouse)
+        context.log.info(
+            f"published {result.path} ({result.size_bytes} bytes, storage "
+            f"{result.storage_version}): {result.mart_row_counts}"
+        )
+        return dg.MaterializeResult(metadata=publish_metadata(result, settings.as_of.isoformat()))
+
+    return published_warehouse
+
+
+def publish_metadata(result: PublishResult, as_of: str) -> dict[str, object]:
+    return {
+        "path": dg.MetadataValue.path(str(result.path)),
+        "size_bytes": result.size_bytes,
+        "storage_version": result.storage_version,
+        "storage_rewritten": result.rewritten,
+        "as_of": as_of,
+        "mart_row_counts": dg.MetadataValue.json(result.mart_row_counts),
+        **{f"rows.{MARTS_SCHEMA}.{t}": n for t, n in result.mart_row_counts.items()},
+    }
