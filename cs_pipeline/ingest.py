@@ -99,13 +99,14 @@ def load_extract(
         if encoding != "utf-8" and not (encoding == UTF8_BOM and extract.format == "csv"):
             readable = Path(tmp) / path.name
             transcode_to_utf8(path, encoding, readable)
+        if extract.format == "csv":  # checked before the warehouse is even opened
+            header = read_csv_header(readable, label=path)
+            drift = check_columns(path, header, extract.columns)
         with duckdb.connect(str(warehouse)) as con:
             con.execute("SET preserve_insertion_order = true")  # _row_number follows the file
             con.begin()
             try:
                 if extract.format == "csv":
-                    header = read_csv_header(readable, label=path)
-                    drift = check_columns(path, header, extract.columns)
                     select = _csv_select(extract, readable, header, loaded_at)
                 else:
                     header = _stage_jsonl(con, path, readable)
@@ -114,7 +115,7 @@ def load_extract(
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
                 try:
                     con.execute(f"CREATE OR REPLACE TABLE {extract.qualified_table} AS {select}")
-                except duckdb.InvalidInputException as exc:
+                except duckdb.InvalidInputException as exc:  # the CSV reader's parse errors
                     raise ExtractFileError(
                         f"{path}: not a valid comma-separated, double-quoted CSV: "
                         f"{_duckdb_message(exc)}"
