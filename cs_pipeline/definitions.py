@@ -2,13 +2,29 @@
 
 import dagster as dg
 
+from cs_pipeline.automation import (
+    new_extracts_sensor,
+    nightly_build,
+    nightly_build_schedule,
+    run_failure_recorder,
+)
 from cs_pipeline.config import CsConfig
 from cs_pipeline.ingest import raw_assets
+from cs_pipeline.publish import build_published_warehouse, publish_deps
+
+# Everything that builds the warehouse; publishing follows this list's `marts` group.
+pipeline_assets = [
+    *raw_assets,
+]
 
 defs = dg.Definitions(
     assets=[
-        *raw_assets,
+        *pipeline_assets,
+        build_published_warehouse(publish_deps(pipeline_assets)),
     ],
+    jobs=[nightly_build],
+    schedules=[nightly_build_schedule],
+    sensors=[new_extracts_sensor, run_failure_recorder],
     resources={
         "cs_config": CsConfig.from_env(),
     },
