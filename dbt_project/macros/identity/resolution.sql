@@ -1,0 +1,75 @@
+{#-
+    Building blocks of identity resolution (models/intermediate/identity). Records reach a CRM
+    account only through keys; these macros keep the key rules and the reason codes identical
+    in every int_<entity>_resolved model.
+-#}
+
+{#- The account a Salesforce id reaches: the id itself when it is a live (not deleted) CRM
+    account, else NULL. `lookup` is an alias of int_crm_account_lookup joined on the id. -#}
+{% macro sfdc_matched_account(id_col, lookup) -%}
+    case when {{ lookup }}.is_deleted = false then {{ lookup }}.account_id end
+{%- endmacro %}
+
+{#- `sfdc_id` or `sfdc_id_15` (the id was delivered in the 15-character form) when the id
+    reached a live account. -#}
+{% macro sfdc_match_method(id_col, was_15_col, lookup) -%}
+    case when {{ lookup }}.is_deleted = false then
+        case when {{ was_15_col }} then 'sfdc_id_15' else 'sfdc_id' end
+    end
+{%- endmacro %}
+
+{#- Why a Salesforce id reached no account: `no_key` (empty), `account_deleted`,
+    `account_not_found`; NULL when it matched. -#}
+{% macro sfdc_unmatched_reason(id_col, lookup) -%}
+    case
+        when {{ id_col }} is null then 'no_key'
+        when {{ lookup }}.account_id is null then 'account_not_found'
+        when {{ lookup }}.is_deleted then 'account_deleted'
+    end
+{%- endmacro %}
+
+{#-
+    The three resolution columns of a record, with a confirmed override winning over key
+    matching. `key_alias` names a relation with key_account_id, key_match_method and
+    key_unmatched_reason; `override_alias` a left-joined int_account_overrides row.
+    An override whose account is not a live CRM account leaves the record unmatched with the
+    override's own reason, so a stale override is visible instead of silently ignored.
+-#}
+{% macro resolution_columns(key_alias, override_alias) -%}
+    case
+        when {{ override_alias }}.record_id is not null
+            then case when {{ override_alias }}.is_valid then {{ override_alias }}.account_id end
+        else {{ key_alias }}.key_account_id
+    end as account_id,
+    case
+        when {{ override_alias }}.record_id is not null
+            then case when {{ override_alias }}.is_valid then 'override' end
+        else {{ key_alias }}.key_match_method
+    end as match_method,
+    case
+        when {{ override_alias }}.record_id is not null then {{ override_alias }}.invalid_reason
+        else {{ key_alias }}.key_unmatched_reason
+    end as unmatched_reason
+{%- endmacro %}
+
+{#- The overrides of one record type (source and entity as in marts.unmatched_records). -#}
+{% macro overrides_for(source_name, entity) -%}
+    select * from {{ ref('int_account_overrides') }}
+    where source = '{{ source_name }}' and entity = '{{ entity }}'
+{%- endmacro %}
+
+{#- The columns of `relation` except those named in `except`, for `select` lists that replace
+    a column. At parse time (no database yet) it renders `*`. -#}
+{% macro star_except(relation, except, relation_alias=none) -%}
+    {%- if not execute -%}
+        *
+    {%- else -%}
+        {%- set skip = except | map('lower') | list -%}
+        {%- set cols = adapter.get_columns_in_relation(relation) -%}
+        {%- set keep = [] -%}
+        {%- for col in cols if col.name | lower not in skip -%}
+            {%- do keep.append((relation_alias ~ '.' if relation_alias else '') ~ adapter.quote(col.name)) -%}
+        {%- endfor -%}
+        {{ keep | join(',\n        ') }}
+    {%- endif -%}
+{%- endmacro %}

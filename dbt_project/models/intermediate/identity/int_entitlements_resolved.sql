@@ -1,0 +1,58 @@
+{#- License entitlements, each with the account it belongs to (extract contract): its
+    sfdc_account_id (15 or 18 characters) when filled in; only when that is empty, the account
+    of the ERP customer named by customer_code. A filled-in id that reaches no live account is
+    unmatched, not re-routed through the customer. An override wins. -#}
+with customers as (
+
+    select
+        customer_number,
+        case when count(distinct account_id) = 1 and count(account_id) = count(*) then min(account_id) end as account_id
+    from {{ ref('int_finance_customers_resolved') }}
+    where customer_number is not null
+    group by customer_number
+
+),
+
+keyed as (
+
+    select
+        records.*,
+        case
+            when records.sfdc_account_id is not null
+                then {{ sfdc_matched_account('records.sfdc_account_id', 'accounts') }}
+            else customers.account_id
+        end as key_account_id,
+        case
+            when records.sfdc_account_id is not null
+                then {{ sfdc_match_method('records.sfdc_account_id', 'records.sfdc_account_id_was_15_char', 'accounts') }}
+            when customers.account_id is not null then 'erp_customer_number'
+        end as key_match_method,
+        case
+            when records.sfdc_account_id is not null
+                then {{ sfdc_unmatched_reason('records.sfdc_account_id', 'accounts') }}
+            when records.customer_code is null then 'no_key'
+            when customers.customer_number is null then 'customer_not_found'
+            when customers.account_id is null then 'customer_unmatched'
+        end as key_unmatched_reason
+
+    from {{ ref('stg_licenses__entitlements') }} as records
+    left join {{ ref('int_crm_account_lookup') }} as accounts
+        on accounts.account_id = records.sfdc_account_id
+    left join customers
+        on customers.customer_number = records.customer_code
+
+),
+
+overrides as (
+
+    {{ overrides_for('licenses', 'entitlements') }}
+
+)
+
+select
+    {{ star_except(ref('stg_licenses__entitlements'), [], 'keyed') }},
+    {{ resolution_columns('keyed', 'overrides') }}
+
+from keyed
+left join overrides
+    on overrides.record_id = keyed.entitlement_id
