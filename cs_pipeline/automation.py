@@ -210,13 +210,13 @@ def append_failure(path: Path, record: dict[str, object]) -> None:
 
 def post_alert(url: str, record: dict[str, object], timeout: float = ALERT_TIMEOUT_SECONDS) -> bool:
     """POST the record as JSON; a webhook that is down must not hide the failure, so never raise."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(record, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
     try:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(record, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
         return True
@@ -229,6 +229,13 @@ def _first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
+def _root_cause(error: object) -> str:
+    """The innermost error's first line: Dagster wraps what the step raised in its own error."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return _first_line(getattr(error, "message", None))
+
+
 def build_run_failure_sensor(settings: AutomationSettings) -> dg.SensorDefinition:
     @dg.run_failure_sensor(
         name="run_failure_recorder",
@@ -239,9 +246,7 @@ def build_run_failure_sensor(settings: AutomationSettings) -> dg.SensorDefinitio
     def run_failure_recorder(context: dg.RunFailureSensorContext, cs_config: CsConfig) -> None:
         run = context.dagster_run
         steps = {
-            event.step_key or "?": _first_line(
-                getattr(getattr(event.event_specific_data, "error", None), "message", None)
-            )
+            event.step_key or "?": _root_cause(getattr(event.event_specific_data, "error", None))
             for event in context.get_step_failure_events()
         }
         record = failure_record(
