@@ -254,16 +254,17 @@ def publish_deps(assets: Iterable[dg.AssetsDefinition | dg.AssetSpec]) -> list[d
     """Keys of every asset in the ``marts`` group: what must be built and checked first.
 
     Taken from the assembled asset list, so a new mart (a dbt model under ``models/marts``)
-    gates publishing without anyone editing this module.
+    gates publishing without anyone editing this module. A list without marts (a code
+    location without dbt models) gates it on every asset, so publishing still comes last.
     """
-    keys: set[dg.AssetKey] = set()
+    groups: dict[dg.AssetKey, str | None] = {}
     for asset in assets:
         if isinstance(asset, dg.AssetSpec):
-            if asset.group_name == MARTS_GROUP:
-                keys.add(asset.key)
+            groups[asset.key] = asset.group_name
         elif isinstance(asset, dg.AssetsDefinition):
-            keys.update(k for k, g in asset.group_names_by_key.items() if g == MARTS_GROUP)
-    return sorted(keys, key=lambda k: k.to_user_string())
+            groups.update(asset.group_names_by_key)
+    marts = [k for k, group in groups.items() if group == MARTS_GROUP]
+    return sorted(marts or groups, key=lambda k: k.to_user_string())
 
 
 def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:

@@ -345,6 +345,13 @@ def test_publish_deps_are_the_marts_group() -> None:
                     dg.AssetKey("unmatched_records")]
 
 
+def test_without_marts_publishing_follows_every_asset() -> None:
+    raw = [dg.AssetSpec(["crm", "account"], group_name="crm"),
+           dg.AssetSpec(["support", "tickets"], group_name="support")]
+    assert publish_deps(raw) == [dg.AssetKey(["crm", "account"]),
+                                 dg.AssetKey(["support", "tickets"])]
+
+
 def _config(tmp_path: Path) -> CsConfig:
     return CsConfig(extracts_dir=str(tmp_path / "extracts"),
                     warehouse=str(tmp_path / "warehouse" / "cs360.duckdb"), as_of="2024-06-30")
