@@ -1,0 +1,5 @@
+"""Data quality of cs360: declared rules, Great Expectations suites, Dagster asset checks.
+
+``rules`` (what must hold, no GX import) -> ``suites`` (GX expectation suites, pure) ->
+``runner`` (reads DuckDB, validates, builds check results) -> ``checks`` (Dagster checks).
+"""
