@@ -1,0 +1,342 @@
+"""Run a table's Great Expectations suite against the DuckDB warehouse; report to Dagster.
+
+GX 1.x validates a pandas DataFrame read from DuckDB (GX's SQL datasources do not work on
+DuckDB), holding only the columns the rules name plus the row id (``_row_number`` for raw
+tables), so every failing row can be found in the delivered file.
+
+Cost stays bounded on big tables (see ``bench/quality.py`` for measured numbers). Up to
+``max_rows`` rows GX validates the whole table. Above it:
+
+- rules whose verdict needs every row run as DuckDB SQL over the whole table: the ERROR
+  rules (a blocking verdict must not come from a sample; they are only ``not_null`` and
+  ``unique``) and the table-level rules (row count, uniqueness of a WARN combination);
+- the row-level WARN rules run in GX on a deterministic sample of ``max_rows`` rows (the
+  rows with the smallest ``hash(row id)``: the same table gives the same sample), and the
+  results say so (``rows_validated`` < ``rows``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+from cs_pipeline.quality.rules import Rule, Severity, TableSpec, quote_ident
+from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
+
+DEFAULT_MAX_ROWS = 1_000_000  # above this, row-level WARN rules see a sample (measured: bench/)
+FAILING_ROWS = 5  # failing rows shown per expectation
+_SQL_KINDS = ("row_count", "not_null", "unique")  # rules the runner can evaluate in DuckDB
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict on one rule, whichever engine computed it."""
+
+    rule: str
+    kind: str
+    columns: tuple[str, ...]
+    severity: Severity
+    success: bool
+    engine: str  # "gx" (pandas) or "duckdb" (SQL over the whole table)
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    observed_value: Any = None  # aggregate rules: what was measured (e.g. the row count)
+    unexpected_values: list[dict[str, Any]] = field(default_factory=list)  # value, count
+    failing_rows: list[dict[str, Any]] = field(default_factory=list)  # row id + values
+    error: str | None = None  # the rule could not be evaluated
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, [])}
+
+
+@dataclass(frozen=True)
+class TableValidation:
+    spec: TableSpec
+    rows: int  # rows in the table
+    rows_validated: int  # rows GX validated the row-level rules on (fewer: a sample)
+    outcomes: tuple[Outcome, ...]
+    seconds: float
+
+    @property
+    def sampled(self) -> bool:
+        return self.rows_validated < self.rows
+
+
+def gx_context() -> gx.data_context.EphemeralDataContext:
+    """An in-memory GX context: nothing written to disk, no usage statistics sent, and no
+    tqdm progress bars (one per expectation otherwise floods logs and test output)."""
+    return gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        ),
+    )
+
+
+def validate_table(
+    spec: TableSpec, warehouse: Path, *, max_rows: int = DEFAULT_MAX_ROWS
+) -> TableValidation:
+    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only)."""
+    started = time.perf_counter()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0]
+        if rows <= max_rows:
+            in_sql: list[Rule] = []
+            in_gx = list(spec.rules)
+        else:
+            in_sql = [r for r in spec.rules if _needs_whole_table(r)]
+            in_gx = [r for r in spec.rules if not _needs_whole_table(r)]
+        outcomes = [_sql_outcome(con, spec, rule, rows) for rule in in_sql]
+        frame = _read_frame(con, spec, in_gx, limit=None if rows <= max_rows else max_rows)
+    outcomes += _gx_outcomes(spec, in_gx, frame) if in_gx else []
+    order = {rule.label: i for i, rule in enumerate(spec.rules)}
+    outcomes.sort(key=lambda o: order.get(o.rule, len(order)))
+    return TableValidation(
+        spec=spec,
+        rows=rows,
+        rows_validated=len(frame),
+        outcomes=tuple(outcomes),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _needs_whole_table(rule: Rule) -> bool:
+    if rule.severity is Severity.ERROR or rule.kind in ("row_count", "unique"):
+        if rule.kind not in _SQL_KINDS:
+            raise ValueError(
+                f"rule {rule.label!r} needs the whole table but is not a "
+                f"{'/'.join(_SQL_KINDS)} rule, which is all the runner evaluates in SQL"
+            )
+        return True
+    return False
+
+
+def _frame_columns(spec: TableSpec, rules: Iterable[Rule]) -> list[str]:
+    """The columns the rules read (each once, in rule order), the row id first."""
+    columns = [spec.row_id]
+    for rule in rules:
+        columns += [spec.frame_column(rule, c) for c in rule.columns]
+    return list(dict.fromkeys(columns))
+
+
+def _read_frame(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: Sequence[Rule], limit: int | None
+) -> pd.DataFrame:
+    """The columns the rules need, in row-id order; ``limit`` rows of a fixed sample if set."""
+    columns = _frame_columns(spec, rules)
+    select = ", ".join(f"{spec.select_expression(c)} AS {quote_ident(c)}" for c in columns)
+    row_id = quote_ident(spec.row_id)
+    if limit is None:
+        sql = f"SELECT {select} FROM {spec.table} ORDER BY {row_id}"
+    else:
+        sample = f"SELECT * FROM {spec.table} ORDER BY hash({row_id}), {row_id} LIMIT {int(limit)}"
+        sql = f"SELECT {select} FROM ({sample}) ORDER BY {row_id}"
+    return con.execute(sql).df()
+
+
+def _gx_outcomes(spec: TableSpec, rules: Sequence[Rule], frame: pd.DataFrame) -> list[Outcome]:
+    context = gx_context()
+    batch = (
+        context.data_sources.add_pandas(name="cs360")
+        .add_dataframe_asset(name=spec.name)
+        .add_batch_definition_whole_dataframe("whole table")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = gx.ExpectationSuite(name=spec.name, expectations=[expectation(spec, r) for r in rules])
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": [spec.row_id],
+            "partial_unexpected_count": FAILING_ROWS,
+        },
+    )
+    return [_from_gx(spec, r) for r in result.results]
+
+
+def _from_gx(spec: TableSpec, res: ExpectationValidationResult) -> Outcome:
+    config = res.expectation_config
+    meta = config.meta or {}
+    columns = tuple(meta.get("columns", ()))
+    res_dict: dict[str, Any] = res.result or {}
+    # Derived frame columns (``Score__c::number``) are shown under the table's column name.
+    failing_rows = [
+        {spec.table_column(k): _plain(v) for k, v in row.items()}
+        for row in res_dict.get("partial_unexpected_index_list") or []
+    ]
+    error = None
+    if res.exception_info and res.exception_info.get("raised_exception"):
+        error = str(res.exception_info.get("exception_message"))
+    return Outcome(
+        rule=meta.get("rule", config.type),
+        kind=meta.get("kind", config.type),
+        columns=columns,
+        severity=SEVERITY_OF_GX[config.severity],
+        success=bool(res.success),
+        engine="gx",
+        element_count=_plain(res_dict.get("element_count")),
+        unexpected_count=_plain(res_dict.get("unexpected_count")),
+        unexpected_percent=_plain(res_dict.get("unexpected_percent")),
+        observed_value=_plain(res_dict.get("observed_value")),
+        unexpected_values=[
+            {"value": _plain(c["value"]), "count": _plain(c["count"])}
+            for c in res_dict.get("partial_unexpected_counts") or []
+        ],
+        failing_rows=failing_rows,
+        error=error,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly value: numpy scalars to Python, NaN to None."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, rows: int) -> Outcome:
+    """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation."""
+    base = {
+        "rule": rule.label,
+        "kind": rule.kind,
+        "columns": rule.columns,
+        "severity": rule.severity,
+        "engine": "duckdb",
+        "element_count": rows,
+    }
+    if rule.kind == "row_count":
+        return Outcome(success=rows >= rule.min_rows, observed_value=rows, **base)
+    row_id = quote_ident(spec.row_id)
+    cols = ", ".join(quote_ident(c) for c in rule.columns)
+    values = ", ".join(f"{spec.select_expression(c)} AS {quote_ident(c)}" for c in rule.columns)
+    frame = f"(SELECT {row_id}, {values} FROM {spec.table})"
+    if rule.kind == "not_null":
+        bad = f"SELECT * FROM {frame} WHERE {cols} IS NULL"
+        denominator = rows
+        unexpected_values: list[dict[str, Any]] = []
+    else:  # unique: every row whose value repeats, as GX counts (rows all-missing ignored)
+        present = " OR ".join(f"{quote_ident(c)} IS NOT NULL" for c in rule.columns)
+        counted = (
+            f"SELECT *, count(*) OVER (PARTITION BY {cols}) AS _n FROM {frame} WHERE {present}"
+        )
+        bad = f"SELECT * EXCLUDE (_n) FROM ({counted}) WHERE _n > 1"
+        denominator = con.execute(f"SELECT count(*) FROM {frame} WHERE {present}").fetchone()[0]
+        top = con.execute(
+            f"SELECT {cols}, count(*) AS n FROM ({bad}) GROUP BY ALL "
+            f"ORDER BY n DESC, {cols} LIMIT {FAILING_ROWS}"
+        ).fetchall()
+        unexpected_values = [
+            {"value": list(r[:-1]) if len(r) > 2 else r[0], "count": r[-1]} for r in top
+        ]
+    unexpected = con.execute(f"SELECT count(*) FROM ({bad})").fetchone()[0]
+    cursor = con.execute(
+        f"SELECT {row_id}, {cols} FROM ({bad}) ORDER BY {row_id} LIMIT {FAILING_ROWS}"
+    )
+    names = [d[0] for d in cursor.description]
+    return Outcome(
+        success=unexpected == 0,
+        unexpected_count=unexpected,
+        unexpected_percent=100.0 * unexpected / denominator if denominator else 0.0,
+        unexpected_values=unexpected_values,
+        failing_rows=[dict(zip(names, r, strict=True)) for r in cursor.fetchall()],
+        **base,
+    )
+
+
+# --- Dagster ---------------------------------------------------------------------------------
+
+_DAGSTER_SEVERITY = {
+    Severity.ERROR: dg.AssetCheckSeverity.ERROR,
+    Severity.WARN: dg.AssetCheckSeverity.WARN,
+}
+
+
+def check_result(
+    validation: TableValidation,
+    severity: Severity,
+    *,
+    asset_key: dg.AssetKey,
+    check_name: str,
+) -> dg.AssetCheckResult:
+    """The Dagster check result for the rules of one severity: passed when all of them hold.
+
+    Metadata shows, per failed rule, the unexpected count and a few failing rows with their
+    row id; ``results`` holds every rule's verdict (observed value, counts, rows) as JSON.
+    """
+    outcomes = [o for o in validation.outcomes if o.severity is severity]
+    failed = [o for o in outcomes if not o.success]
+    spec = validation.spec
+    metadata: dict[str, Any] = {
+        "table": dg.MetadataValue.text(spec.table),
+        "rows": dg.MetadataValue.int(validation.rows),
+        "rows_validated": dg.MetadataValue.int(validation.rows_validated),
+        "sampled": dg.MetadataValue.bool(validation.sampled),
+        "expectations": dg.MetadataValue.int(len(outcomes)),
+        "failed_expectations": dg.MetadataValue.int(len(failed)),
+        "failed_rules": dg.MetadataValue.json([o.rule for o in failed]),
+        "results": dg.MetadataValue.json([o.as_json() for o in outcomes]),
+        "seconds": dg.MetadataValue.float(round(validation.seconds, 3)),
+    }
+    if spec.source_file:
+        metadata["source_file"] = dg.MetadataValue.text(spec.source_file)
+    if failed:
+        metadata["failures"] = dg.MetadataValue.md(failures_markdown(spec, failed))
+    summary = (
+        f"{len(failed)} of {len(outcomes)} {severity} rule(s) failed: "
+        + "; ".join(f"{o.rule} ({_count_text(o)})" for o in failed)
+        if failed
+        else f"all {len(outcomes)} {severity} rule(s) hold"
+    )
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=not failed,
+        severity=_DAGSTER_SEVERITY[severity],
+        description=summary,
+        metadata=metadata,
+    )
+
+
+def _count_text(outcome: Outcome) -> str:
+    if outcome.error:
+        return f"not evaluated: {outcome.error}"
+    if outcome.unexpected_count is None:
+        return f"observed {outcome.observed_value}"
+    return f"{outcome.unexpected_count} row(s)"
+
+
+def failures_markdown(spec: TableSpec, failed: Sequence[Outcome]) -> str:
+    """A table for the Dagster UI: one line per failed rule, with where to find the rows."""
+    lines = [
+        f"| rule | unexpected | failing rows ({spec.row_id}: value) |",
+        "| --- | --- | --- |",
+    ]
+    for o in failed:
+        examples = ", ".join(
+            f"{row.get(spec.row_id)}: "
+            + " / ".join(str(row.get(c)) for c in o.columns if c != spec.row_id)
+            for row in o.failing_rows
+        )
+        cells = [o.rule, _count_text(o), examples]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
