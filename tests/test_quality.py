@@ -1,0 +1,553 @@
+"""Data-quality checks on the raw tables: real files, real DuckDB, real GX, real Dagster runs."""
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from cs_pipeline.config import CsConfig
+from cs_pipeline.ingest import raw_assets
+from cs_pipeline.quality.checks import ERROR_CHECK, WARN_CHECK, raw_checks
+from cs_pipeline.quality.rules import (
+    DATE,
+    RAW_RULES,
+    SFDC_ID,
+    TIMESTAMP,
+    VERSION,
+    Severity,
+    raw_rules,
+    raw_table_spec,
+)
+from cs_pipeline.quality.runner import validate_table
+from cs_pipeline.quality.suites import build_suite, raw_suite
+from cs_pipeline.sources import EXTRACTS, extract
+
+ACC1, ACC2, USER = "001000000000001AAA", "001000000000002AAA", "005000000000001AAA"
+SF_TS = "2023-01-05T10:00:00.000+0000"
+ZD_TS = "2024-03-01T09:15:00Z"
+
+
+# --- a small extract set that keeps every promise of the contract --------------------------------
+
+
+def valid_records() -> dict[str, list[dict]]:
+    """Rows per extract file (path relative to the extracts root), all values contract-valid."""
+    account = {
+        "Id": ACC1,
+        "Name": "Acme",
+        "ParentId": "",
+        "Type": "Customer",
+        "Industry": "Software",
+        "Website": "https://www.acme.example",
+        "BillingCountry": "US",
+        "Region__c": "AMER",
+        "Segment__c": "SMB",
+        "OwnerId": USER,
+        "CreatedDate": SF_TS,
+        "LastModifiedDate": SF_TS,
+        "IsDeleted": "false",
+    }
+    ticket = {
+        "id": 101,
+        "created_at": ZD_TS,
+        "updated_at": ZD_TS,
+        "status": "open",
+        "priority": "high",
+        "type": "problem",
+        "subject": "Login fails",
+        "organization_id": 1,
+        "requester_email": "ops@acme.example",
+        "tags": ["login"],
+        "satisfaction_rating": {"score": "good"},
+        "custom_fields": [{"id": 360001, "value": "ALPHA"}],
+        "metric_set": {"solved_at": None},
+    }
+    return {
+        "crm/Account.csv": [
+            account,
+            {
+                **account,
+                "Id": ACC2,
+                "Name": "株式会社サンプル",
+                "ParentId": ACC1,
+                "Region__c": "JAPAN",
+                "Segment__c": "Enterprise",
+                "Type": "Former Customer",
+            },
+        ],
+        "crm/User.csv": [
+            {"Id": USER, "Name": "Casey CSM", "Email": "casey@vendor.example", "IsActive": "true"}
+        ],
+        "crm/Opportunity.csv": [
+            {
+                "Id": "006000000000001AAA",
+                "AccountId": ACC1,
+                "Name": "Renewal 2024",
+                "Type": "Renewal",
+                "StageName": "Closed Won",
+                "Amount": "12000.50",
+                "CurrencyIsoCode": "USD",
+                "CloseDate": "2024-03-31",
+                "IsClosed": "true",
+                "IsWon": "true",
+                "CreatedDate": SF_TS,
+                "IsDeleted": "false",
+            },
+        ],
+        "crm/Task.csv": [
+            {
+                "Id": "00T000000000001AAA",
+                "AccountId": ACC1,
+                "WhoId": "003000000000001AAA",
+                "Subject": "QBR",
+                "Type": "QBR",
+                "ActivityDate": "2024-05-01",
+                "Status": "Completed",
+                "IsDeleted": "false",
+            },
+        ],
+        "crm/NPS_Response__c.csv": [
+            {
+                "Id": f"a00000000000{i}01AAA",
+                "Account__c": ACC1,
+                "Respondent_Email__c": "ops@acme.example",
+                "Score__c": str(score),
+                "Comment__c": "ok, mostly",
+                "Submitted_Date__c": "2024-04-01",
+            }
+            for i, score in ((1, 9), (2, 0), (3, 10))
+        ],
+        "support/organizations.jsonl": [
+            {
+                "id": 1,
+                "name": "Acme",
+                "external_id": ACC1[:15],
+                "domain_names": ["acme.example"],
+                "created_at": ZD_TS,
+            },
+            {
+                "id": 2,
+                "name": "Other",
+                "external_id": None,
+                "domain_names": [],
+                "created_at": ZD_TS,
+            },
+        ],
+        "support/tickets.jsonl": [
+            ticket,
+            {**ticket, "updated_at": "2024-03-02T09:15:00Z", "status": "solved"},
+            {**ticket, "id": 102, "priority": None, "type": None},
+        ],
+        "finance/customers.csv": [
+            {
+                "customer_number": "C-000001",
+                "company_name": "Acme Inc.",
+                "sfdc_account_id": "",
+                "billing_currency": "JPY",
+            },
+        ],
+        "finance/subscriptions.csv": [
+            {
+                "contract_id": "K-1",
+                "line_id": str(n),
+                "customer_number": "C-000001",
+                "product_code": "ALPHA",
+                "start_date": "2024-01-01",
+                "end_date": "2025-01-01",
+                "annual_value": "1200000",
+                "currency": "JPY",
+                "support_tier": "Premium",
+                "auto_renew": "Y",
+                "status": "Active",
+            }
+            for n in (1, 2)
+        ],
+        "finance/invoices.csv": [
+            {
+                "invoice_number": "INV-1",
+                "customer_number": "C-000001",
+                "invoice_date": "2024-01-01",
+                "due_date": "2024-01-31",
+                "currency": "JPY",
+                "amount": "1200000",
+                "status": "Open",
+                "paid_date": "",
+            },
+            {
+                "invoice_number": "INV-2",
+                "customer_number": "C-000001",
+                "invoice_date": "2024-02-01",
+                "due_date": "2024-02-29",
+                "currency": "JPY",
+                "amount": "-500",
+                "status": "Credit",
+                "paid_date": "2024-02-10",
+            },
+        ],
+        "finance/fx_rates.csv": [
+            {"currency": "JPY", "month": "2024-06", "rate_to_usd": "0.0064"},
+            {"currency": "USD", "month": "2024-06", "rate_to_usd": "1"},
+        ],
+        "training/enrollments.csv": [
+            {
+                "enrollment_id": "E-1",
+                "user_email": "ops@acme.example",
+                "user_company": "ACME (Japan)",
+                "course_code": "ADM-101",
+                "course_name": "Admin",
+                "product_code": "ALPHA",
+                "enrolled_at": "2024-01-10T08:00:00Z",
+                "completed_at": "2024-01-12T08:00:00Z",
+                "status": "completed",
+                "score": "87.5",
+            },
+            {
+                "enrollment_id": "E-2",
+                "user_email": "new@acme.example",
+                "user_company": "Acme",
+                "course_code": "ADM-101",
+                "course_name": "Admin",
+                "product_code": "ALPHA",
+                "enrolled_at": "2024-01-10T08:00:00Z",
+                "completed_at": "",
+                "status": "not_started",
+                "score": "",
+            },
+        ],
+        "licenses/entitlements.csv": [
+            {
+                "entitlement_id": "ENT-1",
+                "customer_code": "C-000001",
+                "sfdc_account_id": "",
+                "product_code": "ALPHA",
+                "seats_purchased": "50",
+                "start_date": "2024-01-01",
+                "expiry_date": "2024-12-31",
+            },
+        ],
+        "licenses/installations.csv": [
+            {
+                "installation_id": "INS-1",
+                "entitlement_id": "ENT-1",
+                "product_code": "ALPHA",
+                "version": "12.4.1-hotfix2",
+                "environment": "production",
+                "seats_in_use": "42",
+                "last_checkin_at": "2024-06-01T00:00:00Z",
+            },
+        ],
+        "licenses/product_releases.csv": [
+            {
+                "product_code": "ALPHA",
+                "version": "12.4",
+                "release_date": "2024-01-15",
+                "is_ga": "true",
+                "end_of_support_date": "",
+            },
+            {
+                "product_code": "ALPHA",
+                "version": "9.10",
+                "release_date": "2021-01-15",
+                "is_ga": "true",
+                "end_of_support_date": "2023-01-15",
+            },
+        ],
+    }
+
+
+def write_extracts(root: Path, records: dict[str, list[dict]]) -> None:
+    for e in EXTRACTS:
+        path = root / e.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = records[e.file]
+        if e.format == "jsonl":
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        else:
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=list(e.columns), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            text = out.getvalue()
+        path.write_text(text, encoding="utf-8")
+
+
+@dg.asset(deps=[dg.AssetKey(["crm", "account"])])
+def account_consumer() -> None:
+    """Stands for everything downstream of raw.crm__account (dbt staging and on)."""
+
+
+def run(tmp_path: Path, records: dict[str, list[dict]], *keys: tuple[str, str]):
+    """Materialize raw assets (all, or those of ``keys``) with their checks and the consumer."""
+    root = tmp_path / "extracts"
+    write_extracts(root, records)
+    selection = [dg.AssetKey(list(k)) for k in keys] if keys else [a.key for a in raw_assets]
+    return dg.materialize(
+        [*raw_assets, *raw_checks, account_consumer],
+        selection=[*selection, account_consumer.key],
+        resources={
+            "cs_config": CsConfig(
+                extracts_dir=str(root),
+                warehouse=str(tmp_path / "warehouse" / "cs360.duckdb"),
+                as_of="2024-06-30",
+            )
+        },
+        raise_on_error=False,
+    )
+
+
+def evaluations(
+    result: dg.ExecuteInProcessResult,
+) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    """Check evaluations by (table key as "source/entity", check name)."""
+    return {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def result_of(evaluation: dg.AssetCheckEvaluation, rule: str) -> dict:
+    [found] = [r for r in evaluation.metadata["results"].value if r["rule"] == rule]
+    return found
+
+
+# --- end to end ----------------------------------------------------------------------------------
+
+
+def test_clean_set_passes_every_check_without_progress_bars(tmp_path, capfd):
+    records = valid_records()
+
+    result = run(tmp_path, records)
+
+    assert result.success
+    evals = evaluations(result)
+    assert set(evals) == {
+        ("/".join(e.asset_key), name) for e in EXTRACTS for name in (ERROR_CHECK, WARN_CHECK)
+    }
+    failed = {k: e.description for k, e in evals.items() if not e.passed}
+    assert failed == {}
+    for e in EXTRACTS:
+        for name in (ERROR_CHECK, WARN_CHECK):
+            meta = evals[("/".join(e.asset_key), name)].metadata
+            assert meta["rows"].value == len(records[e.file]), e.file
+            assert meta["rows_validated"].value == len(records[e.file])
+            assert meta["failed_expectations"].value == 0
+            assert meta["source_file"].value == e.file
+    assert evals[("crm/account", ERROR_CHECK)].metadata["expectations"].value == 2
+    assert evals[("crm/account", ERROR_CHECK)].severity == dg.AssetCheckSeverity.ERROR
+    assert evals[("crm/account", WARN_CHECK)].severity == dg.AssetCheckSeverity.WARN
+    assert result.asset_materializations_for_node("account_consumer")
+    # GX's tqdm bars ("Calculating Metrics: 100%|████| 8/8") must not reach the logs.
+    out, err = capfd.readouterr()
+    assert not re.search(r"Calculating Metrics|\d+%\|", out + err)
+
+
+def test_duplicate_key_fails_the_blocking_check_and_skips_downstream(tmp_path):
+    records = valid_records()
+    accounts = records["crm/Account.csv"]
+    accounts.append({**accounts[0], "Name": "Acme (again)"})  # row 3 repeats row 1's Id
+
+    result = run(tmp_path, records, ("crm", "account"))
+
+    evals = evaluations(result)
+    errors = evals[("crm/account", ERROR_CHECK)]
+    assert not errors.passed
+    assert errors.severity == dg.AssetCheckSeverity.ERROR
+    assert errors.metadata["failed_rules"].value == ["Id is unique"]
+    unique = result_of(errors, "Id is unique")
+    assert unique["unexpected_count"] == 2
+    assert unique["failing_rows"] == [
+        {"Id": ACC1, "_row_number": 1},
+        {"Id": ACC1, "_row_number": 3},
+    ]
+    assert unique["unexpected_values"] == [{"value": ACC1, "count": 2}]
+    assert ACC1 in errors.metadata["failures"].value
+    assert evals[("crm/account", WARN_CHECK)].passed
+    # Blocking: the asset downstream of crm/account did not run.
+    assert not result.success
+    assert result.asset_materializations_for_node("crm__account")
+    assert not result.asset_materializations_for_node("account_consumer")
+
+
+def test_nps_score_out_of_range_warns_with_the_row_and_does_not_block(tmp_path):
+    records = valid_records()
+    records["crm/NPS_Response__c.csv"][1]["Score__c"] = "11"
+
+    result = run(tmp_path, records, ("crm", "nps_response"), ("crm", "account"))
+
+    assert result.success  # a WARN blocks nothing
+    evals = evaluations(result)
+    assert evals[("crm/nps_response", ERROR_CHECK)].passed
+    warnings = evals[("crm/nps_response", WARN_CHECK)]
+    assert not warnings.passed
+    assert warnings.severity == dg.AssetCheckSeverity.WARN
+    assert warnings.metadata["failed_rules"].value == ["Score__c between 0 and 10"]
+    out_of_range = result_of(warnings, "Score__c between 0 and 10")
+    assert out_of_range["unexpected_count"] == 1
+    assert out_of_range["failing_rows"] == [{"Score__c": 11.0, "_row_number": 2}]
+    assert result_of(warnings, "Score__c is an integer")["success"] is True
+    assert result.asset_materializations_for_node("account_consumer")
+
+
+def test_unparseable_date_warns_naming_the_column(tmp_path):
+    records = valid_records()
+    records["crm/Opportunity.csv"][0]["CloseDate"] = "31/03/2024"
+
+    result = run(tmp_path, records, ("crm", "opportunity"))
+
+    warnings = evaluations(result)[("crm/opportunity", WARN_CHECK)]
+    assert not warnings.passed
+    bad_date = result_of(warnings, "CloseDate is a date YYYY-MM-DD")
+    assert bad_date["columns"] == ["CloseDate"]
+    assert bad_date["unexpected_count"] == 1
+    assert bad_date["failing_rows"] == [{"CloseDate": "31/03/2024", "_row_number": 1}]
+    assert "CloseDate" in warnings.description
+    assert "CloseDate" in warnings.metadata["failures"].value
+
+
+# --- the runner on a table built in DuckDB ------------------------------------------------------
+
+
+@pytest.fixture
+def tickets_db(tmp_path: Path) -> Path:
+    """raw.support__tickets with 40 rows, of which rows 5 and 17 share id 5 and updated_at,
+    row 9 has no updated_at and rows 3 and 30 carry an unknown status."""
+    path = tmp_path / "wh.duckdb"
+    columns = ", ".join(
+        f"NULL::VARCHAR AS {c}"
+        for c in extract("support", "tickets").columns
+        if c not in ("id", "updated_at", "status")
+    )
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            f"""CREATE TABLE raw.support__tickets AS
+            SELECT CASE WHEN n = 17 THEN '5' ELSE n::VARCHAR END AS id,
+                   CASE WHEN n = 9 THEN '  ' WHEN n IN (5, 17) THEN '2024-03-05T00:00:00Z'
+                        ELSE '2024-03-01T00:00:00Z' END AS updated_at,
+                   CASE WHEN n IN (3, 30) THEN 'escalated' ELSE 'open' END AS status,
+                   {columns}, 'support/tickets.jsonl' AS _source_file, n AS _row_number
+            FROM range(1, 41) r(n)"""
+        )
+    return path
+
+
+def test_sql_pushdown_agrees_with_gx_on_whole_table_rules(tickets_db):
+    spec = raw_table_spec(extract("support", "tickets"))
+
+    whole = validate_table(spec, tickets_db)
+    sampled = validate_table(spec, tickets_db, max_rows=10)
+
+    assert (whole.rows, whole.rows_validated, whole.sampled) == (40, 40, False)
+    assert (sampled.rows, sampled.rows_validated, sampled.sampled) == (40, 10, True)
+    by_rule = {o.rule: o for o in whole.outcomes}
+    pushed = {o.rule: o for o in sampled.outcomes if o.engine == "duckdb"}
+    assert set(pushed) == {
+        "at least 1 row(s)",
+        "id is present",
+        "updated_at is present",
+        "(id, updated_at) is unique",
+    }
+    for rule, outcome in pushed.items():
+        gx_outcome = by_rule[rule]
+        assert gx_outcome.engine == "gx"
+        assert outcome.success == gx_outcome.success, rule
+        assert outcome.unexpected_count == gx_outcome.unexpected_count, rule
+        assert outcome.failing_rows == [
+            {k: gx_outcome.failing_rows[i][k] for k in row}
+            for i, row in enumerate(outcome.failing_rows)
+        ], rule
+    assert pushed["updated_at is present"].failing_rows == [{"_row_number": 9, "updated_at": None}]
+    assert pushed["(id, updated_at) is unique"].unexpected_count == 2
+    assert by_rule["status in {new, open, pending, hold, solved, closed}"].unexpected_count == 2
+    # The sample is the same on every run.
+    again = validate_table(spec, tickets_db, max_rows=10)
+    assert again.outcomes == sampled.outcomes
+
+
+# --- the rules themselves -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (
+            DATE,
+            ["2024-02-29", "2023-12-31", "2024-04-30"],
+            [
+                "2024-02-30",
+                "2024-04-31",
+                "2024-13-01",
+                "2024-1-01",
+                "31/03/2024",
+                "2024-03-01T00:00:00Z",
+            ],
+        ),
+        (
+            TIMESTAMP,
+            [
+                "2024-03-01T09:15:00.000+0000",
+                "2024-03-01T09:15:00Z",
+                "2024-03-01 09:15:00",
+                "2024-03-01T09:15:00+09:00",
+            ],
+            ["2024-03-01", "2024-03-01T24:00:00Z", "2024-03-01T09:15Z", "yesterday"],
+        ),
+        (
+            SFDC_ID,
+            ["0015g00000AbCdE", "0015g00000AbCdEAAZ"],
+            ["0015g00000AbCd", "0015g00000AbCdEA"],
+        ),
+        (VERSION, ["12.4.1", "9.10", "12.4.1-hotfix2"], ["12", "v12.4", "12.4.1.2"]),
+    ],
+)
+def test_patterns(pattern, good, bad):
+    assert [v for v in good if not re.search(pattern.regex, v)] == []
+    assert [v for v in bad if re.search(pattern.regex, v)] == []
+
+
+def test_rules_name_only_columns_of_the_contract():
+    for (source, entity), table_rules in RAW_RULES.items():
+        columns = set(extract(source, entity).columns)
+        named = {
+            *table_rules.required,
+            *table_rules.allowed,
+            *table_rules.patterns,
+            *table_rules.ranges,
+            *(c for cols in table_rules.unique_warn for c in cols),
+        }
+        assert named <= columns, (source, entity, named - columns)
+    assert {e.asset_key[0] + "/" + e.asset_key[1] for e in EXTRACTS} == {
+        f"{s}/{n}" for s, n in RAW_RULES
+    }
+
+
+def test_error_rules_are_the_structural_ones():
+    errors = {
+        e.table: sorted((r.kind, r.columns) for r in raw_rules(e) if r.severity is Severity.ERROR)
+        for e in EXTRACTS
+    }
+    assert errors["crm__account"] == [("not_null", ("Id",)), ("unique", ("Id",))]
+    assert errors["finance__subscriptions"] == [
+        ("not_null", ("contract_id",)),
+        ("not_null", ("line_id",)),
+        ("unique", ("contract_id", "line_id")),
+    ]
+    # Ticket ids repeat (one row per version); the version needs its updated_at.
+    assert errors["support__tickets"] == [("not_null", ("id",)), ("not_null", ("updated_at",))]
+
+
+def test_suites_carry_the_rule_severity_and_read_ranges_as_numbers():
+    suite = raw_suite(extract("crm", "nps_response"))
+    by_rule = {e.meta["rule"]: e for e in suite.expectations}
+    assert suite.name == "raw.crm__nps_response"
+    assert by_rule["Id is unique"].severity == "critical"
+    assert by_rule["Score__c between 0 and 10"].severity == "warning"
+    assert by_rule["Score__c between 0 and 10"].column == "Score__c::number"
+    for e in EXTRACTS:
+        spec = raw_table_spec(e)
+        assert len(build_suite(spec).expectations) == len(spec.rules)
