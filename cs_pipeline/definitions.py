@@ -11,6 +11,7 @@ from cs_pipeline.automation import (
 from cs_pipeline.config import CsConfig
 from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
+from cs_pipeline.quality.checks import raw_checks
 
 # Everything that builds the warehouse; publishing follows this list's `marts` group.
 pipeline_assets = [
@@ -21,6 +22,9 @@ defs = dg.Definitions(
     assets=[
         *pipeline_assets,
         build_published_warehouse(publish_deps(pipeline_assets)),
+    ],
+    asset_checks=[
+        *raw_checks,
     ],
     jobs=[nightly_build],
     schedules=[nightly_build_schedule],
