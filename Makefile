@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# dbt, dagster and dagster-dbt find each other on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export CS_EXTRACTS_DIR ?= $(CURDIR)/data/extracts
 export CS_WAREHOUSE ?= $(CURDIR)/data/warehouse/cs360.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
@@ -24,7 +26,7 @@ install: $(VENV)/.installed
 
 # The dbt manifest is prepared here, at build time, never on import.
 manifest: install
-	$(BIN)/python -m cs_pipeline.dbt_manifest
+	$(BIN)/dagster-dbt project prepare-and-package --file cs_pipeline/dbt_project.py
 
 sample-data: install
 	@if [ -z "$$(find "$(CS_EXTRACTS_DIR)" -mindepth 1 -not -name .gitkeep -print -quit 2>/dev/null)" ]; then \

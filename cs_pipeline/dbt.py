@@ -1,0 +1,78 @@
+"""dbt models of cs360 as Dagster assets.
+
+The manifest is prepared at build time (`make manifest` runs
+`dagster-dbt project prepare-and-package`), never parsed on import in production; `dagster dev`
+re-parses so model edits show up without a rebuild.
+
+dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the ingest asset keys
+(``["crm", "account"]``), so the graph connects from each extract file to the marts without glue.
+"""
+
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from cs_pipeline.config import CsConfig, CsSettings
+from cs_pipeline.dbt_project import dbt_project
+
+
+class CsDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt nodes by layer (`staging`, `intermediate`, `marts`) and seeds as `config`."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "config"
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+def dbt_env(settings: CsSettings) -> dict[str, str]:
+    """What the dbt subprocess needs from cs360's settings (profiles.yml reads these)."""
+    return {"CS_BUILD_WAREHOUSE": str(settings.build_warehouse)}
+
+
+def dbt_vars(settings: CsSettings) -> str:
+    return json.dumps({"as_of": settings.as_of.isoformat()})
+
+
+@contextmanager
+def _environ(extra: Mapping[str, str]) -> Iterator[None]:
+    """dagster-dbt hands the current environment to dbt; set ours only for that call."""
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=CsDbtTranslator())
+def cs360_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, cs_config: CsConfig
+) -> Iterator[Any]:
+    """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date."""
+    settings = cs_config.settings
+    settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with _environ(dbt_env(settings)):
+        invocation = dbt.cli(["build", "--vars", dbt_vars(settings)], context=context)
+    yield from invocation.stream()
+
+
+# The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
+)
