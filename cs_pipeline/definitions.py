@@ -9,6 +9,7 @@ from cs_pipeline.automation import (
     run_failure_recorder,
 )
 from cs_pipeline.config import CsConfig
+from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
 from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
 from cs_pipeline.quality.checks import raw_checks
@@ -16,6 +17,7 @@ from cs_pipeline.quality.checks import raw_checks
 # Everything that builds the warehouse; publishing follows this list's `marts` group.
 pipeline_assets = [
     *raw_assets,
+    cs360_dbt_models,
 ]
 
 defs = dg.Definitions(
@@ -31,6 +33,7 @@ defs = dg.Definitions(
     sensors=[new_extracts_sensor, run_failure_recorder],
     resources={
         "cs_config": CsConfig.from_env(),
+        "dbt": dbt_resource,
     },
     # DuckDB allows one writing process per database file, so a run's steps must not write
     # concurrently. The in-process executor runs them one after another in the run's own
