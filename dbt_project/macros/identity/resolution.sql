@@ -58,18 +58,50 @@
     where source = '{{ source_name }}' and entity = '{{ entity }}'
 {%- endmacro %}
 
-{#- The columns of `relation` except those named in `except`, for `select` lists that replace
-    a column. At parse time (no database yet) it renders `*`. -#}
-{% macro star_except(relation, except, relation_alias=none) -%}
+{#- The columns of staging model `model_name` except those named in `except`, for select lists
+    that replace a column. Read from the built model itself, found through the graph, not
+    ref(): in a dbt unit test of the calling model ref() is a fixture and the graph is empty, so
+    there the model is looked up in the `staging` schema of the target. At parse time (no
+    database yet) it renders `*`. -#}
+{% macro star_except(model_name, except, relation_alias=none) -%}
     {%- if not execute -%}
         *
     {%- else -%}
+        {%- set nodes = (graph.get('nodes') or {}).values() | selectattr('resource_type', 'equalto', 'model')
+                        | selectattr('name', 'equalto', model_name) | list -%}
+        {%- if nodes -%}
+            {%- set relation = api.Relation.create(database=nodes[0].database, schema=nodes[0].schema, identifier=nodes[0].alias) -%}
+        {%- else -%}
+            {%- set relation = api.Relation.create(database=target.database, schema=generate_schema_name('staging', none) | trim, identifier=model_name) -%}
+        {%- endif -%}
         {%- set skip = except | map('lower') | list -%}
-        {%- set cols = adapter.get_columns_in_relation(relation) -%}
         {%- set keep = [] -%}
-        {%- for col in cols if col.name | lower not in skip -%}
+        {%- for col in adapter.get_columns_in_relation(relation) if col.name | lower not in skip -%}
             {%- do keep.append((relation_alias ~ '.' if relation_alias else '') ~ adapter.quote(col.name)) -%}
         {%- endfor -%}
+        {%- if keep | length == 0 -%}
+            {{ exceptions.raise_compiler_error("star_except: no columns found for " ~ relation ~ "; build " ~ model_name ~ " first") }}
+        {%- endif -%}
         {{ keep | join(',\n        ') }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The record types identity resolution covers: (source, entity, resolved model, record id
+    expression). `entity` is the extract file name without extension (the registry's
+    file_stem), as marts.unmatched_records and seeds/account_overrides.csv name it. -#}
+{% macro resolved_record_types() -%}
+    {%- set string = dbt.type_string() -%}
+    {{ return([
+        ('crm', 'Opportunity', 'int_opportunities_resolved', 'opportunity_id'),
+        ('crm', 'Task', 'int_tasks_resolved', 'task_id'),
+        ('crm', 'NPS_Response__c', 'int_nps_responses_resolved', 'nps_response_id'),
+        ('support', 'organizations', 'int_support_organizations_resolved', 'cast(organization_id as ' ~ string ~ ')'),
+        ('support', 'tickets', 'int_tickets_resolved', 'cast(ticket_id as ' ~ string ~ ')'),
+        ('finance', 'customers', 'int_finance_customers_resolved', 'customer_number'),
+        ('finance', 'subscriptions', 'int_subscriptions_resolved', dbt.concat(['contract_id', "':'", 'line_id'])),
+        ('finance', 'invoices', 'int_invoices_resolved', 'invoice_number'),
+        ('training', 'enrollments', 'int_enrollments_resolved', 'enrollment_id'),
+        ('licenses', 'entitlements', 'int_entitlements_resolved', 'entitlement_id'),
+        ('licenses', 'installations', 'int_installations_resolved', 'installation_id'),
+    ]) }}
 {%- endmacro %}

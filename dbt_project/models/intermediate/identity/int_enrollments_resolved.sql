@@ -27,7 +27,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_training__enrollments'), [], 'keyed') }},
+    {{ star_except('stg_training__enrollments', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

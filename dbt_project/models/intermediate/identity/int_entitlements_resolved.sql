@@ -50,7 +50,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_licenses__entitlements'), [], 'keyed') }},
+    {{ star_except('stg_licenses__entitlements', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -23,7 +23,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_finance__customers'), [], 'keyed') }},
+    {{ star_except('stg_finance__customers', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -37,7 +37,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_licenses__installations'), [], 'keyed') }},
+    {{ star_except('stg_licenses__installations', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -39,7 +39,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_finance__invoices'), [], 'keyed') }},
+    {{ star_except('stg_finance__invoices', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -83,7 +83,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_support__organizations'), [], 'keyed') }},
+    {{ star_except('stg_support__organizations', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -22,7 +22,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_crm__task'), ['account_id'], 'keyed') }},
+    {{ star_except('stg_crm__task', ['account_id'], 'keyed') }},
     keyed.account_id as delivered_account_id,
     {{ resolution_columns('keyed', 'overrides') }}
 

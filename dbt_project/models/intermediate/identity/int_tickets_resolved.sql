@@ -34,7 +34,7 @@ overrides as (
 )
 
 select
-    {{ star_except(ref('stg_support__tickets'), [], 'keyed') }},
+    {{ star_except('stg_support__tickets', [], 'keyed') }},
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

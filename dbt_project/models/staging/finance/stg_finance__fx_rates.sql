@@ -10,7 +10,7 @@ renamed as (
         upper({{ clean_key('currency') }}) as currency,
         {#- `YYYY-MM` as the first day of that month -#}
         {{ parse_date(dbt.concat([clean_key('month'), "'-01'"])) }} as rate_month,
-        {{ try_cast(clean_key('rate_to_usd'), dbt.type_float()) }} as rate_to_usd,
+        {{ try_cast(clean_key('rate_to_usd'), type_double()) }} as rate_to_usd,
         _source_file,
         _row_number,
         _loaded_at
