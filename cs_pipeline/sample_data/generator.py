@@ -228,7 +228,7 @@ def _accounts(run: _Run, chunk: int, gi: np.ndarray) -> _Accounts:
     short = tx.join(word1, " ", word2)
     style = rng.random(n)
     western = tx.where(style < 0.05, tx.join(short, ", ", legal),
-                       tx.where(style < 0.055, tx.join('The "', word1, '" ', word2, " Company"),
+                       tx.where(style < 0.06, tx.join('The "', word1, '" ', word2, " Company"),
                                 tx.join(short, " ", legal)))
     kanji_name = tx.join("株式会社", kanji1, kanji2)
     jp_style = rng.random(n)
