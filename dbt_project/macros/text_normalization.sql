@@ -34,6 +34,8 @@
 
     DuckDB has no NFKC function (only nfc_normalize), so this is a character translation, which
     is what matters for keys. Half-width katakana are left alone: they never occur in keys.
+    The full-width apostrophe and backslash are left out on purpose: without them the two
+    literals need no escaping, so the same SQL is valid on DuckDB and Spark.
 -#}
 {% macro normalize_width(col) -%}
     {{ return(adapter.dispatch('normalize_width', 'cs360')(col)) }}
@@ -41,8 +43,8 @@
 
 {% macro default__normalize_width(col) -%}
     translate({{ col }},
-        '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　‐‑‒–—−',
-        '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ------')
+        '！＂＃＄％＆（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　‐‑‒–—−',
+        '!"#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~ ------')
 {%- endmacro %}
 
 {#-
@@ -80,13 +82,19 @@
 {%- endmacro %}
 
 {% macro duckdb__normalize_company_name(col) -%}
+    {#- A legal form is a whole word (bounded by non-letters); a match consumes the separator
+        after it, so the pattern runs twice for adjacent forms such as "Pte. Ltd." -#}
+    {%- set legal_form = "'(^|[^\p{L}\p{N}])(co\.?,?\s*ltd|k\.\s*k|s\.\s*a\.?\s*de\s*c\.\s*v|s\.\s*a\.\s*s|s\.\s*a|l\.\s*l\.\s*c|b\.\s*v|n\.\s*v|inc|incorporated|corp|corporation|company|gmbh|kg|ltd|ltda|limited|llc|llp|plc|ag|kk|sa|sas|co|pte|pty|pvt|bv|nv|srl|sarl|spa|oy|oyj|ab|as)\.?($|[^\p{L}\p{N}])'" -%}
+    {%- set japanese_forms = "'株式会社|有限会社|合同会社|合資会社|合名会社|\\(株\\)|\\(有\\)|\\(同\\)|㈱|㈲'" -%}
     nullif(
         regexp_replace(
             regexp_replace(
                 regexp_replace(
-                    lower({{ normalize_width(col) }}),
-                    '株式会社|有限会社|合同会社|合資会社|合名会社|\(株\)|\(有\)|\(同\)|㈱|㈲', ' ', 'g'),
-                '(^|[^\p{L}\p{N}])(co\.?,?\s*ltd|k\.\s*k|s\.\s*a|s\.\s*a\.\s*s|l\.\s*l\.\s*c|inc|incorporated|corp|corporation|company|gmbh|ltd|limited|llc|plc|ag|kk|sa|sas|co|pte|pty|bv|nv|srl|sarl|spa|oy|ab|as)\.?($|[^\p{L}\p{N}])', ' ', 'g'),
+                    regexp_replace(
+                        lower({{ normalize_width(col) }}),
+                        {{ japanese_forms }}, ' ', 'g'),
+                    {{ legal_form }}, ' ', 'g'),
+                {{ legal_form }}, ' ', 'g'),
             '[^\p{L}\p{N}]', '', 'g'),
         '')
 {%- endmacro %}
