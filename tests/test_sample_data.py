@@ -72,6 +72,16 @@ def read_all(root: Path, shift_jis: bool = True) -> dict[str, list[dict]]:
                      else read_csv(root, e.file, shift_jis)[1]) for e in EXTRACTS}
 
 
+def sf_timestamp(value: str) -> dt.datetime:
+    assert SF_TS.match(value), value
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def z_timestamp(value: str) -> dt.datetime:
+    assert Z_TS.match(value), value
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def valid_sfdc_18(value: str) -> bool:
     return len(value) == 18 and sfdc_id_18(value[:15]) == value
 
@@ -181,7 +191,7 @@ def test_json_lines_have_the_contract_keys_and_shapes(sample) -> None:
     for org in data["support/organizations.jsonl"]:
         assert isinstance(org["id"], int) and isinstance(org["domain_names"], list)
         assert org["external_id"] is None or len(org["external_id"]) in (15, 18)
-        assert Z_TS.match(org["created_at"])
+        z_timestamp(org["created_at"])
     for t in data["support/tickets.jsonl"]:
         assert isinstance(t["id"], int)
         assert t["status"] in {"new", "open", "pending", "hold", "solved", "closed"}
@@ -198,8 +208,8 @@ def test_json_lines_have_the_contract_keys_and_shapes(sample) -> None:
         assert set(ms) == {"reply_time_in_minutes", "full_resolution_time_in_minutes",
                            "solved_at"}
         assert set(ms["reply_time_in_minutes"]) == {"calendar"}
-        assert Z_TS.match(t["created_at"]) and Z_TS.match(t["updated_at"])
-        assert t["updated_at"] >= t["created_at"]
+        assert z_timestamp(t["updated_at"]) <= dt.datetime(2025, 6, 16, tzinfo=dt.UTC)
+        assert z_timestamp(t["updated_at"]) >= z_timestamp(t["created_at"])
         solved = t["status"] in ("solved", "closed")
         assert (ms["solved_at"] is not None) == solved
         if solved:
@@ -236,7 +246,7 @@ def test_values_are_within_the_contract_sets_and_dates_parse(sample) -> None:
     for r in data["crm/Account.csv"]:
         assert r["Type"] in catalog.TYPES and r["Region__c"] in catalog.REGIONS
         assert r["Segment__c"] in catalog.SEGMENTS and r["IsDeleted"] in ("true", "false")
-        assert SF_TS.match(r["CreatedDate"]) and SF_TS.match(r["LastModifiedDate"])
+        assert sf_timestamp(r["CreatedDate"]) <= sf_timestamp(r["LastModifiedDate"])
     for r in data["crm/User.csv"]:
         assert r["IsActive"] in ("true", "false") and "@" in r["Email"]
     stages = set(catalog.OPEN_STAGES) | {"Closed Won", "Closed Lost"}
@@ -247,7 +257,7 @@ def test_values_are_within_the_contract_sets_and_dates_parse(sample) -> None:
         assert r["IsWon"] == str(r["StageName"] == "Closed Won").lower()
         assert r["Amount"] == "" or Decimal(r["Amount"]) > 0
         date(r["CloseDate"])
-        assert SF_TS.match(r["CreatedDate"])
+        sf_timestamp(r["CreatedDate"])
     for r in data["crm/Task.csv"]:
         assert r["Type"] in catalog.TASK_TYPES and r["Status"] in catalog.TASK_STATUSES
         date(r["ActivityDate"])
@@ -276,9 +286,9 @@ def test_values_are_within_the_contract_sets_and_dates_parse(sample) -> None:
         assert re.match(r"^\d{4}-\d{2}$", r["month"]) and Decimal(r["rate_to_usd"]) > 0
     for r in data["training/enrollments.csv"]:
         assert r["status"] in ("completed", "in_progress", "not_started")
-        assert Z_TS.match(r["enrolled_at"])
+        enrolled = z_timestamp(r["enrolled_at"])
         assert (r["completed_at"] != "") == (r["status"] == "completed")
-        assert r["completed_at"] == "" or Z_TS.match(r["completed_at"])
+        assert r["completed_at"] == "" or z_timestamp(r["completed_at"]) >= enrolled
         assert r["score"] == "" or 0 <= int(r["score"]) <= 100
     for r in data["licenses/entitlements.csv"]:
         assert int(r["seats_purchased"]) > 0 and len(r["sfdc_account_id"]) in (0, 15, 18)
@@ -286,7 +296,7 @@ def test_values_are_within_the_contract_sets_and_dates_parse(sample) -> None:
     for r in data["licenses/installations.csv"]:
         assert r["environment"] in ("production", "staging", "test")
         assert VERSION.match(r["version"]) and int(r["seats_in_use"]) >= 0
-        assert Z_TS.match(r["last_checkin_at"])
+        z_timestamp(r["last_checkin_at"])
     for r in data["licenses/product_releases.csv"]:
         assert VERSION.match(r["version"]) and r["is_ga"] in ("true", "false")
         date(r["release_date"])

@@ -19,37 +19,37 @@ What is in it
   with a deleted organization, ERP-only customers, lines/entitlements of unknown customers,
   installations of unknown entitlements, learners on free-mail, subdomains or unknown domains.
 
-Quirks, and which file carries them (decided in :data:`.writers.STYLES`)
------------------------------------------------------------------------
-=============================  ===============================================================
-``crm/Account.csv``            UTF-8 BOM, CRLF, every field quoted (as Salesforce's Data
-                               Export does), **schema drift**: an extra ``NumberOfEmployees``
-                               column inserted after ``Industry``; names with commas
-                               (``Blue Harbor, Inc.``), quotes (``The "Nova" Labs Company``),
-                               Japanese (``株式会社桜電機``) and full-width (``ＳＡＫＵＲＡ電機``)
-``crm/User.csv``               all fields quoted, Japanese CSM names
-``crm/Opportunity.csv``        CRLF, all fields quoted
-``crm/Task.csv``               all fields quoted
-``crm/NPS_Response__c.csv``    UTF-8 BOM, all fields quoted, comments with commas, ``""``
-                               quotes and line breaks (LF and CRLF) inside quoted fields
-``finance/customers.csv``      **Shift_JIS (cp932)** + CRLF, as saved by Japanese Excel, with
-                               Japanese and full-width names (``ＡＢＣ商事株式会社``). With
-                               ``shift_jis=False`` (CLI ``--all-utf8``) it is UTF-8 with BOM
-                               + CRLF instead; it is the only file that is ever not UTF-8.
-``finance/subscriptions.csv``  CRLF
-``training/enrollments.csv``   UTF-8 BOM, fields with commas/quotes quoted, upper-case and
-                               subdomain e-mail domains, half-width katakana company names
-``support/tickets.jsonl``      the same ticket id repeated for each version, rows ordered by
-                               ``updated_at`` (versions are not adjacent; one planted ticket's
-                               latest version comes before its older ones); null priority/type;
-                               Japanese subjects written as UTF-8 (not ``\\u`` escapes)
-``support/organizations.jsonl`` ``external_id`` 18-char, 15-char, null or an unknown id
-``licenses/installations.csv`` versions ``9.10``/``2.10`` next to ``9.9``/``2.9``, ``-hotfix``
-                               suffixes, a ``-beta1`` on test installations
-``licenses/product_releases``  a beta (non-GA) line, a GA release after as-of, lines past
-                               end of support
-other CSV files                plain UTF-8, LF, quoted only where needed
-=============================  ===============================================================
+Quirks, and which file carries them (byte-level ones are decided in :data:`.writers.STYLES`)
+-------------------------------------------------------------------------------------------
+* ``crm/Account.csv``: UTF-8 BOM, CRLF, every field quoted (as Salesforce's Data Export
+  does), and **schema drift**: an extra ``NumberOfEmployees`` column inserted after
+  ``Industry`` (in the middle, so only a loader reading by header name gets it right).
+  Names with commas (``Blue Harbor, Inc.``), quotes (``The "Nova" Labs Company``), Japanese
+  (``株式会社桜電機``) and full-width Latin (``ＳＡＫＵＲＡ電機``). ``Website`` as people type
+  it: with or without scheme, ``www.`` or a path, sometimes capitalized, ~2% empty.
+* ``crm/User.csv``, ``crm/Task.csv``: every field quoted; Japanese CSM names.
+* ``crm/Opportunity.csv``: CRLF, every field quoted.
+* ``crm/NPS_Response__c.csv``: UTF-8 BOM, every field quoted; comments with commas, ``""``
+  quotes and line breaks (LF and CRLF) inside quoted fields.
+* ``finance/customers.csv``: **Shift_JIS (cp932)** and CRLF, as saved by Japanese Excel,
+  with Japanese and full-width names (``ＡＢＣ商事株式会社``). It is the only file that is
+  ever not UTF-8; with ``shift_jis=False`` (CLI ``--all-utf8``) it is UTF-8 with BOM and
+  CRLF instead.
+* ``finance/subscriptions.csv``: CRLF.
+* ``training/enrollments.csv``: UTF-8 BOM; fields with commas and quotes quoted; e-mail
+  domains upper-case, on subdomains (``eu.<domain>``: a different domain) or free-mail;
+  half-width katakana company names.
+* ``support/tickets.jsonl``: the same ticket id once per version, rows ordered by
+  ``updated_at`` (versions are not adjacent; one planted ticket's latest version comes before
+  its older ones); null ``priority``/``type``; Japanese subjects as UTF-8, not ``\\u``
+  escapes.
+* ``support/organizations.jsonl``: ``external_id`` 18-char, 15-char, null (then only
+  ``domain_names`` can match) or an id no account has; some organizations have no key at all.
+* ``licenses/installations.csv``: versions ``9.10``/``2.10`` next to ``9.9``/``2.9``,
+  ``-hotfix`` suffixes, a ``-beta1`` on some test installations.
+* ``licenses/product_releases.csv``: a beta (non-GA) line, a GA release dated after as-of,
+  lines past end of support.
+* Every other CSV: plain UTF-8, LF, quoted only where needed.
 
 15-character Salesforce ids appear in ``finance/customers.csv`` (``sfdc_account_id``),
 ``support/organizations.jsonl`` (``external_id``) and ``licenses/entitlements.csv``; the CRM
