@@ -61,8 +61,8 @@
 {#- The columns of staging model `model_name` except those named in `except`, for select lists
     that replace a column. Read from the built model itself, found through the graph, not
     ref(): in a dbt unit test of the calling model ref() is a fixture and the graph is empty, so
-    there the model is looked up in the `staging` schema of the target. At parse time (no
-    database yet) it renders `*`. -#}
+    there the model is looked up in the `staging` schema of the target. At parse time, or
+    before the model exists, it renders `*`. -#}
 {% macro star_except(model_name, except, relation_alias=none) -%}
     {%- if not execute -%}
         *
@@ -80,9 +80,12 @@
             {%- do keep.append((relation_alias ~ '.' if relation_alias else '') ~ adapter.quote(col.name)) -%}
         {%- endfor -%}
         {%- if keep | length == 0 -%}
-            {{ exceptions.raise_compiler_error("star_except: no columns found for " ~ relation ~ "; build " ~ model_name ~ " first") }}
+            {#- not built yet (`dbt compile` or `docs generate` on an empty warehouse): render a
+                placeholder; a run always builds the staging model first -#}
+            {{ (relation_alias ~ '.' if relation_alias else '') ~ '*' }}
+        {%- else -%}
+            {{ keep | join(',\n        ') }}
         {%- endif -%}
-        {{ keep | join(',\n        ') }}
     {%- endif -%}
 {%- endmacro %}
 
