@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ import pytest
 
 from cs_pipeline.config import CsConfig
 from cs_pipeline.ingest import raw_assets
+from cs_pipeline.sample_data import generate
 from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, extract
 
 AS_OF = "2024-06-30"
@@ -342,6 +344,32 @@ def test_reload_replaces_the_table(tmp_path, extracts):
     materialize(tmp_path, extracts, ("finance", "customers"))
 
     assert query(tmp_path, "SELECT count(*) FROM raw.finance__customers") == [(1,)]
+
+
+def test_generated_sample_loads_with_the_generators_counts(tmp_path):
+    """The sample generator and the ingest agree on every file, quirks included."""
+    root = tmp_path / "extracts"
+    counts = generate(root, accounts=50, seed=7, as_of=dt.date.fromisoformat(AS_OF))
+
+    result = materialize(tmp_path, root)
+
+    loaded = {
+        e.file: query(tmp_path, f"SELECT count(*) FROM {e.qualified_table}")[0][0] for e in EXTRACTS
+    }
+    assert loaded == counts
+    assert metadata(result, ("finance", "customers"))["encoding"] == "cp932"
+    assert metadata(result, ("crm", "account"))["drift"] == ["NumberOfEmployees"]
+    # Every CSV cell equals what Python's csv module reads from the same bytes (BOMs, CRLF,
+    # quoted line breaks, cp932), with an empty cell arriving as NULL.
+    for e in EXTRACTS:
+        if e.format != "csv":
+            continue
+        encoding = metadata(result, e.asset_key)["encoding"]
+        with (root / e.file).open(encoding=encoding, newline="") as f:
+            header, *rows = list(csv.reader(f))
+        cols = ", ".join(f'"{c}"' for c in header)
+        in_duckdb = query(tmp_path, f"SELECT {cols} FROM {e.qualified_table} ORDER BY _row_number")
+        assert in_duckdb == [tuple(v or None for v in row) for row in rows], e.file
 
 
 # --- failures name the file and the fault -------------------------------------------------------
