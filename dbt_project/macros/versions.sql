@@ -1,0 +1,44 @@
+{#-
+    Release versions are `MAJOR.MINOR[.PATCH][-suffix]` (extract contract, licenses/). A release
+    line is `MAJOR.MINOR`; lines compare numerically part by part (9.10 is newer than 9.9), so the
+    parts are parsed to integers instead of comparing text. A `-suffix` never changes the line.
+    Anything that is not of that shape parses to NULL on both parts: an unknown version is
+    reported as unknown, never guessed.
+-#}
+
+{#- The integer MAJOR (part='major'), MINOR ('minor') or PATCH ('patch') of a version string. -#}
+{% macro version_part(version, part) -%}
+    {%- if part not in ('major', 'minor', 'patch') -%}
+        {{ exceptions.raise_compiler_error("version_part: part must be major, minor or patch, got " ~ part) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('version_part', 'cs360')(version, part)) }}
+{%- endmacro %}
+
+{% macro version_major(version) -%}{{ version_part(version, 'major') }}{%- endmacro %}
+{% macro version_minor(version) -%}{{ version_part(version, 'minor') }}{%- endmacro %}
+
+{#- DuckDB: one anchored pattern validates the whole string; no match gives '' and so NULL. -#}
+{% macro duckdb__version_part(version, part) -%}
+    {%- set group = {'major': 1, 'minor': 2, 'patch': 3}[part] -%}
+    try_cast(nullif(regexp_extract(trim({{ version }}),
+        '^([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:-.+)?$', {{ group }}), '') as integer)
+{%- endmacro %}
+
+{#- Portable fallback: strip the `-suffix`, split on dots. Malformed text becomes NULL only where
+    the engine's safe_cast is a real try-cast; engines with a regex get their own implementation. -#}
+{% macro default__version_part(version, part) -%}
+    {%- set position = {'major': 1, 'minor': 2, 'patch': 3}[part] -%}
+    {{ dbt.safe_cast(
+        "nullif(" ~ dbt.split_part(dbt.split_part("trim(" ~ version ~ ")", "'-'", 1), "'.'", position) ~ ", '')",
+        dbt.type_int()) }}
+{%- endmacro %}
+
+{#- True when release line (major, minor) is newer than release line (than_major, than_minor). -#}
+{% macro release_line_is_newer(major, minor, than_major, than_minor) -%}
+    ({{ major }} > {{ than_major }} or ({{ major }} = {{ than_major }} and {{ minor }} > {{ than_minor }}))
+{%- endmacro %}
+
+{#- The line as text, `MAJOR.MINOR`, for people to read (never to compare). -#}
+{% macro release_line_label(major, minor) -%}
+    {{ dbt.concat([dbt.safe_cast(major, dbt.type_string()), "'.'", dbt.safe_cast(minor, dbt.type_string())]) }}
+{%- endmacro %}
