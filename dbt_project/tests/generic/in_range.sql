@@ -1,0 +1,10 @@
+{#- Every non-NULL value of the column lies in [min_value, max_value] (either bound may be
+    omitted). Returns the rows outside. -#}
+{% test in_range(model, column_name, min_value=none, max_value=none) %}
+
+select *
+from {{ model }}
+where {% if min_value is not none %}{{ column_name }} < {{ min_value }}{% else %}false{% endif %}
+   or {% if max_value is not none %}{{ column_name }} > {{ max_value }}{% else %}false{% endif %}
+
+{% endtest %}
