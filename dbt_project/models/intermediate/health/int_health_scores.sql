@@ -1,0 +1,200 @@
+-- The explainable health score, one formula for both grains of int_health_inputs
+-- (grain 'account' and grain 'account_product'). docs/health_score.md explains it with a worked
+-- example; the configuration is the seeds health_weights, health_thresholds and health_settings,
+-- which carry one config_version.
+--
+-- 1. Every metric is scored 0-100 by the band of health_thresholds it falls in
+--    (min_value <= value < max_value, an empty bound is open).
+-- 2. A component's score is the mean of its scored metrics; NULL when none of them has data.
+--    Stale data has already expired: an NPS answer older than nps_max_age_days is no data.
+--    Engagement is the exception: an account without any completed CSM activity scores
+--    engagement_score_without_activity (no CSM touch at all is a risk, not a gap in the data).
+-- 3. health_score = round(sum(weight * score) / sum(weight)) over the components that have a
+--    score: a missing component's weight is spread over the present ones in proportion.
+-- 4. points lost by a component = weight / sum(present weights) * (100 - score); the points lost
+--    of all components add up to 100 - the unrounded score. health_drivers names the
+--    components that lost most, largest first (ties by component name).
+
+with settings as (
+
+    select
+        max(config_version) as config_version,
+        max(case when setting = 'healthy_min_score' then value end) as healthy_min_score,
+        max(case when setting = 'monitor_min_score' then value end) as monitor_min_score,
+        max(case when setting = 'at_risk_min_score' then value end) as at_risk_min_score,
+        max(case when setting = 'nps_max_age_days' then value end) as nps_max_age_days,
+        max(case when setting = 'engagement_score_without_activity' then value end)
+            as engagement_score_without_activity,
+        max(case when setting = 'drivers_max_components' then value end) as drivers_max_components
+    from {{ ref('health_settings') }}
+
+),
+
+inputs as (
+
+    select
+        inputs.*,
+        settings.nps_max_age_days
+    from {{ ref('int_health_inputs') }} as inputs
+    cross join settings
+
+),
+
+{%- set metrics = [
+    ('support', 'urgent_open_tickets', 'urgent_open_tickets'),
+    ('support', 'ticket_trend_ratio', 'ticket_trend_ratio'),
+    ('sentiment', 'nps_latest', 'case when nps_age_days <= nps_max_age_days then nps_latest end'),
+    ('sentiment', 'csat_90d', 'csat_90d'),
+    ('adoption', 'seat_utilization', 'seat_utilization'),
+    ('training', 'trained_users_per_100_seats', 'trained_users_per_100_seats'),
+    ('version', 'max_versions_behind', 'max_versions_behind'),
+    ('version', 'end_of_support', 'end_of_support'),
+    ('financial', 'overdue_share_of_arr', 'overdue_share_of_arr'),
+    ('engagement', 'days_since_last_activity', 'days_since_last_activity'),
+] %}
+
+metric_values as (
+    {% for component, metric, expression in metrics %}
+    select
+        grain,
+        account_id,
+        product_code,
+        is_engagement_applicable,
+        '{{ component }}' as component,
+        '{{ metric }}' as metric,
+        cast({{ expression }} as {{ type_double() }}) as metric_value
+    from inputs
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+metric_scores as (
+
+    select
+        metric_values.grain,
+        metric_values.account_id,
+        metric_values.product_code,
+        metric_values.is_engagement_applicable,
+        metric_values.component,
+        thresholds.score as metric_score
+    from metric_values
+    left join {{ ref('health_thresholds') }} as thresholds
+        on thresholds.component = metric_values.component
+        and thresholds.metric = metric_values.metric
+        and (thresholds.min_value is null or metric_values.metric_value >= thresholds.min_value)
+        and (thresholds.max_value is null or metric_values.metric_value < thresholds.max_value)
+        and metric_values.metric_value is not null
+
+),
+
+component_scores as (
+
+    select
+        metric_scores.grain,
+        metric_scores.account_id,
+        metric_scores.product_code,
+        metric_scores.component,
+        case
+            when metric_scores.component = 'engagement' and metric_scores.is_engagement_applicable
+                then coalesce(avg(metric_scores.metric_score), max(settings.engagement_score_without_activity))
+            else avg(metric_scores.metric_score)
+        end as component_score
+    from metric_scores
+    cross join settings
+    group by
+        metric_scores.grain,
+        metric_scores.account_id,
+        metric_scores.product_code,
+        metric_scores.is_engagement_applicable,
+        metric_scores.component
+
+),
+
+weighted as (
+
+    select
+        component_scores.grain,
+        component_scores.account_id,
+        component_scores.product_code,
+        component_scores.component,
+        component_scores.component_score,
+        case when component_scores.component_score is not null then weights.weight end as present_weight
+    from component_scores
+    inner join {{ ref('health_weights') }} as weights
+        on weights.component = component_scores.component
+
+),
+
+points as (
+
+    select
+        weighted.*,
+        present_weight * (100 - component_score)
+            / nullif(sum(present_weight) over (partition by grain, account_id, product_code), 0) as points_lost
+    from weighted
+
+),
+
+ranked as (
+
+    select
+        points.*,
+        row_number() over (
+            partition by grain, account_id, product_code
+            order by points_lost desc nulls last, component
+        ) as driver_rank
+    from points
+
+),
+
+scores as (
+
+    select
+        ranked.grain,
+        ranked.account_id,
+        ranked.product_code,
+        max(case when ranked.component = 'support' then ranked.component_score end) as health_support,
+        max(case when ranked.component = 'sentiment' then ranked.component_score end) as health_sentiment,
+        max(case when ranked.component = 'adoption' then ranked.component_score end) as health_adoption,
+        max(case when ranked.component = 'training' then ranked.component_score end) as health_training,
+        max(case when ranked.component = 'version' then ranked.component_score end) as health_version,
+        max(case when ranked.component = 'financial' then ranked.component_score end) as health_financial,
+        max(case when ranked.component = 'engagement' then ranked.component_score end) as health_engagement,
+        sum(ranked.present_weight * ranked.component_score)
+            / nullif(sum(ranked.present_weight), 0) as health_score_exact,
+        {{ dbt.listagg(
+            "case when ranked.driver_rank <= settings.drivers_max_components and round(ranked.points_lost, 1) > 0 then "
+                ~ dbt.concat(['ranked.component', "' -'", format_one_decimal('ranked.points_lost')]) ~ " end",
+            "'; '",
+            'order by ranked.driver_rank') }} as health_drivers
+    from ranked
+    cross join settings
+    group by ranked.grain, ranked.account_id, ranked.product_code
+
+)
+
+select
+    scores.grain,
+    scores.account_id,
+    scores.product_code,
+    scores.health_support,
+    scores.health_sentiment,
+    scores.health_adoption,
+    scores.health_training,
+    scores.health_version,
+    scores.health_financial,
+    scores.health_engagement,
+    scores.health_score_exact,
+    cast(round(scores.health_score_exact, 0) as {{ dbt.type_int() }}) as health_score,
+    case
+        when scores.health_score_exact is null then null
+        when round(scores.health_score_exact, 0) >= settings.healthy_min_score then 'healthy'
+        when round(scores.health_score_exact, 0) >= settings.monitor_min_score then 'monitor'
+        when round(scores.health_score_exact, 0) >= settings.at_risk_min_score then 'at_risk'
+        else 'critical'
+    end as health_band,
+    scores.health_drivers,
+    settings.config_version as health_config_version
+from scores
+cross join settings
