@@ -618,7 +618,7 @@ def _customers(run: _Run, chunk: int, acc: _Accounts) -> tuple[dict[str, pa.Arra
     k = own.size
     po = pa.array(own)
     # sfdc_account_id: 18-char, 15-char, empty ("often empty"), an id no account has.
-    mode = _choice(rng, (0.45, 0.22, 0.32, 0.01), k)
+    mode = _choice(rng, (0.49, 0.30, 0.20, 0.01), k)
     sfdc = tx.where(mode == 0, acc.id18.take(po),
                     tx.where(mode == 1, acc.id15.take(po),
                              tx.where(mode == 2, "", acc.orphan_id18.take(po))))
