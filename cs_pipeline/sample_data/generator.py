@@ -69,17 +69,15 @@ ENVIRONMENTS = ("production", "staging", "test")
 
 @dataclass
 class _Run:
-    """What every chunk needs: inputs, reference data, global id counters, open files."""
+    """What every chunk needs: inputs, reference data and the global id counters."""
 
     seed: int
     n_accounts: int
     as_of: dt.date
-    writers: dict[str, ExtractWriter]
     releases: list[cat.Release]
     user_ids: pa.Array
     users_by_region: list[np.ndarray]
     counters: dict[str, int] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def as_of_day(self) -> int:
@@ -502,7 +500,7 @@ def _organizations(run: _Run, chunk: int, acc: _Accounts) -> tuple[pa.Array, _Or
     return lines, orgs
 
 
-def _tickets(run: _Run, chunk: int, acc: _Accounts, orgs: _Orgs) -> pa.Array:
+def _tickets(run: _Run, chunk: int, orgs: _Orgs) -> pa.Array:
     rng = run.rng(chunk, "ticket")
     org_of, _ = _expand(rng.poisson(orgs.ticket_rate))
     t = org_of.size
@@ -610,6 +608,10 @@ class _Customers:
     created_day: np.ndarray
 
 
+def _customer_number_text(numbers: np.ndarray) -> pa.Array:
+    return tx.join("C-", pc.utf8_lpad(tx.ints(numbers), width=6, padding="0"))
+
+
 def _customers(run: _Run, chunk: int, acc: _Accounts) -> tuple[dict[str, pa.Array], _Customers]:
     rng = run.rng(chunk, "customer")
     n = len(acc)
@@ -631,7 +633,7 @@ def _customers(run: _Run, chunk: int, acc: _Accounts) -> tuple[dict[str, pa.Arra
         run.take_ids("erp_only_customer", CUSTOMER_NUMBER_BASE + run.n_accounts, e)])
     currency = np.concatenate([acc.currency[own], extra_currency])
     cols = {
-        "customer_number": tx.join("C-", pc.utf8_lpad(tx.ints(number), width=6, padding="0")),
+        "customer_number": _customer_number_text(number),
         "company_name": pa.concat_arrays([acc.erp_name.take(po), extra_name]),
         "sfdc_account_id": pa.concat_arrays([sfdc, pa.array([""] * e, pa.string())]),
         "billing_currency": tx.pick(cat.CURRENCIES, currency),
@@ -645,10 +647,6 @@ def _customers(run: _Run, chunk: int, acc: _Accounts) -> tuple[dict[str, pa.Arra
     return cols, info
 
 
-def _customer_number_text(numbers: np.ndarray) -> pa.Array:
-    return tx.join("C-", pc.utf8_lpad(tx.ints(numbers), width=6, padding="0"))
-
-
 @dataclass
 class _Lines:
     """Subscription lines (and their contracts) of the chunk, for invoices and licenses."""
@@ -659,7 +657,6 @@ class _Lines:
     end: np.ndarray
     term: np.ndarray  # 0 current, 1.. previous (years back), -1 booked renewal
     contract: np.ndarray  # index into the contract arrays below
-    minor: np.ndarray  # annual value in minor units (whole yen for JPY)
     contract_customer: np.ndarray
     contract_start: np.ndarray
     contract_end: np.ndarray
@@ -713,7 +710,7 @@ def _subscriptions(run: _Run, chunk: int, cus: _Customers) -> tuple[dict[str, pa
                                  _choice(rng, (0.85, 0.15, 0.0), k)))
     tier = np.maximum(tier_cus[cus_of] - (rng.random(m) < 0.2), 0)
     b = back[contract]
-    status = np.where(b > 0, 1, np.where(b < 0, 0, 0))  # 0 Active, 1 Expired, 2 Cancelled
+    status = np.where(b > 0, 1, 0)  # 0 Active, 1 Expired, 2 Cancelled
     status = np.where((b == 0) & former[cus_of],
                       np.where(rng.random(m) < 0.6, 1, 2), status)
     status = np.where((b == 0) & ~former[cus_of] & (rng.random(m) < 0.03), 2, status)
@@ -737,7 +734,7 @@ def _subscriptions(run: _Run, chunk: int, cus: _Customers) -> tuple[dict[str, pa
     contract_minor = np.bincount(contract, weights=np.where(status == 2, 0, minor),
                                  minlength=c_cus.size).astype(np.int64)
     lines = _Lines(customer=cus_of, product=product, start=c_start[contract],
-                   end=c_end[contract], term=b, contract=contract, minor=minor,
+                   end=c_end[contract], term=b, contract=contract,
                    contract_customer=c_cus, contract_start=c_start, contract_end=c_end,
                    contract_minor=contract_minor)
     return cols, lines
@@ -977,7 +974,26 @@ def _product_releases(releases: list[cat.Release]) -> dict[str, pa.Array]:
 
 # --- orchestration -------------------------------------------------------------------------
 
-def _planted_columns(writer: ExtractWriter, rows: list[dict[str, object]]) -> None:
+Emit = Callable[[str, Callable[[], object]], object]
+
+
+def _write_chunk(run: _Run, chunk: int, gi: np.ndarray, emit: Emit) -> None:
+    """Draw and write one chunk of accounts and everything related to them."""
+    acc = emit("crm/Account.csv", lambda: _account_rows(run, chunk, gi))
+    emit("crm/Opportunity.csv", lambda: _opportunities(run, chunk, acc))
+    emit("crm/Task.csv", lambda: _tasks(run, chunk, acc))
+    emit("crm/NPS_Response__c.csv", lambda: _nps(run, chunk, acc))
+    orgs = emit("support/organizations.jsonl", lambda: _organizations(run, chunk, acc))
+    emit("support/tickets.jsonl", lambda: _tickets(run, chunk, orgs))
+    cus = emit("finance/customers.csv", lambda: _customers(run, chunk, acc))
+    lines = emit("finance/subscriptions.csv", lambda: _subscriptions(run, chunk, cus))
+    emit("finance/invoices.csv", lambda: _invoices(run, chunk, cus, lines))
+    emit("training/enrollments.csv", lambda: _enrollments(run, chunk, acc))
+    ent = emit("licenses/entitlements.csv", lambda: _entitlements(run, chunk, acc, cus, lines))
+    emit("licenses/installations.csv", lambda: _installations(run, chunk, ent))
+
+
+def _write_planted(writer: ExtractWriter, rows: list[dict[str, object]]) -> None:
     if writer.extract.format == "jsonl":
         lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows]
         writer.write_lines(pa.array(lines, pa.string()))
@@ -990,60 +1006,41 @@ def generate(out: Path, accounts: int, seed: int, as_of: dt.date, *, shift_jis: 
              timings: dict[str, float] | None = None) -> dict[str, int]:
     """Write every registry extract under ``out``; returns records written per file.
 
-    ``accounts`` random accounts plus the planted ones; ``timings`` (when given) receives
-    the seconds spent per file, for the benchmark.
+    ``accounts`` random accounts plus the planted ones. ``shift_jis=False`` writes the one
+    cp932 file in UTF-8. ``timings`` (when given) receives the seconds spent per file (drawing,
+    formatting and writing), for the benchmark.
     """
     if accounts < 0:
         raise ValueError("accounts must be >= 0")
     out = Path(out)
     spent = timings if timings is not None else {}
     writers = {e.file: ExtractWriter(out, e, style_for(e.file, shift_jis)) for e in EXTRACTS}
+
+    def emit(file: str, produce: Callable[[], object]) -> object:
+        """Run one producer, write what it returns for ``file``, pass on its extra result."""
+        t0 = time.perf_counter()
+        result = produce()
+        records, extra = result if isinstance(result, tuple) else (result, None)
+        if isinstance(records, dict):
+            writers[file].write_columns(records)
+        else:
+            writers[file].write_lines(records)
+        spent[file] = spent.get(file, 0.0) + time.perf_counter() - t0
+        return extra
+
     try:
+        for file, rows in planted_records(as_of).items():
+            _write_planted(writers[file], rows)
         releases = cat.product_releases(as_of)
         user_cols, users_by_region = _users(seed, accounts)
-        run = _Run(seed=seed, n_accounts=accounts, as_of=as_of, writers=writers,
-                   releases=releases, user_ids=user_cols["Id"], users_by_region=users_by_region,
-                   timings=spent)
-
-        def timed(file: str, produce: Callable[[], object]) -> object:
-            t0 = time.perf_counter()
-            result = produce()
-            cols = result[0] if isinstance(result, tuple) else result
-            if isinstance(cols, dict):
-                writers[file].write_columns(cols)
-            else:
-                writers[file].write_lines(cols)
-            spent[file] = spent.get(file, 0.0) + time.perf_counter() - t0
-            return result[1] if isinstance(result, tuple) else None
-
-        for file, rows in planted_records(as_of).items():
-            _planted_columns(writers[file], rows)
-        timed("crm/User.csv", lambda: user_cols)
-        timed("finance/fx_rates.csv", lambda: _fx_rates(as_of))
-        timed("licenses/product_releases.csv", lambda: _product_releases(releases))
-
+        run = _Run(seed=seed, n_accounts=accounts, as_of=as_of, releases=releases,
+                   user_ids=user_cols["Id"], users_by_region=users_by_region)
+        emit("crm/User.csv", lambda: user_cols)
+        emit("finance/fx_rates.csv", lambda: _fx_rates(as_of))
+        emit("licenses/product_releases.csv", lambda: _product_releases(releases))
         for chunk, start in enumerate(range(0, accounts, CHUNK_ACCOUNTS)):
             gi = np.arange(start, min(start + CHUNK_ACCOUNTS, accounts), dtype=np.int64)
-            acc = timed("crm/Account.csv", lambda c=chunk, g=gi: _account_rows(run, c, g))
-            timed("crm/Opportunity.csv", lambda acc=acc, c=chunk: _opportunities(run, c, acc))
-            timed("crm/Task.csv", lambda acc=acc, c=chunk: _tasks(run, c, acc))
-            timed("crm/NPS_Response__c.csv", lambda acc=acc, c=chunk: _nps(run, c, acc))
-            orgs = timed("support/organizations.jsonl",
-                         lambda acc=acc, c=chunk: _organizations(run, c, acc))
-            timed("support/tickets.jsonl", lambda acc=acc, c=chunk, o=orgs: _tickets(
-                run, c, acc, o))
-            cus = timed("finance/customers.csv", lambda acc=acc, c=chunk: _customers(
-                run, c, acc))
-            lines = timed("finance/subscriptions.csv", lambda c=chunk, cu=cus: _subscriptions(
-                run, c, cu))
-            timed("finance/invoices.csv", lambda c=chunk, cu=cus, li=lines: _invoices(
-                run, c, cu, li))
-            timed("training/enrollments.csv", lambda acc=acc, c=chunk: _enrollments(
-                run, c, acc))
-            ent = timed("licenses/entitlements.csv", lambda acc=acc, c=chunk, cu=cus, li=lines:
-                        _entitlements(run, c, acc, cu, li))
-            timed("licenses/installations.csv", lambda c=chunk, en=ent: _installations(
-                run, c, en))
+            _write_chunk(run, chunk, gi, emit)
     finally:
         for w in writers.values():
             w.close()
