@@ -14,14 +14,21 @@ with rates as (
       and rate_to_usd is not null
       and rate_month <= {{ dbt.date_trunc('month', as_of_date()) }}
 
+),
+
+latest as (
+
+    select currency, rate_month, rate_to_usd
+    from rates
+    where recency = 1
+
 )
 
 select
     currency,
     rate_month,
     case when currency = 'USD' then 1 else rate_to_usd end as rate_to_usd
-from rates
-where recency = 1
+from latest
 
 union all
 
@@ -29,4 +36,5 @@ select
     'USD' as currency,
     cast(null as date) as rate_month,
     1 as rate_to_usd
-where not exists (select 1 from rates where currency = 'USD' and recency = 1)
+from (select count(*) as usd_rates from latest where currency = 'USD') as usd
+where usd.usd_rates = 0
