@@ -1,6 +1,20 @@
-{#- The three health seeds form one configuration: a single config_version shared by all of them
-    (so customer_360.health_config_version names exactly what produced a score), every setting
-    present, and band thresholds in order. Returns a row per problem. -#}
+{#- The three health seeds form one complete configuration: a single config_version shared by all
+    of them (so customer_360.health_config_version names exactly what produced a score), one
+    weight per component, bands for every metric the score reads and none for unknown metrics,
+    every setting, and band minimums in order. Returns one row per problem. -#}
+{%- set metric_rows = [] %}
+{%- for component, metric in health_metrics() %}
+    {%- do metric_rows.append("select '" ~ component ~ "' as component, '" ~ metric ~ "' as metric") %}
+{%- endfor %}
+{%- set component_rows = [] %}
+{%- for component in health_components() %}
+    {%- do component_rows.append("select '" ~ component ~ "' as component") %}
+{%- endfor %}
+{%- set setting_rows = [] %}
+{%- for setting in health_setting_names() %}
+    {%- do setting_rows.append("select '" ~ setting ~ "' as setting") %}
+{%- endfor %}
+
 with versions as (
 
     select config_version from {{ ref('health_weights') }}
@@ -11,14 +25,24 @@ with versions as (
 
 ),
 
-required_settings as (
+expected_components as ({{ component_rows | join(' union all ') }}),
 
-    {%- set required = ['healthy_min_score', 'monitor_min_score', 'at_risk_min_score',
-                        'nps_max_age_days', 'engagement_score_without_activity',
-                        'drivers_max_components'] %}
-    {% for setting in required %}
-    select '{{ setting }}' as setting{% if not loop.last %} union all{% endif %}
-    {%- endfor %}
+expected_metrics as ({{ metric_rows | join(' union all ') }}),
+
+expected_settings as ({{ setting_rows | join(' union all ') }}),
+
+weights as (
+
+    select component, count(*) as weight_rows
+    from {{ ref('health_weights') }}
+    group by component
+
+),
+
+banded_metrics as (
+
+    select distinct component, metric
+    from {{ ref('health_thresholds') }}
 
 ),
 
@@ -30,22 +54,48 @@ settings as (
         max(case when setting = 'at_risk_min_score' then value end) as at_risk_min_score
     from {{ ref('health_settings') }}
 
+),
+
+problems as (
+
+    select {{ dbt.concat(["'config_versions: '", "cast(count(*) as " ~ dbt.type_string() ~ ")"]) }} as problem
+    from versions
+    having count(*) <> 1
+
+    union all
+
+    select {{ dbt.concat(["'weight rows of component ' ", "coalesce(expected_components.component, weights.component)"]) }}
+    from expected_components
+    full outer join weights
+        on weights.component = expected_components.component
+    where weights.component is null
+       or expected_components.component is null
+       or weights.weight_rows <> 1
+
+    union all
+
+    select {{ dbt.concat(["'bands missing or unknown: '", "coalesce(expected_metrics.metric, banded_metrics.metric)"]) }}
+    from expected_metrics
+    full outer join banded_metrics
+        on banded_metrics.component = expected_metrics.component
+        and banded_metrics.metric = expected_metrics.metric
+    where banded_metrics.metric is null
+       or expected_metrics.metric is null
+
+    union all
+
+    select {{ dbt.concat(["'missing setting: '", 'expected_settings.setting']) }}
+    from expected_settings
+    left join {{ ref('health_settings') }} as given
+        on given.setting = expected_settings.setting
+    where given.setting is null
+
+    union all
+
+    select 'band minimums out of order'
+    from settings
+    where not (healthy_min_score > monitor_min_score and monitor_min_score > at_risk_min_score)
+
 )
 
-select {{ dbt.concat(["'config_versions: '", "cast(count(*) as " ~ dbt.type_string() ~ ")"]) }} as problem
-from versions
-having count(*) <> 1
-
-union all
-
-select {{ dbt.concat(["'missing setting: '", 'required_settings.setting']) }} as problem
-from required_settings
-left join {{ ref('health_settings') }} as given
-    on given.setting = required_settings.setting
-where given.setting is null
-
-union all
-
-select 'band thresholds out of order' as problem
-from settings
-where not (healthy_min_score > monitor_min_score and monitor_min_score > at_risk_min_score)
+select * from problems

@@ -18,14 +18,10 @@
 with settings as (
 
     select
-        max(config_version) as config_version,
-        max(case when setting = 'healthy_min_score' then value end) as healthy_min_score,
-        max(case when setting = 'monitor_min_score' then value end) as monitor_min_score,
-        max(case when setting = 'at_risk_min_score' then value end) as at_risk_min_score,
-        max(case when setting = 'nps_max_age_days' then value end) as nps_max_age_days,
-        max(case when setting = 'engagement_score_without_activity' then value end)
-            as engagement_score_without_activity,
-        max(case when setting = 'drivers_max_components' then value end) as drivers_max_components
+        {%- for setting in health_setting_names() %}
+        max(case when setting = '{{ setting }}' then value end) as {{ setting }},
+        {%- endfor %}
+        max(config_version) as config_version
     from {{ ref('health_settings') }}
 
 ),
@@ -40,21 +36,13 @@ inputs as (
 
 ),
 
-{%- set metrics = [
-    ('support', 'urgent_open_tickets', 'urgent_open_tickets'),
-    ('support', 'ticket_trend_ratio', 'ticket_trend_ratio'),
-    ('sentiment', 'nps_latest', 'case when nps_age_days <= nps_max_age_days then nps_latest end'),
-    ('sentiment', 'csat_90d', 'csat_90d'),
-    ('adoption', 'seat_utilization', 'seat_utilization'),
-    ('training', 'trained_users_per_100_seats', 'trained_users_per_100_seats'),
-    ('version', 'max_versions_behind', 'max_versions_behind'),
-    ('version', 'end_of_support', 'end_of_support'),
-    ('financial', 'overdue_share_of_arr', 'overdue_share_of_arr'),
-    ('engagement', 'days_since_last_activity', 'days_since_last_activity'),
-] %}
+{#- Metrics whose value needs more than its input column. -#}
+{%- set expressions = {
+    'nps_latest': 'case when nps_age_days <= nps_max_age_days then nps_latest end',
+} %}
 
 metric_values as (
-    {% for component, metric, expression in metrics %}
+    {% for component, metric in health_metrics() %}
     select
         grain,
         account_id,
@@ -62,7 +50,7 @@ metric_values as (
         is_engagement_applicable,
         '{{ component }}' as component,
         '{{ metric }}' as metric,
-        cast({{ expression }} as {{ type_double() }}) as metric_value
+        cast({{ expressions.get(metric, metric) }} as {{ type_double() }}) as metric_value
     from inputs
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -154,13 +142,9 @@ scores as (
         ranked.grain,
         ranked.account_id,
         ranked.product_code,
-        max(case when ranked.component = 'support' then ranked.component_score end) as health_support,
-        max(case when ranked.component = 'sentiment' then ranked.component_score end) as health_sentiment,
-        max(case when ranked.component = 'adoption' then ranked.component_score end) as health_adoption,
-        max(case when ranked.component = 'training' then ranked.component_score end) as health_training,
-        max(case when ranked.component = 'version' then ranked.component_score end) as health_version,
-        max(case when ranked.component = 'financial' then ranked.component_score end) as health_financial,
-        max(case when ranked.component = 'engagement' then ranked.component_score end) as health_engagement,
+        {%- for component in health_components() %}
+        max(case when ranked.component = '{{ component }}' then ranked.component_score end) as health_{{ component }},
+        {%- endfor %}
         sum(ranked.present_weight * ranked.component_score)
             / nullif(sum(ranked.present_weight), 0) as health_score_exact,
         {{ dbt.listagg(
@@ -178,13 +162,9 @@ select
     scores.grain,
     scores.account_id,
     scores.product_code,
-    scores.health_support,
-    scores.health_sentiment,
-    scores.health_adoption,
-    scores.health_training,
-    scores.health_version,
-    scores.health_financial,
-    scores.health_engagement,
+    {%- for component in health_components() %}
+    scores.health_{{ component }},
+    {%- endfor %}
     scores.health_score_exact,
     cast(round(scores.health_score_exact, 0) as {{ dbt.type_int() }}) as health_score,
     case
