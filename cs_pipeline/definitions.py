@@ -20,14 +20,14 @@ pipeline_assets = [
     cs360_dbt_models,
 ]
 
+all_assets = [*pipeline_assets, build_published_warehouse(publish_deps(pipeline_assets))]
+all_checks = [
+    *raw_checks,
+]
+
 defs = dg.Definitions(
-    assets=[
-        *pipeline_assets,
-        build_published_warehouse(publish_deps(pipeline_assets)),
-    ],
-    asset_checks=[
-        *raw_checks,
-    ],
+    assets=all_assets,
+    asset_checks=all_checks,
     jobs=[nightly_build],
     schedules=[nightly_build_schedule],
     sensors=[new_extracts_sensor, run_failure_recorder],
