@@ -35,12 +35,14 @@ sample-data: install
 			--accounts $(SAMPLE_ACCOUNTS) --seed $(SAMPLE_SEED) $${CS_AS_OF:+--as-of $$CS_AS_OF}; \
 	fi
 
-run: sample-data manifest
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p "$(DAGSTER_HOME)"
+	cp dagster.yaml "$@"
+
+run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m cs_pipeline.definitions --select '*'
 
-dev: sample-data manifest
-	mkdir -p "$(DAGSTER_HOME)"
+dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 test: manifest
