@@ -10,16 +10,17 @@ Cost stays bounded on big tables (see ``bench/quality.py`` for measured numbers)
 - rules whose verdict needs every row run as DuckDB SQL over the whole table: the ERROR
   rules (a blocking verdict must not come from a sample; they are only ``not_null`` and
   ``unique``) and the table-level rules (row count, uniqueness of a WARN combination);
-- the row-level WARN rules run in GX on a deterministic sample of ``max_rows`` rows (the
-  rows with the smallest ``hash(row id)``: the same table gives the same sample), and the
-  results say so (``rows_validated`` < ``rows``).
+- the row-level WARN rules run in GX on a fixed sample of about ``max_rows`` rows (chosen by
+  a hash of the row id: the same table gives the same sample), and the results say so
+  (``rows_validated`` < ``rows``, ``sampled``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.execution_engine import pandas_execution_engine
 
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec, quote_ident
 from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
@@ -105,7 +107,7 @@ def validate_table(
             in_sql = [r for r in spec.rules if _needs_whole_table(r)]
             in_gx = [r for r in spec.rules if not _needs_whole_table(r)]
         outcomes = [_sql_outcome(con, spec, rule, rows) for rule in in_sql]
-        frame = _read_frame(con, spec, in_gx, limit=None if rows <= max_rows else max_rows)
+        frame = _read_frame(con, spec, in_gx, every=math.ceil(rows / max_rows))
     outcomes += _gx_outcomes(spec, in_gx, frame) if in_gx else []
     order = {rule.label: i for i, rule in enumerate(spec.rules)}
     outcomes.sort(key=lambda o: order.get(o.rule, len(order)))
@@ -138,37 +140,62 @@ def _frame_columns(spec: TableSpec, rules: Iterable[Rule]) -> list[str]:
 
 
 def _read_frame(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: Sequence[Rule], limit: int | None
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: Sequence[Rule], every: int
 ) -> pd.DataFrame:
-    """The columns the rules need, in row-id order; ``limit`` rows of a fixed sample if set."""
+    """The columns the rules need, in row-id order: all rows, or (``every`` > 1) the rows
+    whose ``hash(row id)`` is a multiple of ``every``, a fixed sample of about 1/every.
+
+    A hash rather than every n-th row, so a pattern that repeats through the file (as
+    generated data does) cannot line up with the sample.
+    """
     columns = _frame_columns(spec, rules)
     select = ", ".join(f"{spec.select_expression(c)} AS {quote_ident(c)}" for c in columns)
     row_id = quote_ident(spec.row_id)
-    if limit is None:
-        sql = f"SELECT {select} FROM {spec.table} ORDER BY {row_id}"
-    else:
-        sample = f"SELECT * FROM {spec.table} ORDER BY hash({row_id}), {row_id} LIMIT {int(limit)}"
-        sql = f"SELECT {select} FROM ({sample}) ORDER BY {row_id}"
-    return con.execute(sql).df()
+    where = f" WHERE hash({row_id}) % {int(every)} = 0" if every > 1 else ""
+    sql = f"SELECT {select} FROM {spec.table}{where} ORDER BY {row_id}"
+    # Through Arrow: the same pandas dtypes as .df(), three times faster on text (measured:
+    # 1 M rows x 9 text columns, 0.9 s against 3.0 s).
+    return con.sql(sql).to_arrow_table().to_pandas()
+
+
+@contextmanager
+def _no_batch_fingerprint() -> Iterator[None]:
+    """Skip GX's fingerprint of in-memory batches while validating.
+
+    GX hashes every cell of a pandas batch (twice per validation) for a batch marker that
+    cs360 never reads: ~85% of the validation time (measured: 1 M rows, two regex rules,
+    6.8 s with it, 0.8 s without). GX itself skips it for frames of HASH_THRESHOLD bytes or
+    more; the threshold is 0 for the duration, then restored.
+    """
+    saved = getattr(pandas_execution_engine, "HASH_THRESHOLD", None)
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        if saved is None:
+            del pandas_execution_engine.HASH_THRESHOLD
+        else:
+            pandas_execution_engine.HASH_THRESHOLD = saved
 
 
 def _gx_outcomes(spec: TableSpec, rules: Sequence[Rule], frame: pd.DataFrame) -> list[Outcome]:
-    context = gx_context()
-    batch = (
-        context.data_sources.add_pandas(name="cs360")
+    batch_definition = (
+        gx_context()
+        .data_sources.add_pandas(name="cs360")
         .add_dataframe_asset(name=spec.name)
         .add_batch_definition_whole_dataframe("whole table")
-        .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = gx.ExpectationSuite(name=spec.name, expectations=[expectation(spec, r) for r in rules])
-    result = batch.validate(
-        suite,
-        result_format={
-            "result_format": "SUMMARY",
-            "unexpected_index_column_names": [spec.row_id],
-            "partial_unexpected_count": FAILING_ROWS,
-        },
-    )
+    with _no_batch_fingerprint():
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": [spec.row_id],
+                "partial_unexpected_count": FAILING_ROWS,
+            },
+        )
     return [_from_gx(spec, r) for r in result.results]
 
 
@@ -215,7 +242,10 @@ def _plain(value: Any) -> Any:
 
 
 def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, rows: int) -> Outcome:
-    """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation."""
+    """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation.
+
+    A clean table costs one scan per rule; the failing rows are looked up only on failure.
+    """
     base = {
         "rule": rule.label,
         "kind": rule.kind,
@@ -230,35 +260,45 @@ def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, ro
     cols = ", ".join(quote_ident(c) for c in rule.columns)
     values = ", ".join(f"{spec.select_expression(c)} AS {quote_ident(c)}" for c in rule.columns)
     frame = f"(SELECT {row_id}, {values} FROM {spec.table})"
+    unexpected_values: list[dict[str, Any]] = []
     if rule.kind == "not_null":
         bad = f"SELECT * FROM {frame} WHERE {cols} IS NULL"
+        unexpected = con.execute(f"SELECT count(*) FROM ({bad})").fetchone()[0]
         denominator = rows
-        unexpected_values: list[dict[str, Any]] = []
-    else:  # unique: every row whose value repeats, as GX counts (rows all-missing ignored)
+        if unexpected:
+            unexpected_values = [{"value": None, "count": unexpected}]
+    else:  # unique: every row whose value repeats, as GX counts it (all-missing rows ignored)
         present = " OR ".join(f"{quote_ident(c)} IS NOT NULL" for c in rule.columns)
-        counted = (
-            f"SELECT *, count(*) OVER (PARTITION BY {cols}) AS _n FROM {frame} WHERE {present}"
+        groups = f"SELECT {cols}, count(*) AS _n FROM {frame} WHERE {present} GROUP BY ALL"
+        unexpected, denominator = con.execute(
+            f"SELECT coalesce(sum(_n) FILTER (WHERE _n > 1), 0), coalesce(sum(_n), 0) "
+            f"FROM ({groups})"
+        ).fetchone()
+        repeated = f"SELECT * FROM ({groups}) WHERE _n > 1"
+        if unexpected:
+            top = con.execute(
+                f"SELECT {cols}, _n FROM ({repeated}) ORDER BY _n DESC, {cols} LIMIT {FAILING_ROWS}"
+            ).fetchall()
+            unexpected_values = [
+                {"value": list(r[:-1]) if len(r) > 2 else r[0], "count": r[-1]} for r in top
+            ]
+        same = " AND ".join(
+            f"f.{quote_ident(c)} IS NOT DISTINCT FROM r.{quote_ident(c)}" for c in rule.columns
         )
-        bad = f"SELECT * EXCLUDE (_n) FROM ({counted}) WHERE _n > 1"
-        denominator = con.execute(f"SELECT count(*) FROM {frame} WHERE {present}").fetchone()[0]
-        top = con.execute(
-            f"SELECT {cols}, count(*) AS n FROM ({bad}) GROUP BY ALL "
-            f"ORDER BY n DESC, {cols} LIMIT {FAILING_ROWS}"
-        ).fetchall()
-        unexpected_values = [
-            {"value": list(r[:-1]) if len(r) > 2 else r[0], "count": r[-1]} for r in top
-        ]
-    unexpected = con.execute(f"SELECT count(*) FROM ({bad})").fetchone()[0]
-    cursor = con.execute(
-        f"SELECT {row_id}, {cols} FROM ({bad}) ORDER BY {row_id} LIMIT {FAILING_ROWS}"
-    )
-    names = [d[0] for d in cursor.description]
+        bad = f"SELECT f.* FROM {frame} AS f SEMI JOIN ({repeated}) AS r ON {same}"
+    failing_rows: list[dict[str, Any]] = []
+    if unexpected:
+        cursor = con.execute(
+            f"SELECT {row_id}, {cols} FROM ({bad}) ORDER BY {row_id} LIMIT {FAILING_ROWS}"
+        )
+        names = [d[0] for d in cursor.description]
+        failing_rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     return Outcome(
         success=unexpected == 0,
-        unexpected_count=unexpected,
+        unexpected_count=int(unexpected),
         unexpected_percent=100.0 * unexpected / denominator if denominator else 0.0,
         unexpected_values=unexpected_values,
-        failing_rows=[dict(zip(names, r, strict=True)) for r in cursor.fetchall()],
+        failing_rows=failing_rows,
         **base,
     )
 
