@@ -1,0 +1,356 @@
+-- One row per account and month of int_kpi_months with every count and amount the KPIs of
+-- marts.cs_kpis are ratios of (docs/kpis.md has the formulas). Only accounts whose CRM Type is
+-- Customer or Former Customer count (a churned customer is a Former Customer now); segment and
+-- region are the account's current ones. Every amount is in USD at the rates of the as-of month
+-- (int_fx_rates_as_of): constant currency, so exchange rates never look like churn or growth.
+-- Nothing dated after as-of is read.
+
+{%- set grace = var('kpi_renewal_grace_days') | int %}
+{%- set measures = [
+    'arr_opening_usd', 'arr_closing_usd', 'arr_ttm_opening_usd',
+    'renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed',
+    'net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals',
+    'nps_responses', 'nps_promoters', 'nps_detractors',
+    'csat_rated_tickets', 'csat_good_tickets',
+    'version_measured_customers', 'version_current_customers',
+    'ttv_customers', 'ttv_days_total',
+] %}
+
+with months as (
+
+    select * from {{ ref('int_kpi_months') }}
+
+),
+
+accounts as (
+
+    select
+        account_id,
+        coalesce(segment, 'unknown') as segment,
+        coalesce(region, 'unknown') as region
+    from {{ ref('stg_crm__account') }}
+    where account_type in ('Customer', 'Former Customer')
+
+),
+
+fx as (
+
+    select * from {{ ref('int_fx_rates_as_of') }}
+
+),
+
+subscription_lines as (
+
+    select
+        lines.account_id,
+        lines.contract_id,
+        lines.product_code,
+        lines.start_date,
+        lines.end_date,
+        lines.status,
+        case lines.support_tier when 'TAM' then 3 when 'Premium' then 2 when 'Standard' then 1 end
+            as support_tier_rank,
+        lines.annual_value * fx.rate_to_usd as annual_value_usd
+    from {{ ref('int_subscriptions_resolved') }} as lines
+    left join fx
+        on fx.currency = lines.currency
+    where lines.account_id is not null
+      and lines.start_date is not null
+      and lines.end_date is not null
+
+),
+
+-- ARR on a day: lines in force that day (start_date <= day < end_date) that were revenue: status
+-- Active, or Expired (a line that ran its term; on as-of an Expired line is never in force).
+-- Cancelled lines never count. The status is today's, the only one the ERP export has.
+arr_lines as (
+
+    select *
+    from subscription_lines
+    where status = 'Active'
+       or (status = 'Expired' and end_date <= {{ as_of_date() }})
+
+),
+
+arr_points as (
+
+    select month_start, 'opening' as point, month_start as point_date from months
+    union all
+    select month_start, 'closing' as point, closing_date as point_date from months
+    union all
+    select month_start, 'ttm_opening' as point, ttm_opening_date as point_date from months
+
+),
+
+arr as (
+
+    select
+        arr_points.month_start,
+        arr_lines.account_id,
+        sum(case when arr_points.point = 'opening' then arr_lines.annual_value_usd else 0 end) as arr_opening_usd,
+        sum(case when arr_points.point = 'closing' then arr_lines.annual_value_usd else 0 end) as arr_closing_usd,
+        sum(case when arr_points.point = 'ttm_opening' then arr_lines.annual_value_usd else 0 end) as arr_ttm_opening_usd
+    from arr_points
+    inner join arr_lines
+        on arr_lines.start_date <= arr_points.point_date
+        and arr_lines.end_date > arr_points.point_date
+    group by arr_points.month_start, arr_lines.account_id
+
+),
+
+-- Renewals: a contract is due in the month of its end date (the latest end_date of its lines),
+-- when that is on or before as-of. It renewed when, for any of its products, the account has a
+-- line of another contract (not Cancelled, started on or before as-of) that starts within
+-- kpi_renewal_grace_days of that end date. Premium/TAM: the contract's highest tier.
+contracts as (
+
+    select
+        account_id,
+        contract_id,
+        max(end_date) as end_date,
+        max(support_tier_rank) as support_tier_rank
+    from subscription_lines
+    where contract_id is not null
+    group by account_id, contract_id
+
+),
+
+contracts_due as (
+
+    select
+        months.month_start,
+        contracts.account_id,
+        contracts.contract_id,
+        contracts.end_date,
+        coalesce(contracts.support_tier_rank, 0) >= 2 as is_premium_tam
+    from contracts
+    inner join months
+        on contracts.end_date >= months.month_start
+        and contracts.end_date <= months.month_end_date
+
+),
+
+contracts_renewed as (
+
+    select distinct
+        due.contract_id,
+        due.account_id
+    from contracts_due as due
+    inner join subscription_lines as due_lines
+        on due_lines.account_id = due.account_id
+        and due_lines.contract_id = due.contract_id
+    inner join subscription_lines as successor
+        on successor.account_id = due.account_id
+        and successor.product_code = due_lines.product_code
+        and successor.contract_id <> due.contract_id
+        and successor.status <> 'Cancelled'
+        and successor.start_date >= {{ dbt.dateadd('day', -grace, 'due.end_date') }}
+        and successor.start_date <= {{ dbt.dateadd('day', grace, 'due.end_date') }}
+        and successor.start_date <= {{ as_of_date() }}
+
+),
+
+renewals as (
+
+    select
+        due.month_start,
+        due.account_id,
+        count(*) as renewals_due,
+        sum(case when renewed.contract_id is not null then 1 else 0 end) as renewals_renewed,
+        sum(case when due.is_premium_tam then 1 else 0 end) as premium_tam_renewals_due,
+        sum(case when due.is_premium_tam and renewed.contract_id is not null then 1 else 0 end)
+            as premium_tam_renewals_renewed
+    from contracts_due as due
+    left join contracts_renewed as renewed
+        on renewed.contract_id = due.contract_id
+        and renewed.account_id = due.account_id
+    group by due.month_start, due.account_id
+
+),
+
+-- Bookings: Closed Won opportunities by close date; New Business is net-new, Upsell and
+-- Cross-sell are expansion, Renewal is neither (retention covers it).
+bookings as (
+
+    select
+        months.month_start,
+        opportunities.account_id,
+        sum(case when opportunities.opportunity_type = 'New Business'
+                 then opportunities.amount * fx.rate_to_usd else 0 end) as net_new_bookings_usd,
+        sum(case when opportunities.opportunity_type = 'New Business' then 1 else 0 end) as net_new_deals,
+        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell')
+                 then opportunities.amount * fx.rate_to_usd else 0 end) as expansion_bookings_usd,
+        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_deals
+    from {{ ref('int_opportunities_resolved') }} as opportunities
+    inner join months
+        on opportunities.close_date >= months.month_start
+        and opportunities.close_date <= months.month_end_date
+    left join fx
+        on fx.currency = opportunities.currency
+    where opportunities.account_id is not null
+      and opportunities.is_won
+    group by months.month_start, opportunities.account_id
+
+),
+
+nps as (
+
+    select
+        months.month_start,
+        responses.account_id,
+        count(*) as nps_responses,
+        sum(case when responses.score >= 9 then 1 else 0 end) as nps_promoters,
+        sum(case when responses.score <= 6 then 1 else 0 end) as nps_detractors
+    from {{ ref('int_nps_responses_resolved') }} as responses
+    inner join months
+        on responses.submitted_date >= months.month_start
+        and responses.submitted_date <= months.month_end_date
+    where responses.account_id is not null
+      and responses.score is not null
+    group by months.month_start, responses.account_id
+
+),
+
+csat as (
+
+    select
+        months.month_start,
+        tickets.account_id,
+        count(*) as csat_rated_tickets,
+        sum(case when tickets.satisfaction_score = 'good' then 1 else 0 end) as csat_good_tickets
+    from {{ ref('int_tickets_as_of') }} as tickets
+    inner join months
+        on tickets.solved_date >= months.month_start
+        and tickets.solved_date <= months.month_end_date
+    where tickets.account_id is not null
+      and tickets.satisfaction_score in ('good', 'bad')
+    group by months.month_start, tickets.account_id
+
+),
+
+-- Version currency has no history in the extracts (installations are today's): it is read from
+-- marts.health_history, the latest snapshot of each account in the month. Customers without a
+-- production installation are not measured.
+snapshots as (
+
+    select
+        months.month_start,
+        history.account_id,
+        history.production_installations,
+        history.is_version_current,
+        row_number() over (
+            partition by months.month_start, history.account_id
+            order by history.as_of_date desc
+        ) as recency
+    from {{ ref('health_history') }} as history
+    inner join months
+        on history.as_of_date >= months.month_start
+        and history.as_of_date <= months.month_end_date
+
+),
+
+versions as (
+
+    select
+        month_start,
+        account_id,
+        case when production_installations > 0 then 1 else 0 end as version_measured_customers,
+        case when production_installations > 0 and is_version_current then 1 else 0 end
+            as version_current_customers
+    from snapshots
+    where recency = 1
+
+),
+
+-- Time to value: days from the account's first contract start to its first production
+-- check-in, counted in the month of that check-in. The license report keeps only each
+-- installation's latest check-in, so the first one is the earliest that health_history has
+-- recorded, and it is known only for accounts whose first contract started on or after the
+-- first snapshot of health_history (older customers went live before cs360 was watching).
+history_start as (
+
+    select min(as_of_date) as first_snapshot_date
+    from {{ ref('health_history') }}
+    where as_of_date <= {{ as_of_date() }}
+
+),
+
+first_checkins as (
+
+    select
+        account_id,
+        cast(min(production_checkin_at) as date) as first_checkin_date
+    from {{ ref('health_history') }}
+    where as_of_date <= {{ as_of_date() }}
+      and production_checkin_at is not null
+    group by account_id
+
+),
+
+first_contracts as (
+
+    select account_id, min(start_date) as first_start_date
+    from subscription_lines
+    where start_date <= {{ as_of_date() }}
+    group by account_id
+
+),
+
+time_to_value as (
+
+    select
+        months.month_start,
+        first_checkins.account_id,
+        1 as ttv_customers,
+        case
+            when first_checkins.first_checkin_date < first_contracts.first_start_date then 0
+            else {{ dbt.datediff('first_contracts.first_start_date', 'first_checkins.first_checkin_date', 'day') }}
+        end as ttv_days_total
+    from first_checkins
+    inner join first_contracts
+        on first_contracts.account_id = first_checkins.account_id
+    cross join history_start
+    inner join months
+        on first_checkins.first_checkin_date >= months.month_start
+        and first_checkins.first_checkin_date <= months.month_end_date
+    where first_contracts.first_start_date >= history_start.first_snapshot_date
+
+),
+
+{%- set sources = {
+    'arr': ['arr_opening_usd', 'arr_closing_usd', 'arr_ttm_opening_usd'],
+    'renewals': ['renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed'],
+    'bookings': ['net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals'],
+    'nps': ['nps_responses', 'nps_promoters', 'nps_detractors'],
+    'csat': ['csat_rated_tickets', 'csat_good_tickets'],
+    'versions': ['version_measured_customers', 'version_current_customers'],
+    'time_to_value': ['ttv_customers', 'ttv_days_total'],
+} %}
+
+facts as (
+    {% for source, provided in sources.items() %}
+    select
+        month_start,
+        account_id,
+        {%- for measure in measures %}
+        {{ measure if measure in provided else '0' }} as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+)
+
+select
+    facts.month_start,
+    facts.account_id,
+    accounts.segment,
+    accounts.region,
+    {%- for measure in measures %}
+    sum(coalesce(facts.{{ measure }}, 0)) as {{ measure }},
+    {%- endfor %}
+    {{ as_of_date() }} as as_of_date
+from facts
+inner join accounts
+    on accounts.account_id = facts.account_id
+group by facts.month_start, facts.account_id, accounts.segment, accounts.region

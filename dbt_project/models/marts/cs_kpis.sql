@@ -1,0 +1,124 @@
+-- marts.cs_kpis: Customer Success KPIs per month (the kpi_months months up to the as-of month),
+-- segment and region, with subtotal rows per segment (region 'all'), per region (segment 'all')
+-- and the total (segment 'all', region 'all'). Every ratio is computed from the summed counts
+-- and amounts of its group (never an average of ratios), and those sums are columns too, so a
+-- BI tool can aggregate further (a quarter, a set of regions) the same way: sum, then divide.
+-- Formulas: docs/kpis.md and _marts__cs_kpis.yml. Inputs: int_kpi_account_months (one row per
+-- account and month), int_kpi_months.
+
+{%- set sums = [
+    'customers_opening', 'customers_churned',
+    'arr_opening_usd', 'arr_closing_usd', 'retained_arr_usd', 'gross_retained_arr_usd',
+    'expansion_arr_usd', 'contraction_arr_usd', 'churned_arr_usd', 'new_logo_arr_usd',
+    'ttm_opening_arr_usd', 'ttm_retained_arr_usd', 'ttm_gross_retained_arr_usd',
+    'renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed',
+    'net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals',
+    'nps_responses', 'nps_promoters', 'nps_detractors',
+    'csat_rated_tickets', 'csat_good_tickets',
+    'version_measured_customers', 'version_current_customers',
+    'ttv_customers', 'ttv_days_total',
+] %}
+
+with months as (
+
+    select * from {{ ref('int_kpi_months') }}
+
+),
+
+-- Each account's month classified against its own opening ARR (the monthly cohort: accounts with
+-- ARR on the 1st) and its ARR twelve months before closing (the trailing-twelve-month cohort).
+classified as (
+
+    select
+        facts.*,
+        case when arr_opening_usd > 0 then 1 else 0 end as customers_opening,
+        case when arr_opening_usd > 0 and arr_closing_usd <= 0 then 1 else 0 end as customers_churned,
+        case when arr_opening_usd > 0 then arr_closing_usd else 0 end as retained_arr_usd,
+        case when arr_opening_usd > 0 and arr_closing_usd < arr_opening_usd then arr_closing_usd
+             when arr_opening_usd > 0 then arr_opening_usd else 0 end as gross_retained_arr_usd,
+        case when arr_opening_usd > 0 and arr_closing_usd > arr_opening_usd
+             then arr_closing_usd - arr_opening_usd else 0 end as expansion_arr_usd,
+        case when arr_opening_usd > 0 and arr_closing_usd > 0 and arr_closing_usd < arr_opening_usd
+             then arr_opening_usd - arr_closing_usd else 0 end as contraction_arr_usd,
+        case when arr_opening_usd > 0 and arr_closing_usd <= 0 then arr_opening_usd else 0 end as churned_arr_usd,
+        case when arr_opening_usd <= 0 and arr_closing_usd > 0 then arr_closing_usd else 0 end as new_logo_arr_usd,
+        case when arr_ttm_opening_usd > 0 then arr_ttm_opening_usd else 0 end as ttm_opening_arr_usd,
+        case when arr_ttm_opening_usd > 0 then arr_closing_usd else 0 end as ttm_retained_arr_usd,
+        case when arr_ttm_opening_usd > 0 and arr_closing_usd < arr_ttm_opening_usd then arr_closing_usd
+             when arr_ttm_opening_usd > 0 then arr_ttm_opening_usd else 0 end as ttm_gross_retained_arr_usd
+    from {{ ref('int_kpi_account_months') }} as facts
+
+),
+
+grouped as (
+
+    select
+        month_start,
+        case when grouping(segment) = 1 then 'all' else segment end as segment,
+        case when grouping(region) = 1 then 'all' else region end as region,
+        {%- for column in sums %}
+        sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from classified
+    group by grouping sets ((month_start, segment, region), (month_start, segment), (month_start, region), (month_start))
+
+),
+
+-- The total row exists for every month, also one without any data.
+with_empty_totals as (
+
+    select * from grouped
+
+    union all
+
+    select
+        months.month_start,
+        'all' as segment,
+        'all' as region,
+        {%- for column in sums %}
+        0 as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from months
+    where not exists (
+        select 1 from grouped
+        where grouped.month_start = months.month_start
+          and grouped.segment = 'all'
+          and grouped.region = 'all'
+    )
+
+),
+
+kpis as (
+
+    select
+        totals.month_start,
+        months.month_end_date,
+        months.as_of_date,
+        months.is_as_of_month,
+        totals.segment,
+        totals.region,
+        totals.gross_retained_arr_usd / nullif(totals.arr_opening_usd, 0) as gross_revenue_retention,
+        totals.retained_arr_usd / nullif(totals.arr_opening_usd, 0) as net_revenue_retention,
+        totals.ttm_gross_retained_arr_usd / nullif(totals.ttm_opening_arr_usd, 0) as gross_revenue_retention_ttm,
+        totals.ttm_retained_arr_usd / nullif(totals.ttm_opening_arr_usd, 0) as net_revenue_retention_ttm,
+        cast(totals.customers_churned as {{ type_double() }}) / nullif(totals.customers_opening, 0) as logo_churn_rate,
+        cast(totals.renewals_renewed as {{ type_double() }}) / nullif(totals.renewals_due, 0) as renewal_rate,
+        cast(totals.premium_tam_renewals_renewed as {{ type_double() }}) / nullif(totals.premium_tam_renewals_due, 0)
+            as premium_tam_renewal_rate,
+        100.0 * (totals.nps_promoters - totals.nps_detractors) / nullif(totals.nps_responses, 0) as nps,
+        cast(totals.csat_good_tickets as {{ type_double() }}) / nullif(totals.csat_rated_tickets, 0) as csat,
+        cast(totals.version_current_customers as {{ type_double() }}) / nullif(totals.version_measured_customers, 0)
+            as version_current_share,
+        cast(totals.ttv_days_total as {{ type_double() }}) / nullif(totals.ttv_customers, 0) as time_to_value_days,
+        {%- for column in sums %}
+        totals.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from with_empty_totals as totals
+    inner join months
+        on months.month_start = totals.month_start
+
+)
+
+select
+    {{ contract_columns('kpis') }}
+from kpis
