@@ -2,6 +2,7 @@
 with source as (
 
     select * from {{ source('crm', 'account') }}
+    where {{ passes_row_rules('crm', 'account') }}
 
 ),
 

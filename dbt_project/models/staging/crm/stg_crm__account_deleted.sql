@@ -4,6 +4,7 @@
 with source as (
 
     select * from {{ source('crm', 'account') }}
+    where {{ passes_row_rules('crm', 'account') }}
 
 ),
 

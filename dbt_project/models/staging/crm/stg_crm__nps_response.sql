@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('crm', 'nps_response') }}
+    where {{ passes_row_rules('crm', 'nps_response') }}
 
 ),
 

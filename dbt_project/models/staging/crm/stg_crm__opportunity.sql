@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('crm', 'opportunity') }}
+    where {{ passes_row_rules('crm', 'opportunity') }}
 
 ),
 

@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('crm', 'task') }}
+    where {{ passes_row_rules('crm', 'task') }}
 
 ),
 

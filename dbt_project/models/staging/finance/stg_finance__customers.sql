@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('finance', 'customers') }}
+    where {{ passes_row_rules('finance', 'customers') }}
 
 ),
 

@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('finance', 'fx_rates') }}
+    where {{ passes_row_rules('finance', 'fx_rates') }}
 
 ),
 

@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('finance', 'invoices') }}
+    where {{ passes_row_rules('finance', 'invoices') }}
 
 ),
 

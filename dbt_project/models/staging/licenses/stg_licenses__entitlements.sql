@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('licenses', 'entitlements') }}
+    where {{ passes_row_rules('licenses', 'entitlements') }}
 
 ),
 

@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('licenses', 'installations') }}
+    where {{ passes_row_rules('licenses', 'installations') }}
 
 ),
 

@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('licenses', 'product_releases') }}
+    where {{ passes_row_rules('licenses', 'product_releases') }}
 
 ),
 

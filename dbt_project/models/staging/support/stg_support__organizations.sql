@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('support', 'organizations') }}
+    where {{ passes_row_rules('support', 'organizations') }}
 
 ),
 

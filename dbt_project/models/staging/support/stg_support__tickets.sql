@@ -4,6 +4,7 @@
 with source as (
 
     select * from {{ source('support', 'tickets') }}
+    where {{ passes_row_rules('support', 'tickets') }}
 
 ),
 

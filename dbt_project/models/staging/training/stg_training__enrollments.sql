@@ -1,6 +1,7 @@
 with source as (
 
     select * from {{ source('training', 'enrollments') }}
+    where {{ passes_row_rules('training', 'enrollments') }}
 
 ),
 
