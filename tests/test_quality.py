@@ -303,10 +303,11 @@ def run(tmp_path: Path, records: dict[str, list[dict]], *keys: tuple[str, str]):
 def evaluations(
     result: dg.ExecuteInProcessResult,
 ) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
-    """Check evaluations by (table key as "source/entity", check name)."""
+    """The quality checks' evaluations by (table key as "source/entity", check name)."""
     return {
         (e.asset_key.to_user_string(), e.check_name): e
         for e in result.get_asset_check_evaluations()
+        if e.check_name in (ERROR_CHECK, WARN_CHECK)
     }
 
 
@@ -448,7 +449,7 @@ def test_sql_pushdown_agrees_with_gx_on_whole_table_rules(tickets_db):
     by_rule = {o.rule: o for o in whole.outcomes}
     pushed = {o.rule: o for o in sampled.outcomes if o.engine == "duckdb"}
     assert set(pushed) == {
-        "at least 1 row(s)",
+        "at least 1 row",
         "id is present",
         "updated_at is present",
         "(id, updated_at) is unique",

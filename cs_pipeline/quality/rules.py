@@ -18,7 +18,7 @@ staging or mart tables plug in the same way with a :class:`TableSpec` of their o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -104,7 +104,7 @@ class Rule:
         cols = ", ".join(self.columns)
         match self.kind:
             case "row_count":
-                return f"at least {self.min_rows} row(s)"
+                return f"at least {self.min_rows} row{'' if self.min_rows == 1 else 's'}"
             case "not_null":
                 return f"{cols} is present"
             case "unique":
@@ -336,3 +336,15 @@ def raw_table_spec(extract: Extract) -> TableSpec:
         text_values=True,
         source_file=extract.file,
     )
+
+
+def rules_markdown(specs: Iterable[TableSpec]) -> str:
+    """The rules of some tables as a Markdown table, for the docs (kept in sync by a test)."""
+    lines = ["| table | severity | rule |", "| --- | --- | --- |"]
+    for spec in specs:
+        for severity in Severity:
+            for rule in spec.rules:
+                if rule.severity is severity:
+                    label = rule.label.replace("|", "\\|")
+                    lines.append(f"| `{spec.table}` | {severity} | {label} |")
+    return "\n".join(lines)

@@ -30,6 +30,7 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+from great_expectations.data_context import EphemeralDataContext
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -80,7 +81,7 @@ class TableValidation:
         return self.rows_validated < self.rows
 
 
-def gx_context() -> gx.data_context.EphemeralDataContext:
+def gx_context() -> EphemeralDataContext:
     """An in-memory GX context: nothing written to disk, no usage statistics sent, and no
     tqdm progress bars (one per expectation otherwise floods logs and test output)."""
     return gx.get_context(
@@ -100,12 +101,10 @@ def validate_table(
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0]
-        if rows <= max_rows:
-            in_sql: list[Rule] = []
-            in_gx = list(spec.rules)
-        else:
-            in_sql = [r for r in spec.rules if _needs_whole_table(r)]
-            in_gx = [r for r in spec.rules if not _needs_whole_table(r)]
+        # Sorted out on every run, so a rule SQL cannot evaluate fails on small tables too.
+        whole_table = [r for r in spec.rules if _needs_whole_table(r)]
+        in_sql = whole_table if rows > max_rows else []
+        in_gx = [r for r in spec.rules if r not in in_sql]
         outcomes = [_sql_outcome(con, spec, rule, rows) for rule in in_sql]
         frame = _read_frame(con, spec, in_gx, every=math.ceil(rows / max_rows))
     outcomes += _gx_outcomes(spec, in_gx, frame) if in_gx else []
