@@ -22,6 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from cs_pipeline.config import CsConfig, CsSettings
 from cs_pipeline.dbt_project import dbt_project
+from cs_pipeline.publish import restore_build
 
 
 class CsDbtTranslator(DagsterDbtTranslator):
@@ -67,6 +68,8 @@ def cs360_dbt_models(
     """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date."""
     settings = cs_config.settings
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    if restore_build(settings.build_warehouse, settings.warehouse):
+        context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     with _environ(dbt_env(settings)):
         invocation = dbt.cli(["build", "--vars", dbt_vars(settings)], context=context)
     yield from invocation.stream()

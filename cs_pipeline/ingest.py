@@ -29,6 +29,7 @@ from cs_pipeline.extract_files import (
     read_csv_header,
     transcode_to_utf8,
 )
+from cs_pipeline.publish import restore_build
 from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
@@ -284,6 +285,8 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     )
     def _raw_asset(context: dg.AssetExecutionContext, cs_config: CsConfig) -> dg.MaterializeResult:
         settings = cs_config.settings
+        if restore_build(settings.build_warehouse, settings.warehouse):
+            context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         try:
             report = load_extract(

@@ -112,6 +112,39 @@ def publish_warehouse(
     )
 
 
+def restore_build(build: Path, published: Path) -> bool:
+    """Start a missing build warehouse from a copy of the published one; True when it did.
+
+    The build is not only a cache of the extracts: ``marts.health_history`` lives in it and a
+    past day's snapshot cannot be rebuilt from today's files. Every publish copies it out, so when
+    the build file is gone (a new machine, a deleted ``build/`` folder) the next run continues
+    from the last published warehouse instead of starting history over. Called at the start of
+    every step that opens the build (the raw assets and ``dbt build``); the first one restores,
+    the others find the build present. Nothing happens when there is no published file either.
+    """
+    build, published = Path(build), Path(published)
+    if build.exists() or not published.is_file():
+        return False
+    build.parent.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(published):  # no publish replaces the file while it is copied
+        if build.exists():
+            return False
+        stale = wal_path(build)
+        if stale.exists():  # a WAL of the lost file must never be replayed into the copy
+            log.warning("moving %s (left without its database) to %s.stale", stale, stale.name)
+            os.replace(stale, stale.with_name(stale.name + ".stale"))
+        tmp = build.with_name(f".{build.name}.{uuid.uuid4().hex}.restore.tmp")
+        try:
+            _copy_bytes(published, tmp)
+            _fsync_file(tmp)
+            os.replace(tmp, build)
+            _fsync_dir(build.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+    log.warning("no build warehouse at %s: restored it from the published %s", build, published)
+    return True
+
+
 @contextlib.contextmanager
 def _publish_lock(target: Path) -> Iterator[None]:
     """One publisher per target, so cleaning up leftover temporary files is safe.
