@@ -51,5 +51,7 @@ test: manifest
 lint: install
 	$(BIN)/ruff check cs_pipeline tests
 
+# Keeps the published warehouse: it holds marts.health_history, which no run can rebuild (the
+# next run restores the build from it). Delete data/warehouse by hand to start history over.
 clean:
-	rm -rf data/warehouse data/dagster_home dbt_project/target dbt_project/logs
+	rm -rf data/warehouse/build data/dagster_home dbt_project/target dbt_project/logs
