@@ -28,6 +28,23 @@
     end
 {%- endmacro %}
 
+{#- `erp_customer_number` when an ERP customer number reached an account. `lookup` is an
+    alias of int_finance_customer_accounts joined on the number; its account_id is the account
+    reached. -#}
+{% macro erp_customer_match_method(lookup) -%}
+    case when {{ lookup }}.account_id is not null then 'erp_customer_number' end
+{%- endmacro %}
+
+{#- Why an ERP customer number reached no account: `no_key` (empty), `customer_not_found`,
+    `customer_unmatched` (the customer itself reached no account); NULL when it matched. -#}
+{% macro erp_customer_unmatched_reason(key_col, lookup) -%}
+    case
+        when {{ key_col }} is null then 'no_key'
+        when {{ lookup }}.customer_number is null then 'customer_not_found'
+        when {{ lookup }}.account_id is null then 'customer_unmatched'
+    end
+{%- endmacro %}
+
 {#-
     The three resolution columns of a record, with a confirmed override winning over key
     matching. `key_alias` names a relation with key_account_id, key_match_method and

@@ -2,18 +2,7 @@
     sfdc_account_id (15 or 18 characters) when filled in; only when that is empty, the account
     of the ERP customer named by customer_code. A filled-in id that reaches no live account is
     unmatched, not re-routed through the customer. An override wins. -#}
-with customers as (
-
-    select
-        customer_number,
-        case when count(distinct account_id) = 1 and count(account_id) = count(*) then min(account_id) end as account_id
-    from {{ ref('int_finance_customers_resolved') }}
-    where customer_number is not null
-    group by customer_number
-
-),
-
-keyed as (
+with keyed as (
 
     select
         records.*,
@@ -25,20 +14,18 @@ keyed as (
         case
             when records.sfdc_account_id is not null
                 then {{ sfdc_match_method('records.sfdc_account_id', 'records.sfdc_account_id_was_15_char', 'accounts') }}
-            when customers.account_id is not null then 'erp_customer_number'
+            else {{ erp_customer_match_method('customers') }}
         end as key_match_method,
         case
             when records.sfdc_account_id is not null
                 then {{ sfdc_unmatched_reason('records.sfdc_account_id', 'accounts') }}
-            when records.customer_code is null then 'no_key'
-            when customers.customer_number is null then 'customer_not_found'
-            when customers.account_id is null then 'customer_unmatched'
+            else {{ erp_customer_unmatched_reason('records.customer_code', 'customers') }}
         end as key_unmatched_reason
 
     from {{ ref('stg_licenses__entitlements') }} as records
     left join {{ ref('int_crm_account_lookup') }} as accounts
         on accounts.account_id = records.sfdc_account_id
-    left join customers
+    left join {{ ref('int_finance_customer_accounts') }} as customers
         on customers.customer_number = records.customer_code
 
 ),
