@@ -22,6 +22,7 @@ from cs_pipeline.quality.rules import (
     Severity,
     raw_rules,
     raw_table_spec,
+    rules_markdown,
 )
 from cs_pipeline.quality.runner import validate_table
 from cs_pipeline.quality.suites import build_suite, raw_suite
@@ -584,3 +585,9 @@ def test_suites_carry_the_rule_severity_and_read_ranges_as_numbers():
     for e in EXTRACTS:
         spec = raw_table_spec(e)
         assert len(build_suite(spec).expectations) == len(spec.rules)
+
+
+def test_the_documented_rule_table_is_the_code_s():
+    readme = (Path(__file__).parent.parent / "cs_pipeline" / "quality" / "README.md").read_text()
+    table = rules_markdown(raw_table_spec(e) for e in EXTRACTS)
+    assert readme.rstrip().endswith(table), "regenerate it: python -m cs_pipeline.quality"
