@@ -13,6 +13,7 @@ from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
 from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
 from cs_pipeline.quality.checks import raw_checks
+from cs_pipeline.quality.reconciliation import data_quality_checks
 
 # Everything that builds the warehouse; publishing follows this list's `marts` group.
 pipeline_assets = [
@@ -23,6 +24,7 @@ pipeline_assets = [
 all_assets = [*pipeline_assets, build_published_warehouse(publish_deps(pipeline_assets))]
 all_checks = [
     *raw_checks,
+    *data_quality_checks,
 ]
 
 defs = dg.Definitions(

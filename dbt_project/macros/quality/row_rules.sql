@@ -33,7 +33,8 @@
       rules                 in the order they are reported; a row is quarantined for the first
                             one it breaks. Kinds: timestamp, date, month, integer, number, boolean,
                             non_negative, positive, range (min/max), accepted_values (values,
-                            lower), version, has_fx_rate, references (source/entity/column).
+                            lower), version, has_fx_rate, references (to_source, to_entity,
+                            to_column; to_file names the file in the message).
                             `sql` replaces the column when the value is nested (JSON);
                             `unless` exempts rows (SQL on the raw row, said in `unless_text`).
     Only keys within one export are `references` (an installation whose entitlement is not in the
@@ -156,7 +157,8 @@
     {'source': 'licenses', 'entity': 'installations', 'file': 'installations', 'staging': 'stg_licenses__installations',
      'key': ['installation_id'], 'event_date': 'last_checkin_at',
      'rules': [
-        {'column': 'entitlement_id', 'kind': 'references', 'to_source': 'licenses', 'to_entity': 'entitlements', 'to_column': 'entitlement_id'},
+        {'column': 'entitlement_id', 'kind': 'references', 'to_source': 'licenses', 'to_entity': 'entitlements', 'to_column': 'entitlement_id',
+         'to_file': 'licenses/entitlements.csv'},
         {'column': 'version', 'kind': 'version'},
         {'column': 'environment', 'kind': 'accepted_values', 'lower': true, 'values': ['production', 'staging', 'test']},
         {'column': 'seats_in_use', 'kind': 'integer'},
@@ -280,7 +282,7 @@
     {%- elif k == 'accepted_values' -%}one of {{ rule['values'] | join(', ') }}
     {%- elif k == 'version' -%}a version MAJOR.MINOR[.PATCH][-suffix]
     {%- elif k == 'has_fx_rate' -%}USD or a currency of finance/fx_rates.csv
-    {%- elif k == 'references' -%}the {{ rule.to_column }} of a record in {{ rule.to_source }}/{{ quality_entity(rule.to_source, rule.to_entity).file }}
+    {%- elif k == 'references' -%}the {{ rule.to_column }} of a record in {{ rule.to_file }}
     {%- endif -%}
 {%- endmacro %}
 
