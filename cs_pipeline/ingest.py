@@ -12,7 +12,7 @@ the header and, on failure, names the offending line.
 
 import datetime as dt
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,16 @@ from cs_pipeline.extract_files import (
     transcode_to_utf8,
 )
 from cs_pipeline.publish import restore_build
+from cs_pipeline.quality.freshness import (
+    evaluate_freshness,
+    freshness_check_result,
+    freshness_check_spec,
+)
+from cs_pipeline.quality.row_counts import (
+    check_row_count,
+    row_count_check_result,
+    row_count_check_spec,
+)
 from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
@@ -282,11 +292,21 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             f"`_row_number` and `_loaded_at`."
         ),
         metadata={"dagster/table_name": extract.qualified_table, "extract_file": extract.file},
+        # Judged here rather than in separate check steps: a check step never runs when its
+        # asset fails, and a missing file must still be reported as the freshness ERROR.
+        check_specs=[freshness_check_spec(extract), row_count_check_spec(extract)],
     )
-    def _raw_asset(context: dg.AssetExecutionContext, cs_config: CsConfig) -> dg.MaterializeResult:
+    def _raw_asset(
+        context: dg.AssetExecutionContext, cs_config: CsConfig
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         settings = cs_config.settings
         if restore_build(settings.build_warehouse, settings.warehouse):
             context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
+        freshness = evaluate_freshness(
+            extract, settings.extracts_dir, settings.as_of, siblings=EXTRACTS
+        )
+        if freshness.missing:  # recorded before the load below fails on the missing file
+            yield freshness_check_result(freshness)
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         try:
             report = load_extract(
@@ -304,7 +324,18 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                 f"{report.path}: extra column(s) kept, not in the extract contract: "
                 f"{', '.join(report.drift)}"
             )
-        return dg.MaterializeResult(metadata=materialize_metadata(report))
+        row_count = check_row_count(
+            extract,
+            settings.build_warehouse,
+            report.row_count,
+            loaded_at=loaded_at,
+            as_of=settings.as_of,
+            file_modified_at=freshness.modified_at,
+        )
+        yield dg.MaterializeResult(
+            metadata=materialize_metadata(report),
+            check_results=[freshness_check_result(freshness), row_count_check_result(row_count)],
+        )
 
     return _raw_asset
 
