@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from cs_pipeline.ingest import quote_ident
 from cs_pipeline.sources import Extract
 
 
@@ -322,10 +323,6 @@ class TableSpec:
     def table_column(self, frame_column: str) -> str:
         """The table column a frame column comes from (inverse of :meth:`frame_column`)."""
         return frame_column.removesuffix(NUMBER_SUFFIX) if self.text_values else frame_column
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def raw_table_spec(extract: Extract) -> TableSpec:

@@ -38,7 +38,8 @@ from great_expectations.data_context.types.base import (
 )
 from great_expectations.execution_engine import pandas_execution_engine
 
-from cs_pipeline.quality.rules import Rule, Severity, TableSpec, quote_ident
+from cs_pipeline.ingest import quote_ident
+from cs_pipeline.quality.rules import Rule, Severity, TableSpec
 from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
 
 DEFAULT_MAX_ROWS = 1_000_000  # above this, row-level WARN rules see a sample (measured: bench/)
