@@ -17,7 +17,8 @@ What is in it
 * Unmatched records at small rates: orphan Salesforce ids (tasks, NPS, opportunities, ERP
   customers, Zendesk ``external_id``), organizations without any key, tickets without or
   with a deleted organization, ERP-only customers, lines/entitlements of unknown customers,
-  installations of unknown entitlements, learners on free-mail, subdomains or unknown domains.
+  learners on free-mail, subdomains or unknown domains; and, rarer, installations of
+  entitlements the license report does not hold (quarantined as orphans, not unmatched).
 
 Quirks, and which file carries them (byte-level ones are decided in :data:`.writers.STYLES`)
 -------------------------------------------------------------------------------------------
