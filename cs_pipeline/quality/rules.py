@@ -6,8 +6,8 @@ A :class:`Rule` says what must hold for a column and how bad it is when it does 
   promises it is unique), or a value the pipeline cannot do without. The data cannot be
   joined or deduplicated correctly, so the check blocks everything downstream.
 - ``WARN`` rules are *row-level*: a value outside its enumeration or range, or text that
-  does not parse as the date, timestamp, number or id it should be. Staging turns such a
-  value into NULL (a later step quarantines the row); the run goes on and the check shows
+  does not parse as the date, timestamp, number or id it should be. Staging quarantines
+  such a row (``stg_<source>__quarantine``); the run goes on and the check shows
   which rows, by ``_row_number``, so a user can find them in the delivered file.
 
 The raw rules are the registry :data:`cs_pipeline.sources.EXTRACTS` (keys) plus the small
