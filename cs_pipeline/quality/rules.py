@@ -12,8 +12,11 @@ A :class:`Rule` says what must hold for a column and how bad it is when it does 
 
 The raw rules are the registry :data:`cs_pipeline.sources.EXTRACTS` (keys) plus the small
 table :data:`RAW_RULES` (enumerations, formats and ranges from the extract contract). The
-GX suites (``suites.py``), the runner and the Dagster checks are generated from them, and
-staging or mart tables plug in the same way with a :class:`TableSpec` of their own.
+GX suites (``suites.py``), the runner and the Dagster checks are generated from them. The
+staging models and the marts plug in the same way (``model_rules.py``); there, rules may
+also read other tables of the warehouse: a :class:`Reference` (allowed values, e.g. the
+currencies with an exchange rate) or a :class:`Reconciliation` (a mart's total against
+the same figure computed independently from staging and intermediate models).
 """
 
 from __future__ import annotations
@@ -86,7 +89,48 @@ class Range:
         return " and ".join(p for p in (low, high) if p)
 
 
-RuleKind = Literal["row_count", "not_null", "unique", "in_set", "matches", "between"]
+@dataclass(frozen=True)
+class Reference:
+    """Values a column may take that only the warehouse knows (e.g. currencies with a rate).
+
+    ``sql`` selects them, one column, from tables of the build warehouse; ``{as_of}`` in it
+    stands for the run's as-of date (a DATE literal). The runner reads them when the check
+    runs, so the GX expectation is an ordinary value-set one.
+    """
+
+    name: str  # completes the label: "<column> <name>", e.g. "has an fx rate ..."
+    sql: str
+    reads: tuple[str, ...]  # the tables ``sql`` reads: the check's upstream dbt models
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A total of the table that must equal the same figure computed independently in SQL.
+
+    ``sql`` returns ``(key, value)`` rows: the expected value per key of the table's
+    ``row_id`` (e.g. each account's ARR from staging and intermediate models). The table's
+    own value per key is ``sum(column)``, or ``count(*)`` for a row-count rule. The rule holds
+    when the totals agree within ``tolerance`` and no key differs by more; the keys that do
+    are reported like failing rows. Always evaluated in DuckDB, over the whole table.
+    """
+
+    name: str  # completes the label, e.g. "ARR of active lines of matched customer accounts"
+    sql: str  # ``{as_of}`` stands for the run's as-of date
+    reads: tuple[str, ...]
+    tolerance: float = 0.0
+
+
+RuleKind = Literal[
+    "row_count",
+    "not_null",
+    "unique",
+    "in_set",
+    "matches",
+    "between",
+    "single_value",
+    "references",
+    "reconcile",
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +142,8 @@ class Rule:
     pattern: Pattern | None = None  # matches
     range: Range | None = None  # between
     min_rows: int = 0  # row_count
+    reference: Reference | None = None  # references
+    reconciliation: Reconciliation | None = None  # reconcile
 
     @property
     def label(self) -> str:
@@ -118,6 +164,23 @@ class Rule:
             case "between":
                 assert self.range is not None
                 return f"{cols} {self.range.describe()}"
+            case "single_value":
+                return f"{cols} has a single value"
+            case "references":
+                assert self.reference is not None
+                return f"{cols} {self.reference.name}"
+            case "reconcile":
+                assert self.reconciliation is not None
+                r = self.reconciliation
+                within = f" (within {r.tolerance:g})" if r.tolerance else ""
+                measure = f"sum({cols})" if self.columns else "row count"
+                return f"{measure} equals {r.name}{within}"
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Tables besides its own that the rule reads (references, reconciliations)."""
+        other = self.reference or self.reconciliation
+        return other.reads if other else ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +192,7 @@ class TableRules:
     patterns: Mapping[str, Pattern] = field(default_factory=dict)
     ranges: Mapping[str, Range] = field(default_factory=dict)  # also implies a number pattern
     unique_warn: tuple[tuple[str, ...], ...] = ()  # combinations that should not repeat (WARN)
+    references: Mapping[str, Reference] = field(default_factory=dict)  # WARN
 
 
 _NON_NEGATIVE = Range(min=0)
@@ -264,12 +328,35 @@ RAW_RULES: dict[tuple[str, str], TableRules] = {
 
 def raw_rules(extract: Extract) -> tuple[Rule, ...]:
     """Every rule of one raw table: the registry's key, then the contract's promises."""
-    extra = RAW_RULES.get((extract.source, extract.entity), TableRules())
-    rules: list[Rule] = [Rule("row_count", (), Severity.WARN, min_rows=1)]
-    for column in (*extract.key, *extra.required):
+    return declared_rules(
+        extract.key,
+        RAW_RULES.get((extract.source, extract.entity), TableRules()),
+        key_is_unique=extract.key_is_unique,
+        text_values=True,
+        min_rows=1,
+    )
+
+
+def declared_rules(
+    key: tuple[str, ...],
+    extra: TableRules,
+    *,
+    key_is_unique: bool = True,
+    text_values: bool = False,
+    min_rows: int | None = None,
+) -> tuple[Rule, ...]:
+    """The rules a table's declaration stands for, in the order results show them.
+
+    The key (and ``required`` columns) must be present, the key unique where promised: ERROR.
+    The rest is WARN. In a text table (raw) a range also needs the text to be a number.
+    """
+    rules: list[Rule] = []
+    if min_rows is not None:
+        rules.append(Rule("row_count", (), Severity.WARN, min_rows=min_rows))
+    for column in (*key, *extra.required):
         rules.append(Rule("not_null", (column,), Severity.ERROR))
-    if extract.key_is_unique:
-        rules.append(Rule("unique", extract.key, Severity.ERROR))
+    if key and key_is_unique:
+        rules.append(Rule("unique", key, Severity.ERROR))
     rules += [Rule("unique", cols, Severity.WARN) for cols in extra.unique_warn]
     rules += [
         Rule("in_set", (col,), Severity.WARN, values=values)
@@ -279,9 +366,13 @@ def raw_rules(extract: Extract) -> tuple[Rule, ...]:
         Rule("matches", (col,), Severity.WARN, pattern=p) for col, p in extra.patterns.items()
     ]
     for col, bounds in extra.ranges.items():
-        if col not in extra.patterns:  # a range needs a number: say so when the text is not one
+        if text_values and col not in extra.patterns:  # a range needs a number: say so when not
             rules.append(Rule("matches", (col,), Severity.WARN, pattern=DECIMAL))
         rules.append(Rule("between", (col,), Severity.WARN, range=bounds))
+    rules += [
+        Rule("references", (col,), Severity.WARN, reference=ref)
+        for col, ref in extra.references.items()
+    ]
     return tuple(rules)
 
 

@@ -13,15 +13,23 @@ Cost stays bounded on big tables (see ``bench/quality.py`` for measured numbers)
 - the row-level WARN rules run in GX on a fixed sample of about ``max_rows`` rows (chosen by
   a hash of the row id: the same table gives the same sample), and the results say so
   (``rows_validated`` < ``rows``, ``sampled``).
+
+Rules that read other tables are the warehouse's business whatever the size: a
+``references`` rule's allowed values are read in SQL (then checked by GX, or in SQL above
+``max_rows``), and a ``reconcile`` rule (a total against the same figure computed from
+staging and intermediate models) always runs in DuckDB; its verdict is an :class:`Outcome`
+like any other, in the same check result.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +46,25 @@ from great_expectations.data_context.types.base import (
 )
 from great_expectations.execution_engine import pandas_execution_engine
 
-from cs_pipeline.ingest import quote_ident
+from cs_pipeline.ingest import quote_ident, quote_literal
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec
 from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
 
 DEFAULT_MAX_ROWS = 1_000_000  # above this, row-level WARN rules see a sample (measured: bench/)
 FAILING_ROWS = 5  # failing rows shown per expectation
-_SQL_KINDS = ("row_count", "not_null", "unique")  # rules the runner can evaluate in DuckDB
+# Rules the runner can evaluate in DuckDB (all but ``matches``: GX's regex dialect is Python's).
+_SQL_KINDS = (
+    "row_count",
+    "not_null",
+    "unique",
+    "in_set",
+    "between",
+    "single_value",
+    "references",
+    "reconcile",
+)
+_SQL_ONLY_KINDS = ("reconcile",)  # never in GX: they compare the table with others
+_AGGREGATE_KINDS = ("row_count", "unique", "single_value", "reconcile")  # verdicts on all rows
 
 
 @dataclass(frozen=True)
@@ -96,19 +116,31 @@ def gx_context() -> EphemeralDataContext:
 
 
 def validate_table(
-    spec: TableSpec, warehouse: Path, *, max_rows: int = DEFAULT_MAX_ROWS
+    spec: TableSpec,
+    warehouse: Path,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    as_of: dt.date | None = None,
 ) -> TableValidation:
-    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only)."""
+    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only).
+
+    ``as_of`` is the run's as-of date, for rules whose SQL depends on it (``{as_of}``).
+    """
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0]
         # Sorted out on every run, so a rule SQL cannot evaluate fails on small tables too.
         whole_table = [r for r in spec.rules if _needs_whole_table(r)]
-        in_sql = whole_table if rows > max_rows else []
+        in_sql = [r for r in whole_table if rows > max_rows or r.kind in _SQL_ONLY_KINDS]
         in_gx = [r for r in spec.rules if r not in in_sql]
-        outcomes = [_sql_outcome(con, spec, rule, rows) for rule in in_sql]
+        outcomes = [_sql_outcome(con, spec, rule, rows, as_of) for rule in in_sql]
+        value_sets = {
+            rule.label: _reference_values(con, rule, as_of)
+            for rule in in_gx
+            if rule.kind == "references"
+        }
         frame = _read_frame(con, spec, in_gx, every=math.ceil(rows / max_rows))
-    outcomes += _gx_outcomes(spec, in_gx, frame) if in_gx else []
+    outcomes += _gx_outcomes(spec, in_gx, frame, value_sets) if in_gx else []
     order = {rule.label: i for i, rule in enumerate(spec.rules)}
     outcomes.sort(key=lambda o: order.get(o.rule, len(order)))
     return TableValidation(
@@ -121,7 +153,7 @@ def validate_table(
 
 
 def _needs_whole_table(rule: Rule) -> bool:
-    if rule.severity is Severity.ERROR or rule.kind in ("row_count", "unique"):
+    if rule.severity is Severity.ERROR or rule.kind in _AGGREGATE_KINDS:
         if rule.kind not in _SQL_KINDS:
             raise ValueError(
                 f"rule {rule.label!r} needs the whole table but is not a "
@@ -178,14 +210,45 @@ def _no_batch_fingerprint() -> Iterator[None]:
             pandas_execution_engine.HASH_THRESHOLD = saved
 
 
-def _gx_outcomes(spec: TableSpec, rules: Sequence[Rule], frame: pd.DataFrame) -> list[Outcome]:
+def render_sql(sql: str, as_of: dt.date | None) -> str:
+    """A rule's SQL with ``{as_of}`` replaced by the run's as-of date as a DATE literal."""
+    if "{as_of}" not in sql:
+        return sql
+    if as_of is None:
+        raise ValueError("this rule's SQL needs the run's as-of date: pass as_of")
+    return sql.replace("{as_of}", f"DATE '{as_of.isoformat()}'")
+
+
+def _reference_sql(rule: Rule, as_of: dt.date | None) -> str:
+    """The allowed values of a ``references`` rule, NULLs dropped, as one column ``v``."""
+    assert rule.reference is not None
+    sql = render_sql(rule.reference.sql, as_of)
+    return f"SELECT v FROM ({sql}) AS r(v) WHERE v IS NOT NULL"
+
+
+def _reference_values(
+    con: duckdb.DuckDBPyConnection, rule: Rule, as_of: dt.date | None
+) -> list[Any]:
+    return sorted({v for (v,) in con.execute(_reference_sql(rule, as_of)).fetchall()}, key=str)
+
+
+def _gx_outcomes(
+    spec: TableSpec,
+    rules: Sequence[Rule],
+    frame: pd.DataFrame,
+    value_sets: Mapping[str, Sequence[Any]] | None = None,
+) -> list[Outcome]:
     batch_definition = (
         gx_context()
         .data_sources.add_pandas(name="cs360")
         .add_dataframe_asset(name=spec.name)
         .add_batch_definition_whole_dataframe("whole table")
     )
-    suite = gx.ExpectationSuite(name=spec.name, expectations=[expectation(spec, r) for r in rules])
+    value_sets = value_sets or {}
+    suite = gx.ExpectationSuite(
+        name=spec.name,
+        expectations=[expectation(spec, r, value_sets.get(r.label)) for r in rules],
+    )
     with _no_batch_fingerprint():
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(
@@ -233,15 +296,26 @@ def _from_gx(spec: TableSpec, res: ExpectationValidationResult) -> Outcome:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-friendly value: numpy scalars to Python, NaN to None."""
+    """A JSON-friendly value: numpy scalars to Python, NaN to None, decimals to float (typed
+    tables hold DECIMAL amounts), dates and timestamps to ISO text."""
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):  # also datetime
+        return value.isoformat()
     return value
 
 
-def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, rows: int) -> Outcome:
+def _sql_outcome(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rule: Rule,
+    rows: int,
+    as_of: dt.date | None = None,
+) -> Outcome:
     """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation.
 
     A clean table costs one scan per rule; the failing rows are looked up only on failure.
@@ -256,18 +330,36 @@ def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, ro
     }
     if rule.kind == "row_count":
         return Outcome(success=rows >= rule.min_rows, observed_value=rows, **base)
+    if rule.kind == "reconcile":
+        return _reconcile_outcome(con, spec, rule, as_of, base)
     row_id = quote_ident(spec.row_id)
     cols = ", ".join(quote_ident(c) for c in rule.columns)
-    values = ", ".join(f"{spec.select_expression(c)} AS {quote_ident(c)}" for c in rule.columns)
-    frame = f"(SELECT {row_id}, {values} FROM {spec.table})"
+    shown = ", ".join(quote_ident(c) for c in dict.fromkeys((spec.row_id, *rule.columns)))
+    values = ", ".join(
+        f"{spec.select_expression(spec.frame_column(rule, c))} AS {quote_ident(c)}"
+        for c in dict.fromkeys((spec.row_id, *rule.columns))
+    )
+    frame = f"(SELECT {values} FROM {spec.table})"
     unexpected_values: list[dict[str, Any]] = []
+    if rule.kind == "single_value":  # GX counts the distinct values that are present
+        observed, denominator = con.execute(
+            f"SELECT count(DISTINCT {cols}), count({cols}) FROM {frame}"
+        ).fetchone()
+        if observed > 1:
+            unexpected_values = _value_counts(con, f"SELECT {cols} FROM {frame}", cols)
+        return Outcome(
+            success=observed <= 1,
+            observed_value=observed,
+            unexpected_values=unexpected_values,
+            **base,
+        )
     if rule.kind == "not_null":
         bad = f"SELECT * FROM {frame} WHERE {cols} IS NULL"
         unexpected = con.execute(f"SELECT count(*) FROM ({bad})").fetchone()[0]
         denominator = rows
         if unexpected:
             unexpected_values = [{"value": None, "count": unexpected}]
-    else:  # unique: every row whose value repeats, as GX counts it (all-missing rows ignored)
+    elif rule.kind == "unique":  # every row whose value repeats, as GX counts it
         present = " OR ".join(f"{quote_ident(c)} IS NOT NULL" for c in rule.columns)
         groups = f"SELECT {cols}, count(*) AS _n FROM {frame} WHERE {present} GROUP BY ALL"
         unexpected, denominator = con.execute(
@@ -280,19 +372,31 @@ def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, ro
                 f"SELECT {cols}, _n FROM ({repeated}) ORDER BY _n DESC, {cols} LIMIT {FAILING_ROWS}"
             ).fetchall()
             unexpected_values = [
-                {"value": list(r[:-1]) if len(r) > 2 else r[0], "count": r[-1]} for r in top
+                {"value": list(r[:-1]) if len(r) > 2 else _plain(r[0]), "count": r[-1]}
+                for r in top
             ]
         same = " AND ".join(
             f"f.{quote_ident(c)} IS NOT DISTINCT FROM r.{quote_ident(c)}" for c in rule.columns
         )
         bad = f"SELECT f.* FROM {frame} AS f SEMI JOIN ({repeated}) AS r ON {same}"
+    else:  # in_set, between, references: a present value outside what is allowed (GX ignores
+        # missing values and counts the percentage among the present ones)
+        allowed = _allowed_condition(rule, cols, as_of)
+        bad = f"SELECT * FROM {frame} WHERE {cols} IS NOT NULL AND NOT ({allowed})"
+        unexpected, denominator = con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT ({allowed})), count({cols}) FROM {frame}"
+        ).fetchone()
+        if unexpected:
+            unexpected_values = _value_counts(con, f"SELECT {cols} FROM ({bad})", cols)
     failing_rows: list[dict[str, Any]] = []
     if unexpected:
         cursor = con.execute(
-            f"SELECT {row_id}, {cols} FROM ({bad}) ORDER BY {row_id} LIMIT {FAILING_ROWS}"
+            f"SELECT {shown} FROM ({bad}) ORDER BY {row_id} LIMIT {FAILING_ROWS}"
         )
         names = [d[0] for d in cursor.description]
-        failing_rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        failing_rows = [
+            {n: _plain(v) for n, v in zip(names, r, strict=True)} for r in cursor.fetchall()
+        ]
     return Outcome(
         success=unexpected == 0,
         unexpected_count=int(unexpected),
@@ -300,6 +404,86 @@ def _sql_outcome(con: duckdb.DuckDBPyConnection, spec: TableSpec, rule: Rule, ro
         unexpected_values=unexpected_values,
         failing_rows=failing_rows,
         **base,
+    )
+
+
+def _allowed_condition(rule: Rule, column: str, as_of: dt.date | None) -> str:
+    """SQL that is true for an allowed (present) value of an in_set/between/references rule."""
+    if rule.kind == "in_set":
+        return f"{column} IN ({', '.join(quote_literal(v) for v in rule.values)})"
+    if rule.kind == "references":
+        return f"{column} IN ({_reference_sql(rule, as_of)})"
+    assert rule.kind == "between" and rule.range is not None
+    bounds = []
+    if rule.range.min is not None:
+        bounds.append(f"{column} {'>' if rule.range.strict_min else '>='} {rule.range.min!r}")
+    if rule.range.max is not None:
+        bounds.append(f"{column} <= {rule.range.max!r}")
+    return " AND ".join(bounds) or "true"
+
+
+def _value_counts(con: duckdb.DuckDBPyConnection, values_sql: str, column: str) -> list[dict]:
+    """The most frequent values of a query's one column, as GX reports unexpected values."""
+    top = con.execute(
+        f"SELECT {column}, count(*) AS _n FROM ({values_sql}) GROUP BY ALL "
+        f"ORDER BY _n DESC, {column} LIMIT {FAILING_ROWS}"
+    ).fetchall()
+    return [{"value": _plain(v), "count": n} for v, n in top]
+
+
+def _reconcile_outcome(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rule: Rule,
+    as_of: dt.date | None,
+    base: dict[str, Any],
+) -> Outcome:
+    """Compare the table's value per key (``sum(column)`` or its row count) with the
+    reconciliation's independently computed one; keys missing on a side count as 0.
+
+    Holds when the totals agree within the tolerance and no key differs by more; the keys
+    that differ most are the failing rows (key, the table's value, the expected one).
+    """
+    r = rule.reconciliation
+    assert r is not None
+    row_id = quote_ident(spec.row_id)
+    measure = f"sum({quote_ident(rule.columns[0])})" if rule.columns else "count(*)"
+    shown = rule.columns[0] if rule.columns else "rows"
+    # A float margin, so sums of DECIMAL and DOUBLE amounts that agree to the cent agree here.
+    limit = r.tolerance + 1e-9
+    compared = f"""
+        WITH actual AS (
+            SELECT {row_id} AS key, {measure} AS value FROM {spec.table} GROUP BY ALL
+        ),
+        expected AS (SELECT * FROM ({render_sql(r.sql, as_of)}) AS e(key, value))
+        SELECT coalesce(a.key, e.key) AS key,
+               coalesce(a.value, 0) AS actual,
+               coalesce(e.value, 0) AS expected,
+               abs(actual::DOUBLE - expected::DOUBLE) AS gap
+        FROM actual AS a FULL OUTER JOIN expected AS e ON a.key IS NOT DISTINCT FROM e.key
+    """
+    keys, differing, actual, expected = (
+        _plain(v)
+        for v in con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE gap > {limit}), "
+            f"coalesce(sum(actual), 0), coalesce(sum(expected), 0) FROM ({compared})"
+        ).fetchone()
+    )
+    failing_rows = [
+        {spec.row_id: _plain(key), shown: _plain(a), "expected": _plain(e)}
+        for key, a, e in con.execute(
+            f"SELECT key, actual, expected FROM ({compared}) WHERE gap > {limit} "
+            f"ORDER BY gap DESC, key LIMIT {FAILING_ROWS}"
+        ).fetchall()
+    ]
+    difference = round(actual - expected, 6)
+    return Outcome(
+        **{**base, "element_count": keys},
+        success=differing == 0 and abs(difference) <= limit,
+        unexpected_count=int(differing),
+        unexpected_percent=100.0 * differing / keys if keys else 0.0,
+        observed_value={"table": actual, "expected": expected, "difference": difference},
+        failing_rows=failing_rows,
     )
 
 
@@ -360,9 +544,24 @@ def check_result(
 def _count_text(outcome: Outcome) -> str:
     if outcome.error:
         return f"not evaluated: {outcome.error}"
+    if outcome.kind == "reconcile" and isinstance(outcome.observed_value, dict):
+        totals = outcome.observed_value
+        return (
+            f"{totals['table']:,} against {totals['expected']:,}, "
+            f"{outcome.unexpected_count} key(s) differ"
+        )
     if outcome.unexpected_count is None:
         return f"observed {outcome.observed_value}"
     return f"{outcome.unexpected_count} row(s)"
+
+
+def _row_text(spec: TableSpec, outcome: Outcome, row: dict[str, Any]) -> str:
+    """``row id: value[ / value]``; a reconciliation's rows also say what was expected."""
+    if outcome.kind == "reconcile":
+        values = [str(v) for k, v in row.items() if k not in (spec.row_id, "expected")]
+        return f"{row.get(spec.row_id)}: {' / '.join(values)} (expected {row.get('expected')})"
+    values = [str(row.get(c)) for c in outcome.columns if c != spec.row_id]
+    return f"{row.get(spec.row_id)}: " + " / ".join(values) if values else str(row.get(spec.row_id))
 
 
 def failures_markdown(spec: TableSpec, failed: Sequence[Outcome]) -> str:
@@ -372,11 +571,7 @@ def failures_markdown(spec: TableSpec, failed: Sequence[Outcome]) -> str:
         "| --- | --- | --- |",
     ]
     for o in failed:
-        examples = ", ".join(
-            f"{row.get(spec.row_id)}: "
-            + " / ".join(str(row.get(c)) for c in o.columns if c != spec.row_id)
-            for row in o.failing_rows
-        )
+        examples = ", ".join(_row_text(spec, o, row) for row in o.failing_rows)
         cells = [o.rule, _count_text(o), examples]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

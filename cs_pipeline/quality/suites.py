@@ -8,6 +8,9 @@ reported in the rule's words even where the frame column is derived (``Score__c:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
@@ -20,10 +23,17 @@ GX_SEVERITY: dict[Severity, FailureSeverity] = {
     Severity.WARN: FailureSeverity.WARNING,
 }
 SEVERITY_OF_GX: dict[FailureSeverity, Severity] = {v: k for k, v in GX_SEVERITY.items()}
+NEEDS_WAREHOUSE = ("references", "reconcile")  # rule kinds that read other tables
 
 
-def expectation(spec: TableSpec, rule: Rule) -> gxe.Expectation:
-    """The GX expectation that checks one rule on the frame the runner reads for ``spec``."""
+def expectation(
+    spec: TableSpec, rule: Rule, value_set: Sequence[Any] | None = None
+) -> gxe.Expectation:
+    """The GX expectation that checks one rule on the frame the runner reads for ``spec``.
+
+    A ``references`` rule needs its ``value_set``, read from the warehouse by the runner. A
+    ``reconcile`` rule has no GX expectation: it compares tables, which only SQL can.
+    """
     common = {
         "severity": GX_SEVERITY[rule.severity],
         "description": rule.label,
@@ -57,13 +67,28 @@ def expectation(spec: TableSpec, rule: Rule) -> gxe.Expectation:
                 strict_min=rule.range.strict_min,
                 **common,
             )
+        case "single_value":
+            return gxe.ExpectColumnUniqueValueCountToBeBetween(
+                column=cols[0], max_value=1, **common
+            )
+        case "references":
+            if value_set is None:
+                raise ValueError(f"rule {rule.label!r} needs the values its reference reads")
+            return gxe.ExpectColumnValuesToBeInSet(
+                column=cols[0], value_set=list(value_set), **common
+            )
     raise ValueError(f"no expectation for rule kind {rule.kind!r}")
 
 
 def build_suite(spec: TableSpec) -> gx.ExpectationSuite:
-    """The GX suite of one table, one expectation per rule, in the rules' order."""
+    """The GX suite of one table, one expectation per rule, in the rules' order.
+
+    Rules GX cannot evaluate on its own (references, reconciliations) are left out: they
+    need the warehouse, and the runner evaluates them there.
+    """
     return gx.ExpectationSuite(
-        name=spec.name, expectations=[expectation(spec, r) for r in spec.rules]
+        name=spec.name,
+        expectations=[expectation(spec, r) for r in spec.rules if r.kind not in NEEDS_WAREHOUSE],
     )
 
 
