@@ -8,15 +8,17 @@
 
 Both come from one op per table that reads the table once and runs its whole suite. The
 Great Expectations import (seconds) happens inside the op, when a check runs, not when the
-code location loads. Staging and mart tables plug in with :func:`quality_checks` and a
-:class:`~cs_pipeline.quality.rules.TableSpec` of their own.
+code location loads. Any table plugs in with :func:`quality_checks` and a
+:class:`~cs_pipeline.quality.rules.TableSpec`: the raw tables here, the staging models and the
+marts from ``model_rules.py`` (on their dbt assets ``[schema, model]``).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import dagster as dg
 
 from cs_pipeline.config import CsConfig
+from cs_pipeline.quality.model_rules import mart_specs, model_asset_key, staging_specs
 from cs_pipeline.quality.rules import Severity, TableSpec, raw_table_spec
 from cs_pipeline.sources import EXTRACTS
 
@@ -31,8 +33,14 @@ def _describe(spec: TableSpec, severity: Severity) -> str:
     return f"{kind} a rule of `{spec.table}` fails: " + "; ".join(rules) + "."
 
 
-def quality_checks(spec: TableSpec, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
-    """The ``gx_errors`` and ``gx_warnings`` checks of one table's asset."""
+def quality_checks(
+    spec: TableSpec, asset_key: dg.AssetKey, reads: Sequence[dg.AssetKey] = ()
+) -> dg.AssetChecksDefinition:
+    """The ``gx_errors`` and ``gx_warnings`` checks of one table's asset.
+
+    ``reads`` are the assets of other tables the rules read (references, reconciliations):
+    the lineage shows them, and the check waits for them.
+    """
 
     @dg.multi_asset_check(
         name="gx_" + spec.name.replace(".", "__"),
@@ -43,6 +51,7 @@ def quality_checks(spec: TableSpec, asset_key: dg.AssetKey) -> dg.AssetChecksDef
                 blocking=severity is Severity.ERROR,
                 description=_describe(spec, severity),
                 metadata={"severity": severity.value, "table": spec.table},
+                additional_deps=[k for k in reads if k != asset_key],
             )
             for severity in Severity
         ],
@@ -52,7 +61,8 @@ def quality_checks(spec: TableSpec, asset_key: dg.AssetKey) -> dg.AssetChecksDef
     ) -> Iterator[dg.AssetCheckResult]:
         from cs_pipeline.quality.runner import check_result, validate_table
 
-        validation = validate_table(spec, cs_config.settings.build_warehouse)
+        settings = cs_config.settings
+        validation = validate_table(spec, settings.build_warehouse, as_of=settings.as_of)
         context.log.info(
             f"{spec.table}: {len(validation.outcomes)} rules on {validation.rows_validated} of "
             f"{validation.rows} rows in {validation.seconds:.2f}s"
@@ -68,3 +78,25 @@ def quality_checks(spec: TableSpec, asset_key: dg.AssetKey) -> dg.AssetChecksDef
 raw_checks: list[dg.AssetChecksDefinition] = [
     quality_checks(raw_table_spec(e), dg.AssetKey(e.asset_key)) for e in EXTRACTS
 ]
+
+
+def _model_checks(spec: TableSpec) -> dg.AssetChecksDefinition:
+    reads = {table for rule in spec.rules for table in rule.reads}
+    return quality_checks(
+        spec,
+        dg.AssetKey(model_asset_key(spec.table)),
+        reads=[dg.AssetKey(model_asset_key(t)) for t in sorted(reads)],
+    )
+
+
+# On the dbt models: evaluated once `dbt build` has built them all (one step), so a failing
+# staging check cannot stop the marts of that step, only what follows it: the publish.
+staging_checks: list[dg.AssetChecksDefinition] = [_model_checks(s) for s in staging_specs()]
+mart_checks: list[dg.AssetChecksDefinition] = [_model_checks(s) for s in mart_specs()]
+
+
+def blocking_checked_assets(checks: Iterable[dg.AssetChecksDefinition]) -> list[dg.AssetKey]:
+    """The assets some of ``checks`` block downstream of: what publishing must depend on for
+    those checks to stop it (Dagster blocks only the direct dependents of a checked asset)."""
+    keys = {spec.asset_key for c in checks for spec in c.check_specs if spec.blocking}
+    return sorted(keys, key=lambda k: k.to_user_string())
