@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import numpy as np
 import pytest
 
 from cs_pipeline.config import CsConfig
@@ -37,7 +39,7 @@ from cs_pipeline.quality.rules import (
     TableSpec,
     rules_markdown,
 )
-from cs_pipeline.quality.runner import validate_table
+from cs_pipeline.quality.runner import _plain, validate_table
 from cs_pipeline.sample_data.generator import generate
 
 AS_OF = dt.date(2026, 11, 1)
@@ -179,6 +181,16 @@ def test_sql_evaluation_agrees_with_gx_on_typed_tables(typed_db: Path) -> None:
     assert in_sql["currency has a rate"].failing_rows == [{"_row_number": 9, "currency": "ZZZ"}]
     assert in_sql["as_of_date has a single value"].observed_value == 2
     assert in_gx["as_of_date has a single value"].observed_value == 2
+
+
+def test_values_in_results_are_plain_json() -> None:
+    """Typed tables give DECIMAL, DATE and TIMESTAMP values; results must stay JSON, and a
+    numpy timestamp must not turn into nanoseconds."""
+    assert _plain(Decimal("12.50")) == 12.5
+    assert _plain(dt.date(2026, 11, 1)) == "2026-11-01"
+    assert _plain(np.datetime64("2026-11-01T09:30:00.000000000")) == "2026-11-01T09:30:00"
+    assert _plain(np.datetime64("NaT")) is None
+    assert _plain(np.int32(7)) == 7 and type(_plain(np.int32(7))) is int
 
 
 def test_reconciliation_reports_the_keys_that_differ(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 import great_expectations as gx
+import numpy as np
 import pandas as pd
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 from great_expectations.data_context import EphemeralDataContext
@@ -298,6 +299,8 @@ def _from_gx(spec: TableSpec, res: ExpectationValidationResult) -> Outcome:
 def _plain(value: Any) -> Any:
     """A JSON-friendly value: numpy scalars to Python, NaN to None, decimals to float (typed
     tables hold DECIMAL amounts), dates and timestamps to ISO text."""
+    if isinstance(value, np.datetime64):  # .item() would give nanoseconds as an int
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
