@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 SAMPLE_ACCOUNTS ?= 500
 SAMPLE_SEED ?= 42
 
-.PHONY: run dev test install sample-data manifest lint clean
+.PHONY: run dev test bench install sample-data manifest lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 
 test: manifest
 	$(BIN)/pytest
+
+# Speed at a chosen scale (never a timed unit test): BENCH_ACCOUNTS=20000 make bench
+BENCH_ACCOUNTS ?= 2000
+bench: manifest
+	$(BIN)/python bench/generate.py --accounts $(BENCH_ACCOUNTS)
+	$(BIN)/python bench/pipeline.py --accounts $(BENCH_ACCOUNTS)
 
 lint: install
 	$(BIN)/ruff check cs_pipeline tests

@@ -45,8 +45,10 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"accounts={args.accounts:,} seed={args.seed} as_of={args.as_of}")
     print(profile_table(counts, timings, elapsed))
-    print(f"written: {size / 1e6:,.0f} MB in {elapsed:,.1f} s; peak RSS {peak_mb:,.0f} MB"
-          + (f"; kept in {out}" if args.keep else ""))
+    print(
+        f"written: {size / 1e6:,.0f} MB in {elapsed:,.1f} s; peak RSS {peak_mb:,.0f} MB"
+        + (f"; kept in {out}" if args.keep else "")
+    )
 
 
 if __name__ == "__main__":
