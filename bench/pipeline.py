@@ -18,7 +18,6 @@ import resource
 import shutil
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import dagster as dg
@@ -29,19 +28,12 @@ from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.sample_data.generator import generate
 
 
-def _step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
-    """Wall seconds per step, from the run's STEP_START / STEP_SUCCESS|FAILURE events."""
-    started: dict[str, float] = {}
-    seconds: dict[str, float] = defaultdict(float)
-    for event in result.all_events:
-        key = event.step_key
-        if key is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[key] = event.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and key in started:
-            seconds[key] += event.timestamp - started.pop(key)
-    return dict(seconds)
+def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall seconds per step, from the run's step statistics in the Dagster instance."""
+    return {
+        stats.step_key: (stats.end_time or 0) - (stats.start_time or 0)
+        for stats in instance.get_run_step_stats(run_id)
+    }
 
 
 def main() -> None:
@@ -63,12 +55,15 @@ def main() -> None:
             as_of=args.as_of.isoformat(),
         )
         t0 = time.perf_counter()
+        instance = dg.DagsterInstance.ephemeral()
         result = dg.materialize(
-            [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
+            [*all_assets, *all_checks],
+            resources={"cs_config": config, "dbt": dbt_resource},
+            instance=instance,
         )
         run_s = time.perf_counter() - t0
         rows = sum(counts.values())
-        steps = sorted(_step_seconds(result).items(), key=lambda kv: -kv[1])
+        steps = sorted(_step_seconds(instance, result.run_id).items(), key=lambda kv: -kv[1])
         print(f"accounts={args.accounts} raw rows={rows:,} success={result.success}")
         print(f"{'generate extracts':<44} {generate_s:8.1f} s")
         for step, secs in steps:
