@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -159,3 +162,52 @@ def test_same_extracts_and_as_of_give_identical_marts(
     for table in ("customer_360", "customer_product_360", "unmatched_records"):
         sql = f"select * from marts.{table} order by all"
         assert _query(again, sql) == _query(warehouse, sql), table
+
+
+# A BI tool: opens the published file read-only for every query, as dashboards do on refresh.
+BI_READER = r"""
+import json, os, sys, time
+import duckdb
+target, stop_file = sys.argv[1], sys.argv[2]
+deadline = time.monotonic() + 600
+counts, failures, queries = {}, [], 0
+print("ready", flush=True)
+while not os.path.exists(stop_file) and time.monotonic() < deadline and queries < 200000:
+    queries += 1
+    try:
+        with duckdb.connect(target, read_only=True) as con:
+            n = con.execute("select count(*) from marts.customer_360").fetchone()[0]
+        counts[n] = counts.get(n, 0) + 1
+    except Exception as exc:
+        failures.append(repr(exc))
+    time.sleep(0.02)
+print(json.dumps({"queries": queries, "failures": failures[:5], "counts": counts}))
+"""
+
+
+def test_bi_reader_is_never_broken_by_a_nightly_rerun(
+    run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A full run publishing over the warehouse while a separate process queries it."""
+    extracts, warehouse = run
+    before = _query(warehouse, "select * from marts.customer_360 order by all")
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", BI_READER, str(warehouse), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
+        assert _materialize(extracts, warehouse).success
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    report = json.loads(out)
+    assert report["failures"] == []
+    assert report["queries"] > 10
+    # Only complete builds: every query saw all customer rows, never a partial table.
+    assert set(report["counts"]) == {str(len(before))}
+    assert _query(warehouse, "select * from marts.customer_360 order by all") == before
