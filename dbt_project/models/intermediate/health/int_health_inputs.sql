@@ -10,7 +10,8 @@
 --   financial   no invoice issued on or before as-of; not applicable to a product (invoices
 --               carry no product);
 --   engagement  CSM activity has no product: not applicable to a product. An account without
---               any completed activity is scored by the rule in int_health_scores.
+--               any completed activity is scored by the rule in int_health_scores, unless it
+--               has nothing to count at all (then every component is NULL and so is the score).
 
 select
     grain,
@@ -38,5 +39,17 @@ select
         else 1  -- money overdue and no ARR to set it against: the worst band
     end as overdue_share_of_arr,
     days_since_last_activity,
-    grain = 'account' as is_engagement_applicable
+    -- Engagement applies at the account grain, to an account with anything to count: the
+    -- contract makes the score of an account with nothing to count NULL, not 0.
+    grain = 'account' and (
+        coalesce(has_support_organization, false)
+        or coalesce(has_invoices, false)
+        or coalesce(arr_usd, 0) > 0
+        or coalesce(seats_purchased, 0) > 0
+        or coalesce(production_installations, 0) > 0
+        or coalesce(trained_users, 0) > 0
+        or nps_latest is not null
+        or csat_90d is not null
+        or days_since_last_activity is not null
+    ) as is_engagement_applicable
 from {{ ref('int_account_metrics') }}
