@@ -24,9 +24,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# The dbt manifest is prepared here, at build time, never on import.
-manifest: install
+# The dbt manifest is prepared here, at build time, never on import, and only when the dbt
+# project changed: its files, or its folders (a file added, renamed or deleted).
+DBT_PROJECT_SOURCES := $(shell find dbt_project -mindepth 1 \
+	\( -path dbt_project/target -o -path dbt_project/logs -o -path dbt_project/dbt_packages \
+	   -o -name '.*' \) -prune -o \( -type d -o -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+MANIFEST := dbt_project/target/manifest.json
+
+$(MANIFEST): $(DBT_PROJECT_SOURCES) cs_pipeline/dbt_project.py $(VENV)/.installed
 	$(BIN)/dagster-dbt project prepare-and-package --file cs_pipeline/dbt_project.py
+	touch $@
+
+manifest: $(MANIFEST)
 
 sample-data: install
 	@if [ -z "$$(find "$(CS_EXTRACTS_DIR)" -mindepth 1 -not -name .gitkeep -print -quit 2>/dev/null)" ]; then \
