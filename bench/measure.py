@@ -1,0 +1,192 @@
+"""What the benchmark measures: process-tree memory, the scan floor, and where a run's time went.
+
+Pure measurement helpers for ``bench/run.py``; nothing here changes a warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --- peak RSS of a whole process tree -------------------------------------------------------
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process visible in /proc."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # gone since the scan
+            continue
+        # The command name (field 2) may hold spaces and parentheses: split after its last ")".
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Sum of the resident set sizes of ``root`` and all its descendants (0 once it is gone).
+
+    Summing RSS counts pages shared between processes (libraries) once per process, so it is an
+    upper bound of what the tree really holds: the safe side for a memory target.
+    """
+    parents = _parents()
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                total += int(f.read().split()[1]) * _PAGE
+        except (OSError, IndexError):
+            continue
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+@dataclass
+class TreeSampler:
+    """Samples the RSS of a process tree every ``interval`` seconds in a background thread."""
+
+    root: int
+    interval: float = 0.1
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (epoch seconds, bytes)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> TreeSampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss = tree_rss_bytes(self.root)
+            if rss:
+                self.samples.append((time.time(), rss))
+            self._stop.wait(self.interval)
+
+    def peak_mb(self, start: float = float("-inf"), end: float = float("inf")) -> float | None:
+        """Highest sample taken in [start, end], in MiB (None when no sample fell in it)."""
+        inside = [rss for t, rss in self.samples if start <= t <= end]
+        return round(max(inside) / 2**20, 1) if inside else None
+
+
+# --- the scan floor ---------------------------------------------------------------------------
+
+
+def extract_files(extracts_dir: Path) -> list[Path]:
+    """Every extract file under the folder (delta files of ``support/tickets/`` included)."""
+    return sorted(
+        p for p in extracts_dir.rglob("*") if p.is_file() and p.suffix in (".csv", ".jsonl")
+    )
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    if path.suffix == ".jsonl":
+        sql = f"SELECT count(*) FROM read_json({_quote(str(path))}, format = 'newline_delimited')"
+    else:
+        sql = f"SELECT count(*) FROM read_csv({_quote(str(path))}, all_varchar = true)"
+    return con.execute(sql).fetchone()[0]
+
+
+def scan_floor(files: Iterable[Path], settings: dict[str, str]) -> tuple[float, int]:
+    """Seconds for DuckDB to read every file once (``count(*)`` over its reader) and the rows.
+
+    A file that is not UTF-8 (the Shift_JIS ERP export) is read from a UTF-8 copy, as the
+    ingest must do too (DuckDB has no offline cp932 reader); the copy is part of the time.
+    """
+    started = time.perf_counter()
+    rows = 0
+    with duckdb.connect(config=settings) as con, tempfile.TemporaryDirectory() as tmp:
+        for path in files:
+            try:
+                rows += _count(con, path)
+            except duckdb.InvalidInputException:
+                copy = Path(tmp) / path.name
+                copy.write_text(path.read_bytes().decode("cp932"), encoding="utf-8")
+                rows += _count(con, copy)
+    return time.perf_counter() - started, rows
+
+
+# --- where the time of one `dagster asset materialize` went -----------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    start: float  # epoch seconds
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def run_steps(dagster_home: Path) -> tuple[str, list[Step]]:
+    """The latest run of a Dagster instance and the start/end of each of its steps."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        (run,) = instance.get_runs(limit=1)
+        steps = [
+            Step(s.step_key, s.start_time, s.end_time)
+            for s in instance.get_run_step_stats(run.run_id)
+            if s.start_time and s.end_time
+        ]
+    return run.run_id, sorted(steps, key=lambda s: s.start)
+
+
+def _epoch(iso: str) -> float:
+    """dbt's timestamps are UTC without an offset."""
+    return dt.datetime.fromisoformat(iso).replace(tzinfo=dt.UTC).timestamp()
+
+
+@dataclass(frozen=True)
+class DbtNode:
+    kind: str  # resource type: "model", "seed", "test", "unit_test", ...
+    start: float  # epoch seconds
+    end: float
+
+
+def dbt_nodes(run_results: Path) -> list[DbtNode]:
+    """Each node dbt ran, from its ``run_results.json``, with its compile-to-execute window."""
+    nodes = []
+    for result in json.loads(run_results.read_text())["results"]:
+        timing = [t for t in result["timing"] if t.get("started_at") and t.get("completed_at")]
+        if timing:
+            nodes.append(
+                DbtNode(
+                    result["unique_id"].split(".")[0],
+                    min(_epoch(t["started_at"]) for t in timing),
+                    max(_epoch(t["completed_at"]) for t in timing),
+                )
+            )
+    return sorted(nodes, key=lambda n: n.start)

@@ -1,0 +1,283 @@
+"""The benchmark's targets and its two renderings: a Markdown table and a log-log SVG plot."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+# Stages of one run, in the order they happen; their seconds add up to the whole run.
+STAGES = {
+    "startup": "Dagster start-up (process start to first step)",
+    "ingest": "ingest (raw asset steps)",
+    "checks": "checks (asset-check steps)",
+    "dbt_startup": "dbt start-up (to its first node)",
+    "dbt_models": "dbt models and seeds",
+    "dbt_tests": "dbt tests (data and unit tests)",
+    "dbt_other": "dbt step, rest",
+    "publish": "publish",
+    "other": "between steps, exit",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    limit: float
+    value: Callable[[dict, dict | None], float | None]  # (scale, previous scale) -> value
+
+
+def _growth(scale: dict, previous: dict | None) -> float | None:
+    """Exponent k of time ~ accounts**k from the previous scale: at most 1 is linear or better."""
+    if previous is None:
+        return None
+    return round(
+        math.log(scale["total_s"] / previous["total_s"])
+        / math.log(scale["accounts"] / previous["accounts"]),
+        2,
+    )
+
+
+def _incremental(scale: dict, _: dict | None) -> float | None:
+    return (scale.get("incremental") or {}).get("ratio_to_full")
+
+
+# The targets of issue 8, declared once; they apply at 100 000 accounts on 2 cores / 24 GiB and
+# are evaluated at every measured scale so a trend shows before the big run.
+TARGETS = (
+    Target(
+        "ratio_to_floor",
+        "whole run at most 5x the scan floor",
+        5.0,
+        lambda s, _: s["ratio_to_floor"],
+    ),
+    Target(
+        "peak_rss_mb",
+        "peak RSS of the whole process tree at most 4 GiB (MiB)",
+        4096.0,
+        lambda s, _: s["peak_rss_mb"],
+    ),
+    Target(
+        "check_share",
+        "checks (asset-check steps and dbt tests) at most 20 % of the run",
+        0.20,
+        lambda s, _: s["check_share"],
+    ),
+    Target(
+        "growth_exponent",
+        "time grows linearly or better in accounts since the previous "
+        "scale (exponent k of time ~ accounts^k)",
+        1.0,
+        _growth,
+    ),
+    Target(
+        "incremental_ratio",
+        "one more day of tickets (~1 %) on a built warehouse at most 10 % of the full build",
+        0.10,
+        _incremental,
+    ),
+)
+TARGET_SCALE = 100_000
+
+
+def evaluate_targets(scales: list[dict]) -> dict:
+    """Each target's value and pass/fail per scale, plus the verdict at 100 000 accounts."""
+    targets = {}
+    for target in TARGETS:
+        per_scale = {}
+        previous = None
+        for scale in scales:
+            value = target.value(scale, previous)
+            per_scale[str(scale["accounts"])] = {
+                "value": value,
+                "pass": None if value is None else bool(value <= target.limit),
+            }
+            previous = scale
+        targets[target.name] = {
+            "description": target.description,
+            "limit": target.limit,
+            "at_accounts": TARGET_SCALE,
+            "verdict": per_scale.get(str(TARGET_SCALE), {}).get("pass"),  # None: not measured
+            "per_scale": per_scale,
+        }
+    return targets
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+
+def _s(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
+
+
+def write_markdown(results: dict, path: Path) -> None:
+    scales = results["scales"]
+    head = " | ".join(f"{s['accounts']:,} accounts" for s in scales)
+    rule = " | ".join("---:" for _ in scales)
+    machine = results["machine"]
+    lines = [
+        "<!-- Written by `make bench` (bench/run.py) from bench/results.json: do not edit. -->",
+        f"Measured {results['generated_at']} on {machine['cpus']} CPUs / "
+        f"{machine['memory_gib']} GiB; as-of {results['as_of']}, seed {results['seed']}; "
+        f"the build is `{results['command']}`, as `make run` runs it.",
+        "",
+        f"| | {head} |",
+        f"| --- | {rule} |",
+    ]
+
+    def row(label: str, cells: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("raw rows", [f"{s['raw_rows']:,}" for s in scales])
+    row("extracts (MB)", [f"{s['extract_mb']:,.0f}" for s in scales])
+    row("**scan floor** (s)", [_s(s["floor_s"]) for s in scales])
+    row("**full build** (s)", [_s(s["total_s"]) for s in scales])
+    row("full build / floor", [f"{s['ratio_to_floor']:,.0f}x" for s in scales])
+    row("peak RSS, process tree (MB)", [f"{s['peak_rss_mb']:,.0f}" for s in scales])
+    for stage, label in STAGES.items():
+        row(
+            f"&nbsp;&nbsp;{label} (s)",
+            [
+                _s(s["stages"][stage]["seconds"])
+                + (f" ({rss:,.0f} MB)" if (rss := s["stages"][stage]["peak_rss_mb"]) else "")
+                for s in scales
+            ],
+        )
+    row("checks' share of the run", [f"{s['check_share']:.0%}" for s in scales])
+    row(
+        "dbt nodes run",
+        [
+            ", ".join(f"{n} {kind}" for kind, n in sorted(s["dbt_nodes"].items())) or "–"
+            for s in scales
+        ],
+    )
+
+    def incremental(s: dict) -> str:
+        inc = s.get("incremental")
+        if not inc:
+            return "not run"
+        if "skipped" in inc:
+            return "skipped: pipeline does not read support/tickets/ yet"
+        return f"{_s(inc['total_s'])} s ({inc['ratio_to_full']:.0%} of full)"
+
+    row("incremental run, +1 % tickets", [incremental(s) for s in scales])
+    lines += ["", "| target | limit | " + head + " |", "| --- | ---: | " + rule + " |"]
+    for target in results["targets"].values():
+        cells = []
+        for s in scales:
+            verdict = target["per_scale"][str(s["accounts"])]
+            if verdict["value"] is None:
+                cells.append("–")
+            else:
+                cells.append(f"{verdict['value']:,} {'pass' if verdict['pass'] else '**fail**'}")
+        row(f"{target['description']}", [f"{target['limit']:,}", *cells])
+    lines.append("")
+    path.write_text("\n".join(lines))
+
+
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(table: Path, readme: Path) -> None:
+    """Copy the table between the README's bench markers (Markdown cannot include a file)."""
+    text = readme.read_text()
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    readme.write_text(f"{head}{README_START}\n{table.read_text()}{README_END}{tail}")
+
+
+# --- SVG plot ---------------------------------------------------------------------------------
+
+_W, _H = 760, 460
+_LEFT, _RIGHT, _TOP, _BOTTOM = 70, 250, 40, 60
+_SERIES = (  # (key, label, colour, dash); keys are "floor", "total" or a stage
+    ("total", "full build", "#111111", ""),
+    ("floor", "scan floor", "#111111", "6 4"),
+    ("startup", "Dagster start-up", "#7f7f7f", ""),
+    ("ingest", "ingest", "#1f77b4", ""),
+    ("checks", "checks", "#d62728", ""),
+    ("dbt_startup", "dbt start-up", "#bcbd22", ""),
+    ("dbt_models", "dbt models", "#2ca02c", ""),
+    ("dbt_tests", "dbt tests", "#ff7f0e", ""),
+    ("publish", "publish", "#9467bd", ""),
+)
+
+
+def _value(scale: dict, key: str) -> float:
+    if key == "floor":
+        return scale["floor_s"]
+    if key == "total":
+        return scale["total_s"]
+    return scale["stages"][key]["seconds"]
+
+
+def _decades(low: float, high: float) -> tuple[int, int]:
+    return math.floor(math.log10(low)), math.ceil(math.log10(high))
+
+
+def write_svg(results: dict, path: Path) -> None:
+    """Seconds against accounts, both axes logarithmic: one line per stage and for the floor."""
+    scales = results["scales"]
+    xs = [s["accounts"] for s in scales]
+    values = [_value(s, key) for s in scales for key, *_ in _SERIES]
+    # x: a margin of a fifth of a decade around the scales; y: whole decades.
+    x0, x1 = math.log10(min(xs)) - 0.2, math.log10(max(xs)) + 0.2
+    y0, y1 = _decades(min(v for v in values if v > 0), max(values))
+    if y0 == y1:
+        y1 += 1
+    plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
+
+    def px(x: float) -> float:
+        return _LEFT + (math.log10(x) - x0) / (x1 - x0) * plot_w
+
+    def py(y: float) -> float:
+        return _TOP + plot_h - (math.log10(y) - y0) / (y1 - y0) * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
+        f'viewBox="0 0 {_W} {_H}" font-family="sans-serif" font-size="12">',
+        "<!-- Written by `make bench` (bench/run.py) from bench/results.json: do not edit. -->",
+        f'<rect width="{_W}" height="{_H}" fill="white"/>',
+        f'<text x="{_LEFT}" y="22" font-size="14" font-weight="bold">cs360 build time against '
+        f"the scan floor ({escape(results['generated_at'][:10])})</text>",
+    ]
+    for accounts in xs:
+        x = px(accounts)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{_TOP}" x2="{x:.1f}" y2="{_TOP + plot_h}" stroke="#ddd"/>'
+        )
+        out.append(
+            f'<text x="{x:.1f}" y="{_TOP + plot_h + 18}" text-anchor="middle">{accounts:,}</text>'
+        )
+    for d in range(y0, y1 + 1):
+        y = py(10**d)
+        out.append(
+            f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{_LEFT + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
+        )
+        out.append(f'<text x="{_LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{10.0**d:g}</text>')
+    out.append(
+        f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w}" height="{plot_h}" '
+        'fill="none" stroke="#444"/>'
+    )
+    out.append(f'<text x="{_LEFT + plot_w / 2}" y="{_H - 18}" text-anchor="middle">accounts</text>')
+    out.append(
+        f'<text transform="translate(18 {_TOP + plot_h / 2}) rotate(-90)" '
+        f'text-anchor="middle">seconds</text>'
+    )
+    for i, (key, label, colour, dash) in enumerate(_SERIES):
+        points = [(px(s["accounts"]), py(v)) for s in scales if (v := _value(s, key)) > 0]
+        style = f'stroke="{colour}" stroke-width="{2.5 if key == "total" else 1.6}"'
+        style += f' stroke-dasharray="{dash}"' if dash else ""
+        if len(points) > 1:
+            coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            out.append(f'<polyline points="{coords}" fill="none" {style}/>')
+        out.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
+        ly = _TOP + 10 + i * 20
+        lx = _LEFT + plot_w + 20
+        out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" {style}/>')
+        out.append(f'<text x="{lx + 36}" y="{ly + 4}">{escape(label)}</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n")

@@ -1,0 +1,369 @@
+"""cs360's benchmark: the full build against the scan floor, per stage, at several scales.
+
+    make bench                                   # BENCH_SCALES="1000 10000 100000"
+    BENCH_SCALES="1000 10000" make bench
+    .venv/bin/python bench/run.py --scales 1000 --no-incremental
+
+For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of date):
+
+1. the extracts, generated once and cached in ``bench/out/extracts-<N>/`` (git-ignored);
+2. the **scan floor**: DuckDB reading every extract file once (``count(*)`` over ``read_csv`` /
+   ``read_json``), best of two reads;
+3. the full build, exactly the command ``make run`` runs, as a subprocess with its own
+   ``CS_WAREHOUSE`` under ``bench/out/run-<N>/`` (emptied first: a build from nothing),
+   ``CS_EXTRACTS_DIR`` and ``DAGSTER_HOME`` (``bench/out/dagster_home``, created afresh by each
+   bench and kept across its runs, as ``make run`` keeps its instance); the RSS of its whole
+   process tree is sampled from /proc, and the time split per stage from Dagster's step
+   statistics and dbt's ``run_results.json``;
+4. with ``--incremental`` (the default): one more day of ticket changes (``ticket_delta.py``)
+   in ``support/tickets/`` and the same command again on the built warehouse.
+
+``--ticket-deltas K`` has the generator split the tickets into a base file and K daily files
+(cached apart, in ``bench/out/extracts-<N>-deltas-<K>/``).
+
+Writes ``bench/results.json`` (with the targets and their verdicts), ``assets/bench.md`` (also
+copied into the README's Performance section) and ``assets/bench.svg``. Speed is measured
+here, never in a timed unit test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import measure
+import report
+import ticket_delta
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "results.json"
+DAGSTER_HOME = OUT / "dagster_home"
+SEED = 42
+AS_OF = dt.date(2026, 11, 1)
+BIN = Path(sys.executable).parent
+# The command `make run` runs (see the Makefile's `run` target).
+COMMAND = ["dagster", "asset", "materialize", "-m", "cs_pipeline.definitions", "--select", "*"]
+
+
+def log(message: str) -> None:
+    print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def pipeline_reads_ticket_deltas() -> bool:
+    """Whether this cs360's extract registry declares the tickets' delta folder."""
+    from cs_pipeline.sources import extract
+
+    return getattr(extract("support", "tickets"), "delta_folder", None) == ticket_delta.DELTA_DIR
+
+
+def floor_settings() -> dict[str, str]:
+    """The memory limit and threads the pipeline's DuckDB connections get, for the floor's."""
+    try:
+        from cs_pipeline.config import DuckDBSettings
+    except ImportError:  # a cs360 that leaves them to DuckDB: the defaults, as its readers
+        return {}
+    settings = DuckDBSettings.from_env()
+    return {"memory_limit": settings.memory_limit, "threads": str(settings.threads)}
+
+
+def ensure_extracts(accounts: int, ticket_deltas: int) -> tuple[Path, float | None]:
+    """A scale's cached extracts; generated (into a temporary name, then renamed) if missing."""
+    target = OUT / (f"extracts-{accounts}" + (f"-deltas-{ticket_deltas}" if ticket_deltas else ""))
+    if target.is_dir():
+        removed = ticket_delta.remove_deltas(target)  # left behind by an interrupted bench
+        for path in removed:
+            log(f"removed a leftover {path}")
+        return target, None
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    log(f"generating {accounts:,} accounts into {target}")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cs_pipeline.sample_data",
+            "--out",
+            str(partial),
+            "--accounts",
+            str(accounts),
+            "--seed",
+            str(SEED),
+            "--as-of",
+            AS_OF.isoformat(),
+            *(["--ticket-deltas", str(ticket_deltas)] if ticket_deltas else []),
+        ],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    partial.rename(target)
+    return target, round(time.perf_counter() - started, 2)
+
+
+def stage_of_steps() -> dict[str, str]:
+    """Dagster step key (op name) -> bench stage, read off the code location's definitions."""
+    from cs_pipeline.definitions import defs
+
+    stages = {}
+    for asset in defs.assets or []:
+        keys = [key.to_user_string() for key in asset.keys]
+        kinds = {kind for spec in asset.specs for kind in spec.kinds}
+        stage = (
+            "publish" if keys == ["published_warehouse"] else "dbt" if "dbt" in kinds else "ingest"
+        )
+        stages[asset.node_def.name] = stage
+    for check in defs.asset_checks or []:
+        stages[check.node_def.name] = "checks"
+    return stages
+
+
+def fresh_dagster_home() -> Path:
+    """A new Dagster instance for this bench, its storage created before any run is timed."""
+    import dagster as dg
+
+    shutil.rmtree(DAGSTER_HOME, ignore_errors=True)
+    DAGSTER_HOME.mkdir(parents=True)
+    shutil.copy(ROOT / "dagster.yaml", DAGSTER_HOME / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(DAGSTER_HOME)) as instance:
+        instance.get_runs(limit=1)
+    return DAGSTER_HOME
+
+
+def run_build(extracts: Path, run_dir: Path, label: str) -> dict:
+    """Run the `make run` command once; returns its wall time, peak RSS and stage split."""
+    home = DAGSTER_HOME
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DAGSTER_HOME": str(home),
+        "CS_WAREHOUSE": str(run_dir / "warehouse" / "cs360.duckdb"),
+        "CS_EXTRACTS_DIR": str(extracts),
+        "CS_AS_OF": AS_OF.isoformat(),
+    }
+    env.pop("DAGSTER_IS_DEV_CLI", None)
+    log_path = run_dir / f"{label}.log"
+    log(f"{label}: {' '.join(COMMAND)}  (log: {log_path.relative_to(ROOT)})")
+    with open(log_path, "wb") as out:
+        launched = time.time()
+        process = subprocess.Popen(COMMAND, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        with measure.TreeSampler(process.pid) as sampler:
+            returncode = process.wait()
+        ended = time.time()
+    result = {
+        "success": returncode == 0,
+        "total_s": round(ended - launched, 2),
+        "peak_rss_mb": sampler.peak_mb(),
+    }
+    if returncode != 0:
+        tail = log_path.read_text(errors="replace").splitlines()[-30:]
+        log(f"{label} FAILED (exit {returncode}); last lines of the log:\n" + "\n".join(tail))
+    run_id, steps = measure.run_steps(home)
+    result["run_id"] = run_id
+    result.update(split_stages(run_id, steps, launched, ended, sampler))
+    return result
+
+
+def split_stages(
+    run_id: str,
+    steps: list[measure.Step],
+    launched: float,
+    ended: float,
+    sampler: measure.TreeSampler,
+) -> dict:
+    """Seconds and peak RSS per stage (see ``report.STAGES``); the seconds add up to the run.
+
+    Inside the dbt step, dbt's node windows (one thread: they do not overlap) split it into
+    dbt's start-up (step start to its first node), models/seeds, tests (data and unit tests)
+    and the rest (between nodes, dbt's exit, Dagster's handling of dbt's events).
+    """
+    stage_of = stage_of_steps()
+    seconds: dict[str, float] = {}
+    windows: dict[str, list[tuple[float, float]]] = {}  # where each stage's RSS is read
+
+    def add(stage: str, start: float, end: float, counted: float | None = None) -> None:
+        seconds[stage] = seconds.get(stage, 0.0) + (end - start if counted is None else counted)
+        windows.setdefault(stage, []).append((start, end))
+
+    add("startup", launched, steps[0].start if steps else ended)
+    dbt_nodes: dict[str, int] = {}
+    for step in steps:
+        stage = stage_of.get(step.key, "other")
+        found = sorted(ROOT.glob(f"dbt_project/target/{step.key}-{run_id[:7]}-*/run_results.json"))
+        if stage != "dbt" or not found:  # without run_results, the dbt step counts as a whole
+            add("dbt_models" if stage == "dbt" else stage, step.start, step.end)
+            continue
+        nodes = measure.dbt_nodes(found[-1])
+        first = nodes[0].start if nodes else step.end
+        add("dbt_startup", step.start, first)
+        for node in nodes:
+            add(
+                "dbt_tests" if node.kind in ("test", "unit_test") else "dbt_models",
+                node.start,
+                node.end,
+            )
+            dbt_nodes[node.kind] = dbt_nodes.get(node.kind, 0) + 1
+        in_nodes = sum(n.end - n.start for n in nodes)
+        add(
+            "dbt_other",
+            nodes[-1].end if nodes else step.end,
+            step.end,
+            counted=max(0.0, step.end - first - in_nodes),
+        )
+    seconds["other"] = seconds.get("other", 0.0) + max(
+        0.0, ended - launched - sum(seconds.values())
+    )
+    stages = {
+        stage: {
+            "seconds": round(seconds.get(stage, 0.0), 2),
+            "peak_rss_mb": max(
+                (p for s, e in windows.get(stage, []) if (p := sampler.peak_mb(s, e)) is not None),
+                default=None,
+            ),
+        }
+        for stage in report.STAGES
+    }
+    return {"stages": stages, "dbt_nodes": dbt_nodes}
+
+
+def raw_rows_from(build_warehouse: Path, source_file: str) -> int | None:
+    """Rows of any raw table loaded from ``source_file`` (None when the warehouse is missing)."""
+    if not build_warehouse.is_file():
+        return None
+    with duckdb.connect(str(build_warehouse), read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND column_name = '_source_file'"
+        ).fetchall()
+        return sum(
+            con.execute(
+                f'SELECT count(*) FROM raw."{table}" WHERE _source_file = ?', [source_file]
+            ).fetchone()[0]
+            for (table,) in tables
+        )
+
+
+def incremental(extracts: Path, run_dir: Path, full: dict) -> dict:
+    """One more day of ticket changes on the built warehouse, then the same command again."""
+    if not pipeline_reads_ticket_deltas():
+        message = (
+            "skipped: this cs360 predates incremental ticket exports (its registry "
+            f"declares no {ticket_delta.DELTA_DIR}/ folder)"
+        )
+        log(message)
+        return {"skipped": message}
+    path, changed, new = ticket_delta.write_delta(extracts, AS_OF)
+    relative = path.relative_to(extracts).as_posix()
+    log(f"incremental: {relative} ({changed:,} changed, {new:,} new tickets)")
+    try:
+        result = run_build(extracts, run_dir, "incremental")
+    finally:
+        ticket_delta.remove_deltas(extracts)
+    result.update(delta_file=relative, changed_tickets=changed, new_tickets=new)
+    loaded = raw_rows_from(run_dir / "warehouse" / "build" / "cs360.duckdb", relative)
+    if not loaded:
+        message = (
+            f"skipped: the pipeline did not load {relative} (no raw row has it as _source_file); "
+            "it does not read support/tickets/ yet"
+        )
+        log(message)
+        return {"skipped": message, "total_s": result["total_s"], "success": result["success"]}
+    result["ratio_to_full"] = round(result["total_s"] / full["total_s"], 3)
+    return result
+
+
+def bench_scale(accounts: int, ticket_deltas: int, with_incremental: bool) -> dict:
+    extracts, generate_s = ensure_extracts(accounts, ticket_deltas)
+    files = measure.extract_files(extracts)
+    floors = [measure.scan_floor(files, floor_settings()) for _ in range(2)]
+    floor_s, raw_rows = min(floors)
+    log(
+        f"{accounts:,} accounts: {raw_rows:,} raw rows in {len(files)} files; floor {floor_s:.2f} s"
+    )
+    run_dir = OUT / f"run-{accounts}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    full = run_build(extracts, run_dir, "full")
+    entry = {
+        "accounts": accounts,
+        "ticket_delta_files": ticket_deltas,
+        "raw_rows": raw_rows,
+        "extract_files": len(files),
+        "extract_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
+        "generate_s": generate_s,
+        "floor_s": round(floor_s, 3),
+        **full,
+    }
+    entry["ratio_to_floor"] = round(full["total_s"] / floor_s, 1)
+    stages = full["stages"]
+    entry["check_share"] = round(
+        (stages["checks"]["seconds"] + stages["dbt_tests"]["seconds"]) / full["total_s"], 3
+    )
+    log(
+        f"{accounts:,} accounts: full build {full['total_s']:.1f} s "
+        f"({entry['ratio_to_floor']}x floor), peak RSS {full['peak_rss_mb']} MB"
+    )
+    if with_incremental and full["success"]:
+        entry["incremental"] = incremental(extracts, run_dir, full)
+    return entry
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument(
+        "--incremental",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure a run on one more day of ticket changes",
+    )
+    parser.add_argument(
+        "--ticket-deltas",
+        type=int,
+        default=0,
+        help="have the generator write tickets as a base file and K delta files",
+    )
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    fresh_dagster_home()
+    with duckdb.connect(config=floor_settings()) as con:
+        memory_limit, threads = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')"
+        ).fetchone()
+    scales = [bench_scale(n, args.ticket_deltas, args.incremental) for n in sorted(args.scales)]
+    results = {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(COMMAND[:-1] + ["'*'"]),
+        "seed": SEED,
+        "as_of": AS_OF.isoformat(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(
+                os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
+            ),
+        },
+        "floor_duckdb_settings": {"memory_limit": memory_limit, "threads": threads},
+        "scales": scales,
+    }
+    results["targets"] = report.evaluate_targets(scales)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    report.write_markdown(results, ROOT / "assets" / "bench.md")
+    report.write_svg(results, ROOT / "assets" / "bench.svg")
+    report.update_readme(ROOT / "assets" / "bench.md", ROOT / "README.md")
+    log(f"wrote {RESULTS.relative_to(ROOT)}, assets/bench.md, assets/bench.svg, README.md")
+    print((ROOT / "assets" / "bench.md").read_text())
+    if not all(s["success"] for s in scales):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
