@@ -184,6 +184,9 @@ README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 def update_readme(table: Path, readme: Path) -> None:
     """Copy the table between the README's bench markers (Markdown cannot include a file)."""
     text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        print(f"{readme}: no {README_START} ... {README_END} markers, table not copied")
+        return
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     readme.write_text(f"{head}{README_START}\n{table.read_text()}{README_END}{tail}")

@@ -52,30 +52,41 @@ def write_delta(extracts_dir: Path, as_of: dt.date, share: float = 0.01) -> tupl
     file_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
     statuses = ", ".join(f"('{old}', '{new}')" for old, new in NEXT_STATUS.items())
     day = as_of.isoformat()
+    records = f"SELECT json, row_number() OVER () AS seq FROM read_ndjson_objects({file_list})"
     with duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = true")  # seq: file order, then line order
+        # First pass, small columns only: each ticket's latest version (the contract's rule:
+        # latest updated_at, then the later file, then the later line).
         con.execute(f"""
             CREATE TEMP TABLE latest AS
-            SELECT TRY_CAST(json_extract_string(json, '$.id') AS BIGINT) AS id,
-                   arg_max(json, json_extract_string(json, '$.updated_at')) AS json,
-                   max(json_extract_string(json, '$.updated_at')) AS updated_at
-            FROM read_ndjson_objects({file_list})
-            GROUP BY ALL
+            SELECT id, max(updated_at) AS updated_at, arg_max(status, (updated_at, seq)) AS status,
+                   arg_max(seq, (updated_at, seq)) AS seq
+            FROM (SELECT TRY_CAST(json_extract_string(json, '$.id') AS BIGINT) AS id,
+                         json_extract_string(json, '$.updated_at') AS updated_at,
+                         json_extract_string(json, '$.status') AS status, seq
+                  FROM ({records}))
+            GROUP BY id
         """)
         distinct, max_id = con.execute("SELECT count(*), max(id) FROM latest").fetchone()
         total = max(1, round(distinct * share))
         new = round(total * NEW_SHARE)
         # A fixed multiplicative hash orders the candidates: spread over the id range, stable.
         con.execute(f"""
-            CREATE TEMP TABLE chosen AS
-            SELECT l.id, l.json, s.next_status,
+            CREATE TEMP TABLE candidates AS
+            SELECT l.id, l.seq, s.next_status,
                    row_number() OVER (ORDER BY (l.id * 2654435761) % 4294967296, l.id) AS n
             FROM latest AS l
-            JOIN (VALUES {statuses}) AS s(status, next_status)
-              ON json_extract_string(l.json, '$.status') = s.status
+            JOIN (VALUES {statuses}) AS s(status, next_status) ON l.status = s.status
             WHERE l.id IS NOT NULL
               AND l.updated_at SIMILAR TO '\\d{{4}}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ'
               AND l.updated_at < '{day}'
             QUALIFY n <= {total - new}
+        """)
+        # Second pass: the chosen versions' records, as delivered.
+        con.execute(f"""
+            CREATE TEMP TABLE chosen AS
+            SELECT c.id, r.json, c.next_status, c.n
+            FROM candidates AS c JOIN ({records}) AS r USING (seq)
         """)
 
         def stamp(id_column: str) -> str:
