@@ -43,6 +43,8 @@ import measure
 import report
 import ticket_delta
 
+from cs_pipeline.config import CsSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"
@@ -270,7 +272,8 @@ def incremental(extracts: Path, run_dir: Path, full: dict) -> dict:
     finally:
         ticket_delta.remove_deltas(extracts)
     result.update(delta_file=relative, changed_tickets=changed, new_tickets=new)
-    loaded = raw_rows_from(run_dir / "warehouse" / "build" / "cs360.duckdb", relative)
+    build = CsSettings(extracts, run_dir / "warehouse" / "cs360.duckdb", AS_OF).build_warehouse
+    loaded = raw_rows_from(build, relative)
     if not loaded:
         message = (
             f"skipped: the pipeline did not load {relative} (no raw row has it as _source_file); "
