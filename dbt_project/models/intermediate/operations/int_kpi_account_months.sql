@@ -7,7 +7,6 @@
 
 {%- set grace = var('kpi_renewal_grace_days') | int %}
 {%- set sources = kpi_account_measures() %}
-{%- set measures = sources.values() | sum(start=[]) %}
 
 with months as (
 
@@ -307,30 +306,32 @@ time_to_value as (
 
 ),
 
-facts as (
-    {% for source, provided in sources.items() %}
-    select
-        month_start,
-        account_id,
-        {%- for measure in measures %}
-        {{ measure if measure in provided else '0' }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ source }}
-    {% if not loop.last %}union all{% endif %}
+-- Each source above has at most one row per month and account: every (month, account) that
+-- any of them has, with each source's measures joined on (0 where a source has no row).
+keys as (
+    {% for source in sources %}
+    select month_start, account_id from {{ source }}
+    {% if not loop.last %}union{% endif %}
     {%- endfor %}
 
 )
 
 select
-    facts.month_start,
-    facts.account_id,
+    keys.month_start,
+    keys.account_id,
     accounts.segment,
     accounts.region,
-    {%- for measure in measures %}
-    sum(coalesce(facts.{{ measure }}, 0)) as {{ measure }},
+    {%- for source, provided in sources.items() %}
+    {%- for measure in provided %}
+    coalesce({{ source }}.{{ measure }}, 0) as {{ measure }},
+    {%- endfor %}
     {%- endfor %}
     {{ as_of_date() }} as as_of_date
-from facts
+from keys
 inner join accounts
-    on accounts.account_id = facts.account_id
-group by facts.month_start, facts.account_id, accounts.segment, accounts.region
+    on accounts.account_id = keys.account_id
+{%- for source in sources %}
+left join {{ source }}
+    on {{ source }}.month_start = keys.month_start
+    and {{ source }}.account_id = keys.account_id
+{%- endfor %}
