@@ -71,7 +71,10 @@ def cs360_dbt_models(
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     with _environ(dbt_env(settings)):
-        invocation = dbt.cli(["build", "--vars", dbt_vars(settings)], context=context)
+        invocation = dbt.cli(
+            ["build", "--exclude", "resource_type:unit_test", "--vars", dbt_vars(settings)],
+            context=context,
+        )
     yield from invocation.stream()
 
 

@@ -18,22 +18,17 @@
     Pass an expression that is already trimmed (see clean_key).
 -#}
 {% macro sfdc_id_18(col) -%}
+    {#- one checksum character per chunk of 5: the 5-bit case map of the chunk -#}
+    {%- set suffix = [] -%}
+    {%- for chunk in range(3) -%}
+        {%- set bits = [] -%}
+        {%- for bit in range(5) -%}
+            {%- do bits.append("\n        + case when ascii(substring(" ~ col ~ ", " ~ (chunk * 5 + bit + 1) ~ ", 1)) between 65 and 90 then " ~ (2 ** bit) ~ " else 0 end") -%}
+        {%- endfor -%}
+        {%- do suffix.append("substring('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1" ~ bits | join('') ~ ", 1)") -%}
+    {%- endfor -%}
     case
-        when length({{ col }}) = 15 then {{ dbt.concat([col, _sfdc_suffix_char(col, 0), _sfdc_suffix_char(col, 1), _sfdc_suffix_char(col, 2)]) }}
+        when length({{ col }}) = 15 then {{ dbt.concat([col] + suffix) }}
         else {{ col }}
     end
-{%- endmacro %}
-
-{#- One checksum character: the 5-bit case map of chunk `chunk` (0, 1 or 2) of a 15-char id. -#}
-{% macro _sfdc_suffix_char(col, chunk) -%}
-    substring('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1
-    {%- for bit in range(5) %}
-        + case when ascii(substring({{ col }}, {{ chunk * 5 + bit + 1 }}, 1)) between 65 and 90 then {{ 2 ** bit }} else 0 end
-    {%- endfor %}, 1)
-{%- endmacro %}
-
-{#- True when the delivered id was the 15-character form (identity resolution reports it as
-    match_method `sfdc_id_15`). -#}
-{% macro sfdc_id_is_15(col) -%}
-    (length({{ col }}) = 15)
 {%- endmacro %}

@@ -19,6 +19,8 @@ with facts as (
     select
         facts.*,
         cast({{ dbt.date_trunc('quarter', 'facts.as_of_date') }} as date) as quarter_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, dbt.date_trunc('quarter', 'facts.as_of_date'))) }} as date)
+            as quarter_end,
         cast({{ dbt.date_trunc('week', 'facts.as_of_date') }} as date) as week_start
     from {{ ref('int_cta_account_facts') }} as facts
 
@@ -56,7 +58,7 @@ fired as (
         'end_of_support' as rule_code,
         {{ as_text('facts.quarter_start') }} as period_key,
         facts.quarter_start as opened_on,
-        {{ quarter_end('facts.quarter_start') }} as due_date,
+        facts.quarter_end as due_date,
         {{ dbt.concat([
             "'Production runs release lines past end of support: '",
             "coalesce(facts.lines_end_of_support, 'see installations')", "'; '", arr_text]) }} as reason
@@ -71,7 +73,7 @@ fired as (
         'version_behind' as rule_code,
         {{ as_text('facts.quarter_start') }} as period_key,
         facts.quarter_start as opened_on,
-        {{ quarter_end('facts.quarter_start') }} as due_date,
+        facts.quarter_end as due_date,
         {{ dbt.concat([
             "'Production is '", as_text('facts.max_versions_behind'),
             "' release lines behind GA: '",
@@ -132,7 +134,7 @@ fired as (
         'low_seat_utilization' as rule_code,
         {{ as_text('facts.quarter_start') }} as period_key,
         facts.quarter_start as opened_on,
-        {{ quarter_end('facts.quarter_start') }} as due_date,
+        facts.quarter_end as due_date,
         {{ dbt.concat([
             "'Seat utilization '", as_whole_text('100 * facts.seat_utilization'), "'% ('",
             as_text('facts.seats_in_use'), "' of '", as_text('facts.seats_purchased'),

@@ -6,17 +6,12 @@
 -- Formulas: docs/kpis.md and _marts__cs_kpis.yml. Inputs: int_kpi_account_months (one row per
 -- account and month), int_kpi_months.
 
-{%- set sums = [
+{#- the measures of int_kpi_account_months and the retention figures of `classified` -#}
+{%- set sums = kpi_account_measures().values() | sum(start=[]) + [
     'customers_opening', 'customers_churned',
-    'arr_opening_usd', 'arr_closing_usd', 'retained_arr_usd', 'gross_retained_arr_usd',
+    'retained_arr_usd', 'gross_retained_arr_usd',
     'expansion_arr_usd', 'contraction_arr_usd', 'churned_arr_usd', 'new_logo_arr_usd',
     'ttm_opening_arr_usd', 'ttm_retained_arr_usd', 'ttm_gross_retained_arr_usd',
-    'renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed',
-    'net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals',
-    'nps_responses', 'nps_promoters', 'nps_detractors',
-    'csat_rated_tickets', 'csat_good_tickets',
-    'version_measured_customers', 'version_current_customers',
-    'ttv_customers', 'ttv_days_total',
 ] %}
 
 with months as (

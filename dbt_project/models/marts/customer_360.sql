@@ -1,18 +1,17 @@
 -- marts.customer_360: one row per CRM account that is not deleted and whose Type is Customer,
 -- every figure as of the as-of date (the customer-360 output contract). The figures come from
--- int_account_metrics (grain 'account'), the health score from int_health_scores, its 30-day
+-- int_accounts_measured, the health score from int_accounts_health_scored, its 30-day
 -- change from marts.health_history; this model only shapes them into the contract: its
 -- columns, their order and types are those of _marts__customer_360.yml (contract_columns).
 
 with metrics as (
 
-    select * from {{ ref('int_account_metrics') }}
-    where grain = 'account'
+    select * from {{ ref('int_accounts_measured') }}
 
 ),
 
 -- The latest snapshot of marts.health_history on or before as-of - 30 days: the score the trend
--- compares with (health_history is built before this model, from int_health_scores).
+-- compares with (health_history is built before this model, from int_accounts_health_scored).
 health_30d_ago as (
 
     select account_id, health_score
@@ -38,10 +37,9 @@ health as (
             when scores.health_score - health_30d_ago.health_score <= -{{ var('health_trend_min_change') }} then 'declining'
             when scores.health_score - health_30d_ago.health_score is not null then 'stable'
         end as health_trend
-    from {{ ref('int_health_scores') }} as scores
+    from {{ ref('int_accounts_health_scored') }} as scores
     left join health_30d_ago
         on health_30d_ago.account_id = scores.account_id
-    where scores.grain = 'account'
 
 )
 

@@ -6,15 +6,13 @@
 
 with metrics as (
 
-    select * from {{ ref('int_account_metrics') }}
-    where grain = 'account_product'
+    select * from {{ ref('int_account_products_measured') }}
 
 ),
 
 health as (
 
-    select * from {{ ref('int_health_scores') }}
-    where grain = 'account_product'
+    select * from {{ ref('int_account_products_health_scored') }}
 
 )
 

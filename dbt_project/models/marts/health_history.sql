@@ -9,7 +9,7 @@
 --     start history over);
 --   * the build warehouse that holds it is copied to the published file by every publish, and
 --     restored from that copy when the build file is gone (cs_pipeline.publish).
--- It is built from int_health_scores, not from customer_360, which reads it (health trend).
+-- It is built from int_accounts_health_scored, not from customer_360, which reads it (health trend).
 
 {%- set on_spark = target.type in ('spark', 'databricks') %}
 {{ config(
@@ -23,15 +23,13 @@
 
 with health as (
 
-    select * from {{ ref('int_health_scores') }}
-    where grain = 'account'
+    select * from {{ ref('int_accounts_health_scored') }}
 
 ),
 
 metrics as (
 
-    select * from {{ ref('int_account_metrics') }}
-    where grain = 'account'
+    select * from {{ ref('int_accounts_measured') }}
 
 ),
 

@@ -10,7 +10,7 @@ select
     invoices.amount,
     invoices.currency,
     fx.rate_to_usd,
-    invoices.amount * fx.rate_to_usd as amount_usd,
+    {{ to_usd('invoices.amount', 'fx.rate_to_usd') }} as amount_usd,
     {{ dbt.datediff('invoices.due_date', as_of_date(), 'day') }} as days_overdue
 from {{ ref('int_invoices_resolved') }} as invoices
 left join {{ ref('int_fx_rates_as_of') }} as fx

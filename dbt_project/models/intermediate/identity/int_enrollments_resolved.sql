@@ -22,12 +22,26 @@ with keyed as (
 
 overrides as (
 
-    {{ overrides_for('training', 'enrollments') }}
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'training' and entity = 'enrollments'
 
 )
 
 select
-    {{ star_except('stg_training__enrollments', [], 'keyed') }},
+    keyed.enrollment_id,
+    keyed.user_email,
+    keyed.user_company,
+    keyed.course_code,
+    keyed.course_name,
+    keyed.product_code,
+    keyed.enrolled_at,
+    keyed.completed_at,
+    keyed.status,
+    keyed.score,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
+    keyed.email_domain,
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

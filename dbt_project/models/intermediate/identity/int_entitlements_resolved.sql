@@ -8,12 +8,12 @@ with keyed as (
         records.*,
         case
             when records.sfdc_account_id is not null
-                then {{ sfdc_matched_account('records.sfdc_account_id', 'accounts') }}
+                then {{ sfdc_matched_account('accounts') }}
             else customers.account_id
         end as key_account_id,
         case
             when records.sfdc_account_id is not null
-                then {{ sfdc_match_method('records.sfdc_account_id', 'records.sfdc_account_id_was_15_char', 'accounts') }}
+                then {{ sfdc_match_method('records.sfdc_account_id_was_15_char', 'accounts') }}
             else {{ erp_customer_match_method('customers') }}
         end as key_match_method,
         case
@@ -32,12 +32,23 @@ with keyed as (
 
 overrides as (
 
-    {{ overrides_for('licenses', 'entitlements') }}
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'licenses' and entity = 'entitlements'
 
 )
 
 select
-    {{ star_except('stg_licenses__entitlements', [], 'keyed') }},
+    keyed.entitlement_id,
+    keyed.customer_code,
+    keyed.sfdc_account_id,
+    keyed.sfdc_account_id_was_15_char,
+    keyed.product_code,
+    keyed.seats_purchased,
+    keyed.start_date,
+    keyed.expiry_date,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -6,8 +6,8 @@ with keyed as (
 
     select
         records.*,
-        {{ sfdc_matched_account('records.sfdc_account_id', 'accounts') }} as key_account_id,
-        {{ sfdc_match_method('records.sfdc_account_id', 'records.sfdc_account_id_was_15_char', 'accounts') }} as key_match_method,
+        {{ sfdc_matched_account('accounts') }} as key_account_id,
+        {{ sfdc_match_method('records.sfdc_account_id_was_15_char', 'accounts') }} as key_match_method,
         {{ sfdc_unmatched_reason('records.sfdc_account_id', 'accounts') }} as key_unmatched_reason
 
     from {{ ref('stg_finance__customers') }} as records
@@ -18,12 +18,20 @@ with keyed as (
 
 overrides as (
 
-    {{ overrides_for('finance', 'customers') }}
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'finance' and entity = 'customers'
 
 )
 
 select
-    {{ star_except('stg_finance__customers', [], 'keyed') }},
+    keyed.customer_number,
+    keyed.company_name,
+    keyed.sfdc_account_id,
+    keyed.sfdc_account_id_was_15_char,
+    keyed.billing_currency,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

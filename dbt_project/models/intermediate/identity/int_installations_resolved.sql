@@ -32,12 +32,22 @@ keyed as (
 
 overrides as (
 
-    {{ overrides_for('licenses', 'installations') }}
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'licenses' and entity = 'installations'
 
 )
 
 select
-    {{ star_except('stg_licenses__installations', [], 'keyed') }},
+    keyed.installation_id,
+    keyed.entitlement_id,
+    keyed.product_code,
+    keyed.version,
+    keyed.environment,
+    keyed.seats_in_use,
+    keyed.last_checkin_at,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -1,4 +1,44 @@
 {#- ERP subscription lines, each with the account of its ERP customer (customer_number), whatever
-    key matched that customer (see int_finance_customers_resolved). An override of the record
+    key matched that customer (see int_finance_customer_accounts). An override of the record
     itself wins; a line's record id is `contract_id:line_id`. -#}
-{{ resolve_by_erp_customer('stg_finance__subscriptions', 'finance', 'subscriptions', dbt.concat(['contract_id', "':'", 'line_id'])) }}
+with keyed as (
+
+    select
+        records.*,
+        customers.account_id as key_account_id,
+        {{ erp_customer_match_method('customers') }} as key_match_method,
+        {{ erp_customer_unmatched_reason('records.customer_number', 'customers') }} as key_unmatched_reason
+
+    from {{ ref('stg_finance__subscriptions') }} as records
+    left join {{ ref('int_finance_customer_accounts') }} as customers
+        on customers.customer_number = records.customer_number
+
+),
+
+overrides as (
+
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'finance' and entity = 'subscriptions'
+
+)
+
+select
+    keyed.contract_id,
+    keyed.line_id,
+    keyed.customer_number,
+    keyed.product_code,
+    keyed.start_date,
+    keyed.end_date,
+    keyed.annual_value,
+    keyed.currency,
+    keyed.support_tier,
+    keyed.auto_renew,
+    keyed.status,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
+    {{ resolution_columns('keyed', 'overrides') }}
+
+from keyed
+left join overrides
+    on overrides.record_id = {{ dbt.concat(['keyed.contract_id', "':'", 'keyed.line_id']) }}

@@ -49,7 +49,7 @@ keyed as (
         organizations.*,
         case
             when organizations.external_id is not null
-                then {{ sfdc_matched_account('organizations.external_id', 'accounts') }}
+                then {{ sfdc_matched_account('accounts') }}
             when domain_candidates.candidate_accounts = 1
                 then domain_candidates.candidate_account_id
         end as key_account_id,
@@ -78,12 +78,21 @@ keyed as (
 
 overrides as (
 
-    {{ overrides_for('support', 'organizations') }}
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'support' and entity = 'organizations'
 
 )
 
 select
-    {{ star_except('stg_support__organizations', [], 'keyed') }},
+    keyed.organization_id,
+    keyed.organization_name,
+    keyed.external_id,
+    keyed.external_id_was_15_char,
+    keyed.domain_names,
+    keyed.created_at,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

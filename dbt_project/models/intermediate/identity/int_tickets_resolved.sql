@@ -29,12 +29,31 @@ keyed as (
 
 overrides as (
 
-    {{ overrides_for('support', 'tickets') }}
+    select * from {{ ref('int_account_overrides') }}
+    where source = 'support' and entity = 'tickets'
 
 )
 
 select
-    {{ star_except('stg_support__tickets', [], 'keyed') }},
+    keyed.ticket_id,
+    keyed.created_at,
+    keyed.updated_at,
+    keyed.status,
+    keyed.priority,
+    keyed.ticket_type,
+    keyed.subject,
+    keyed.organization_id,
+    keyed.requester_email,
+    keyed.tags,
+    keyed.satisfaction_score,
+    keyed.product_code,
+    keyed.reported_version,
+    keyed.reply_time_minutes,
+    keyed.full_resolution_time_minutes,
+    keyed.solved_at,
+    keyed._source_file,
+    keyed._row_number,
+    keyed._loaded_at,
     {{ resolution_columns('keyed', 'overrides') }}
 
 from keyed

@@ -36,8 +36,8 @@ newer_lines as (
     from installations
     left join lines
         on lines.product_code = installations.product_code
-        and {{ release_line_is_newer('lines.line_major', 'lines.line_minor',
-                                     'installations.line_major', 'installations.line_minor') }}
+        and (lines.line_major > installations.line_major
+            or (lines.line_major = installations.line_major and lines.line_minor > installations.line_minor))
     group by installations.installation_id
 
 ),

@@ -23,8 +23,7 @@ owners as (
 activity as (
 
     select account_id, last_activity_date
-    from {{ ref('int_account_metrics') }}
-    where grain = 'account'
+    from {{ ref('int_accounts_measured') }}
 
 ),
 
@@ -98,24 +97,6 @@ tickets as (
 
 ),
 
-nps_ranked as (
-
-    select
-        account_id,
-        nps_response_id,
-        score,
-        submitted_date,
-        row_number() over (
-            partition by account_id
-            order by submitted_date desc, nps_response_id desc
-        ) as recency
-    from {{ ref('int_nps_responses_resolved') }}
-    where account_id is not null
-      and submitted_date <= {{ as_of_date() }}
-      and score is not null
-
-),
-
 overdue_ranked as (
 
     select
@@ -169,9 +150,8 @@ left join version_lines
     on version_lines.account_id = accounts.account_id
 left join tickets
     on tickets.account_id = accounts.account_id
-left join nps_ranked as nps
+left join {{ ref('int_nps_responses_latest') }} as nps
     on nps.account_id = accounts.account_id
-    and nps.recency = 1
 left join overdue_ranked as overdue
     on overdue.account_id = accounts.account_id
     and overdue.age_rank = 1

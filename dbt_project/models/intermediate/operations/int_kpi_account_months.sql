@@ -6,15 +6,7 @@
 -- Nothing dated after as-of is read.
 
 {%- set grace = var('kpi_renewal_grace_days') | int %}
-{%- set measures = [
-    'arr_opening_usd', 'arr_closing_usd', 'arr_ttm_opening_usd',
-    'renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed',
-    'net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals',
-    'nps_responses', 'nps_promoters', 'nps_detractors',
-    'csat_rated_tickets', 'csat_good_tickets',
-    'version_measured_customers', 'version_current_customers',
-    'ttv_customers', 'ttv_days_total',
-] %}
+{%- set sources = kpi_account_measures() %}
 
 with months as (
 
@@ -42,21 +34,18 @@ fx as (
 subscription_lines as (
 
     select
-        lines.account_id,
-        lines.contract_id,
-        lines.product_code,
-        lines.start_date,
-        lines.end_date,
-        lines.status,
-        case lines.support_tier when 'TAM' then 3 when 'Premium' then 2 when 'Standard' then 1 end
-            as support_tier_rank,
-        lines.annual_value * fx.rate_to_usd as annual_value_usd
-    from {{ ref('int_subscriptions_resolved') }} as lines
-    left join fx
-        on fx.currency = lines.currency
-    where lines.account_id is not null
-      and lines.start_date is not null
-      and lines.end_date is not null
+        account_id,
+        contract_id,
+        product_code,
+        start_date,
+        end_date,
+        status,
+        support_tier_rank,
+        annual_value_usd
+    from {{ ref('int_subscription_lines_converted') }}
+    where account_id is not null
+      and start_date is not null
+      and end_date is not null
 
 ),
 
@@ -176,10 +165,10 @@ bookings as (
         months.month_start,
         opportunities.account_id,
         sum(case when opportunities.opportunity_type = 'New Business'
-                 then opportunities.amount * fx.rate_to_usd else 0 end) as net_new_bookings_usd,
+                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as net_new_bookings_usd,
         sum(case when opportunities.opportunity_type = 'New Business' then 1 else 0 end) as net_new_deals,
         sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell')
-                 then opportunities.amount * fx.rate_to_usd else 0 end) as expansion_bookings_usd,
+                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as expansion_bookings_usd,
         sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_deals
     from {{ ref('int_opportunities_resolved') }} as opportunities
     inner join months
@@ -200,7 +189,7 @@ nps as (
         responses.account_id,
         count(*) as nps_responses,
         sum(case when responses.score >= 9 then 1 else 0 end) as nps_promoters,
-        sum(case when responses.score <= 6 then 1 else 0 end) as nps_detractors
+        sum(case when responses.score <= {{ var('cta_nps_detractor_max_score') }} then 1 else 0 end) as nps_detractors
     from {{ ref('int_nps_responses_resolved') }} as responses
     inner join months
         on responses.submitted_date >= months.month_start
@@ -317,40 +306,32 @@ time_to_value as (
 
 ),
 
-{%- set sources = {
-    'arr': ['arr_opening_usd', 'arr_closing_usd', 'arr_ttm_opening_usd'],
-    'renewals': ['renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed'],
-    'bookings': ['net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals'],
-    'nps': ['nps_responses', 'nps_promoters', 'nps_detractors'],
-    'csat': ['csat_rated_tickets', 'csat_good_tickets'],
-    'versions': ['version_measured_customers', 'version_current_customers'],
-    'time_to_value': ['ttv_customers', 'ttv_days_total'],
-} %}
-
-facts as (
-    {% for source, provided in sources.items() %}
-    select
-        month_start,
-        account_id,
-        {%- for measure in measures %}
-        {{ measure if measure in provided else '0' }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ source }}
-    {% if not loop.last %}union all{% endif %}
+-- Each source above has at most one row per month and account: every (month, account) that
+-- any of them has, with each source's measures joined on (0 where a source has no row).
+keys as (
+    {% for source in sources %}
+    select month_start, account_id from {{ source }}
+    {% if not loop.last %}union{% endif %}
     {%- endfor %}
 
 )
 
 select
-    facts.month_start,
-    facts.account_id,
+    keys.month_start,
+    keys.account_id,
     accounts.segment,
     accounts.region,
-    {%- for measure in measures %}
-    sum(coalesce(facts.{{ measure }}, 0)) as {{ measure }},
+    {%- for source, provided in sources.items() %}
+    {%- for measure in provided %}
+    coalesce({{ source }}.{{ measure }}, 0) as {{ measure }},
+    {%- endfor %}
     {%- endfor %}
     {{ as_of_date() }} as as_of_date
-from facts
+from keys
 inner join accounts
-    on accounts.account_id = facts.account_id
-group by facts.month_start, facts.account_id, accounts.segment, accounts.region
+    on accounts.account_id = keys.account_id
+{%- for source in sources %}
+left join {{ source }}
+    on {{ source }}.month_start = keys.month_start
+    and {{ source }}.account_id = keys.account_id
+{%- endfor %}

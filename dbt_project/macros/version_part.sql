@@ -14,9 +14,6 @@
     {{ return(adapter.dispatch('version_part', 'cs360')(version, part)) }}
 {%- endmacro %}
 
-{% macro version_major(version) -%}{{ version_part(version, 'major') }}{%- endmacro %}
-{% macro version_minor(version) -%}{{ version_part(version, 'minor') }}{%- endmacro %}
-
 {#- DuckDB: one anchored pattern validates the whole string; no match gives '' and so NULL. -#}
 {% macro duckdb__version_part(version, part) -%}
     {%- set group = {'major': 1, 'minor': 2, 'patch': 3}[part] -%}
@@ -33,12 +30,3 @@
         dbt.type_int()) }}
 {%- endmacro %}
 
-{#- True when release line (major, minor) is newer than release line (than_major, than_minor). -#}
-{% macro release_line_is_newer(major, minor, than_major, than_minor) -%}
-    ({{ major }} > {{ than_major }} or ({{ major }} = {{ than_major }} and {{ minor }} > {{ than_minor }}))
-{%- endmacro %}
-
-{#- The line as text, `MAJOR.MINOR`, for people to read (never to compare). -#}
-{% macro release_line_label(major, minor) -%}
-    {{ dbt.concat([dbt.safe_cast(major, dbt.type_string()), "'.'", dbt.safe_cast(minor, dbt.type_string())]) }}
-{%- endmacro %}

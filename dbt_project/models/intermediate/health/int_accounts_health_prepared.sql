@@ -1,31 +1,29 @@
--- The metrics the health score is computed from, one row per row of int_account_metrics (both
--- grains), each already NULL where its component has no data. What counts as "no data":
+-- The metrics the account health score is computed from, one row per row of
+-- int_accounts_measured, each already NULL where its component has no data. What counts as
+-- "no data":
 --   support     the account has no Zendesk organization (zero tickets with an organization is
 --               data: a quiet customer);
---   sentiment   no NPS answer (staleness is applied in int_health_scores) and no rated ticket;
---               NPS has no product, so at the product grain only CSAT counts;
+--   sentiment   no NPS answer (staleness is applied by the health_scores macro) and no rated
+--               ticket;
 --   adoption    nothing purchased (seat_utilization is null);
 --   training    nothing purchased (trained users are measured per 100 purchased seats);
 --   version     no production installation;
---   financial   no invoice issued on or before as-of; not applicable to a product (invoices
---               carry no product);
---   engagement  CSM activity has no product: not applicable to a product. An account without
---               any completed activity is scored by the rule in int_health_scores, unless it
---               has nothing to count at all (then every component is NULL and so is the score).
+--   financial   no invoice issued on or before as-of;
+--   engagement  an account without any completed activity is scored by the rule of the
+--               health_scores macro, unless it has nothing to count at all (then every
+--               component is NULL and so is the score).
+-- int_account_products_health_prepared has the same metrics per account and product.
 
 select
-    grain,
     account_id,
-    product_code,
     case when has_support_organization then urgent_open_tickets end as urgent_open_tickets,
     -- tickets of the last 90 days against the account's own quarterly average of the 270 days
     -- before; +1 on both sides keeps a quiet account defined (0 vs 0 -> 1.0, flat).
     case when has_support_organization
         then (tickets_90d + 1) / (cast(tickets_baseline_270d as {{ type_double() }}) / 3 + 1)
     end as ticket_trend_ratio,
-    case when grain = 'account' then nps_latest end as nps_latest,
-    case when grain = 'account' then {{ dbt.datediff('nps_latest_date', as_of_date(), 'day') }} end
-        as nps_age_days,
+    nps_latest,
+    {{ dbt.datediff('nps_latest_date', as_of_date(), 'day') }} as nps_age_days,
     csat_90d,
     seat_utilization,
     100 * cast(trained_users as {{ type_double() }}) / nullif(seats_purchased, 0) as trained_users_per_100_seats,
@@ -33,16 +31,14 @@ select
     case when production_installations > 0 then case when is_end_of_support then 1 else 0 end end
         as end_of_support,
     case
-        when grain <> 'account' or not has_invoices then null
+        when not has_invoices then null
         when overdue_amount_usd = 0 then 0
         when arr_usd > 0 then overdue_amount_usd / arr_usd
         else 1  -- money overdue and no ARR to set it against: the worst band
     end as overdue_share_of_arr,
     days_since_last_activity,
-    -- Engagement applies at the account grain, to an account with anything to count: the
-    -- contract makes the score of an account with nothing to count NULL, not 0.
-    grain = 'account' and (
-        coalesce(has_support_organization, false)
+    -- The contract makes the score of an account with nothing to count NULL, not 0.
+    coalesce(has_support_organization, false)
         or coalesce(has_invoices, false)
         or coalesce(arr_usd, 0) > 0
         or coalesce(seats_purchased, 0) > 0
@@ -51,5 +47,5 @@ select
         or nps_latest is not null
         or csat_90d is not null
         or days_since_last_activity is not null
-    ) as is_engagement_applicable
-from {{ ref('int_account_metrics') }}
+        as is_engagement_applicable
+from {{ ref('int_accounts_measured') }}

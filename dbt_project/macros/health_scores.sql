@@ -1,20 +1,28 @@
--- The explainable health score, one formula for both grains of int_health_inputs
--- (grain 'account' and grain 'account_product'). docs/health_score.md explains it with a worked
--- example; the configuration is the seeds health_weights, health_thresholds and health_settings,
--- which carry one config_version.
---
--- 1. Every metric is scored 0-100 by the band of health_thresholds it falls in
---    (min_value <= value < max_value, an empty bound is open).
--- 2. A component's score is the mean of its scored metrics; NULL when none of them has data.
---    Stale data has already expired: an NPS answer older than nps_max_age_days is no data.
---    Engagement is the exception: an account without any completed CSM activity scores
---    engagement_score_without_activity (no CSM touch at all is a risk, not a gap in the data).
--- 3. health_score = round(sum(weight * score) / sum(weight)) over the components that have a
---    score: a missing component's weight is spread over the present ones in proportion.
--- 4. points lost by a component = weight / sum(present weights) * (100 - score); the points lost
---    of all components add up to 100 - the unrounded score. health_drivers names the
---    components that lost most, largest first (ties by component name).
+{#-
+    The explainable health score of every row of `inputs` (a relation with the metric columns
+    of health_metrics(), nps_age_days and is_engagement_applicable), one row per `keys`. The one
+    formula of int_accounts_health_scored and int_account_products_health_scored;
+    docs/health_score.md explains it with a worked example; the configuration is the seeds
+    health_weights, health_thresholds and health_settings, which carry one config_version.
 
+    1. Every metric is scored 0-100 by the band of health_thresholds it falls in
+       (min_value <= value < max_value, an empty bound is open).
+    2. A component's score is the mean of its scored metrics; NULL when none of them has data.
+       Stale data has already expired: an NPS answer older than nps_max_age_days is no data.
+       Engagement is the exception: where it applies, no completed CSM activity at all scores
+       engagement_score_without_activity (no CSM touch is a risk, not a gap in the data).
+    3. health_score = round(sum(weight * score) / sum(weight)) over the components that have a
+       score: a missing component's weight is spread over the present ones in proportion.
+    4. points lost by a component = weight / sum(present weights) * (100 - score); the points
+       lost of all components add up to 100 - the unrounded score. health_drivers names the
+       components that lost most, largest first (ties by component name).
+-#}
+{% macro health_scores(inputs, keys) -%}
+{%- set key_list = keys | join(', ') -%}
+{#- Metrics whose value needs more than its input column. -#}
+{%- set expressions = {
+    'nps_latest': 'case when inputs.nps_age_days <= settings.nps_max_age_days then inputs.nps_latest end',
+} -%}
 with settings as (
 
     select
@@ -26,32 +34,18 @@ with settings as (
 
 ),
 
-inputs as (
-
-    select
-        inputs.*,
-        settings.nps_max_age_days
-    from {{ ref('int_health_inputs') }} as inputs
-    cross join settings
-
-),
-
-{#- Metrics whose value needs more than its input column. -#}
-{%- set expressions = {
-    'nps_latest': 'case when nps_age_days <= nps_max_age_days then nps_latest end',
-} %}
-
 metric_values as (
     {% for component, metric in health_metrics() %}
     select
-        grain,
-        account_id,
-        product_code,
-        is_engagement_applicable,
+        {%- for key in keys %}
+        inputs.{{ key }},
+        {%- endfor %}
+        inputs.is_engagement_applicable,
         '{{ component }}' as component,
         '{{ metric }}' as metric,
-        cast({{ expressions.get(metric, metric) }} as {{ type_double() }}) as metric_value
-    from inputs
+        cast({{ expressions.get(metric, 'inputs.' ~ metric) }} as {{ type_double() }}) as metric_value
+    from {{ inputs }} as inputs
+    cross join settings
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -60,9 +54,9 @@ metric_values as (
 metric_scores as (
 
     select
-        metric_values.grain,
-        metric_values.account_id,
-        metric_values.product_code,
+        {%- for key in keys %}
+        metric_values.{{ key }},
+        {%- endfor %}
         metric_values.is_engagement_applicable,
         metric_values.component,
         thresholds.score as metric_score
@@ -79,9 +73,9 @@ metric_scores as (
 component_scores as (
 
     select
-        metric_scores.grain,
-        metric_scores.account_id,
-        metric_scores.product_code,
+        {%- for key in keys %}
+        metric_scores.{{ key }},
+        {%- endfor %}
         metric_scores.component,
         case
             when metric_scores.component = 'engagement' and metric_scores.is_engagement_applicable
@@ -91,9 +85,9 @@ component_scores as (
     from metric_scores
     cross join settings
     group by
-        metric_scores.grain,
-        metric_scores.account_id,
-        metric_scores.product_code,
+        {%- for key in keys %}
+        metric_scores.{{ key }},
+        {%- endfor %}
         metric_scores.is_engagement_applicable,
         metric_scores.component
 
@@ -102,9 +96,9 @@ component_scores as (
 weighted as (
 
     select
-        component_scores.grain,
-        component_scores.account_id,
-        component_scores.product_code,
+        {%- for key in keys %}
+        component_scores.{{ key }},
+        {%- endfor %}
         component_scores.component,
         component_scores.component_score,
         case when component_scores.component_score is not null then weights.weight end as present_weight
@@ -119,7 +113,7 @@ points as (
     select
         weighted.*,
         present_weight * (100 - component_score)
-            / nullif(sum(present_weight) over (partition by grain, account_id, product_code), 0) as points_lost
+            / nullif(sum(present_weight) over (partition by {{ key_list }}), 0) as points_lost
     from weighted
 
 ),
@@ -129,7 +123,7 @@ ranked as (
     select
         points.*,
         row_number() over (
-            partition by grain, account_id, product_code
+            partition by {{ key_list }}
             order by points_lost desc nulls last, component
         ) as driver_rank
     from points
@@ -139,9 +133,9 @@ ranked as (
 scores as (
 
     select
-        ranked.grain,
-        ranked.account_id,
-        ranked.product_code,
+        {%- for key in keys %}
+        ranked.{{ key }},
+        {%- endfor %}
         {%- for component in health_components() %}
         max(case when ranked.component = '{{ component }}' then ranked.component_score end) as health_{{ component }},
         {%- endfor %}
@@ -154,14 +148,14 @@ scores as (
             'order by ranked.driver_rank') }} as health_drivers
     from ranked
     cross join settings
-    group by ranked.grain, ranked.account_id, ranked.product_code
+    group by {% for key in keys %}ranked.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
 
 )
 
 select
-    scores.grain,
-    scores.account_id,
-    scores.product_code,
+    {%- for key in keys %}
+    scores.{{ key }},
+    {%- endfor %}
     {%- for component in health_components() %}
     scores.health_{{ component }},
     {%- endfor %}
@@ -178,3 +172,4 @@ select
     settings.config_version as health_config_version
 from scores
 cross join settings
+{%- endmacro %}

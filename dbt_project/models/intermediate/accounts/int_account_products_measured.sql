@@ -1,0 +1,147 @@
+-- The customer-360 figures of each customer account and product it holds or runs on the as-of
+-- date (an active subscription line, an active entitlement or a production installation), one
+-- row per account and product (-> customer_product_360). The definitions are those of
+-- int_accounts_measured restricted to the product; each fact table is aggregated once per
+-- account and product and the aggregates are joined on both keys. Tickets count for a product
+-- through their Zendesk `product` custom field, learners through the enrollment's
+-- product_code; NPS, invoices and CSM activity have no product and are not here.
+
+with accounts as (
+
+    select account_id, account_name, csm_name
+    from {{ ref('int_customer_accounts') }}
+
+),
+
+subscriptions as (
+
+    select
+        account_id,
+        product_code,
+        sum(annual_value_usd) as arr_usd,
+        min(case when end_date >= {{ as_of_date() }} then end_date end) as next_renewal_date,
+        max(support_tier_rank) as support_tier_rank
+    from {{ ref('int_subscription_lines_active') }}
+    where product_code is not null
+    group by account_id, product_code
+
+),
+
+entitlements as (
+
+    select
+        account_id,
+        product_code,
+        sum(seats_purchased) as seats_purchased,
+        sum(seats_in_use) as seats_in_use
+    from {{ ref('int_entitlements_active') }}
+    where product_code is not null
+    group by account_id, product_code
+
+),
+
+versions as (
+
+    select
+        account_id,
+        product_code,
+        production_installations,
+        max_versions_behind,
+        is_version_current,
+        is_end_of_support
+    from {{ ref('int_account_product_versions') }}
+    where product_code is not null
+
+),
+
+account_products as (
+
+    select account_id, product_code from subscriptions
+    union
+    select account_id, product_code from entitlements
+    union
+    select account_id, product_code from versions
+
+),
+
+tickets as (
+
+    select
+        account_id,
+        product_code,
+        sum(case when is_open then 1 else 0 end) as open_tickets,
+        sum(case when is_urgent_open then 1 else 0 end) as urgent_open_tickets,
+        sum(case when is_created_90d then 1 else 0 end) as tickets_90d,
+        sum(case when is_created_baseline then 1 else 0 end) as tickets_baseline_270d,
+        sum(case when is_rated_good_90d then 1 else 0 end) as rated_good_90d,
+        sum(case when is_rated_90d then 1 else 0 end) as rated_90d
+    from {{ ref('int_tickets_as_of') }}
+    where product_code is not null
+    group by account_id, product_code
+
+),
+
+trained as (
+
+    select account_id, product_code, count(distinct user_email) as trained_users
+    from {{ ref('int_enrollments_completed') }}
+    where product_code is not null
+    group by account_id, product_code
+
+),
+
+support_organizations as (
+
+    select account_id, count(*) as support_organizations
+    from {{ ref('int_support_organizations_resolved') }}
+    group by account_id
+
+)
+
+select
+    account_products.account_id,
+    account_products.product_code,
+    accounts.account_name,
+    accounts.csm_name,
+    {{ as_of_date() }} as as_of_date,
+    coalesce(subscriptions.arr_usd, 0) as arr_usd,
+    subscriptions.next_renewal_date,
+    {{ dbt.datediff(as_of_date(), 'subscriptions.next_renewal_date', 'day') }} as days_to_renewal,
+    tiers.support_tier,
+    coalesce(tickets.open_tickets, 0) as open_tickets,
+    coalesce(tickets.urgent_open_tickets, 0) as urgent_open_tickets,
+    coalesce(tickets.tickets_90d, 0) as tickets_90d,
+    coalesce(tickets.tickets_baseline_270d, 0) as tickets_baseline_270d,
+    cast(tickets.rated_good_90d as {{ type_double() }}) / nullif(tickets.rated_90d, 0) as csat_90d,
+    coalesce(support_organizations.support_organizations, 0) > 0 as has_support_organization,
+    coalesce(trained.trained_users, 0) as trained_users,
+    coalesce(entitlements.seats_purchased, 0) as seats_purchased,
+    coalesce(entitlements.seats_in_use, 0) as seats_in_use,
+    cast(entitlements.seats_in_use as {{ type_double() }}) / nullif(entitlements.seats_purchased, 0)
+        as seat_utilization,
+    coalesce(versions.production_installations, 0) as production_installations,
+    versions.max_versions_behind,
+    coalesce(versions.is_version_current, true) as is_version_current,
+    coalesce(versions.is_end_of_support, false) as is_end_of_support
+from account_products
+inner join accounts
+    on accounts.account_id = account_products.account_id
+left join subscriptions
+    on subscriptions.account_id = account_products.account_id
+    and subscriptions.product_code = account_products.product_code
+left join {{ ref('support_tiers') }} as tiers
+    on tiers.support_tier_rank = subscriptions.support_tier_rank
+left join entitlements
+    on entitlements.account_id = account_products.account_id
+    and entitlements.product_code = account_products.product_code
+left join versions
+    on versions.account_id = account_products.account_id
+    and versions.product_code = account_products.product_code
+left join tickets
+    on tickets.account_id = account_products.account_id
+    and tickets.product_code = account_products.product_code
+left join trained
+    on trained.account_id = account_products.account_id
+    and trained.product_code = account_products.product_code
+left join support_organizations
+    on support_organizations.account_id = account_products.account_id

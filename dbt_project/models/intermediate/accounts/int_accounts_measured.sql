@@ -1,0 +1,158 @@
+-- Every customer-360 figure of each customer account on the as-of date, one row per account of
+-- int_customer_accounts (-> customer_360, health_history). Each fact table is aggregated once
+-- per account and the aggregates are joined on account_id. Figures are the account's own: a
+-- parent does not roll up its children. Zeros and nulls follow the customer-360 contract:
+-- counts, amounts and seats are 0 when there is nothing to count; ratios, nps_latest,
+-- max_versions_behind, next_renewal_date, support_tier and day counts null.
+-- int_account_products_measured has the same figures per account and product.
+
+with accounts as (
+
+    select
+        account_id,
+        account_name,
+        parent_account_id,
+        region,
+        segment,
+        csm_name
+    from {{ ref('int_customer_accounts') }}
+
+),
+
+subscriptions as (
+
+    select
+        account_id,
+        sum(annual_value_usd) as arr_usd,
+        min(case when end_date >= {{ as_of_date() }} then end_date end) as next_renewal_date,
+        max(support_tier_rank) as support_tier_rank
+    from {{ ref('int_subscription_lines_active') }}
+    group by account_id
+
+),
+
+entitlements as (
+
+    select
+        account_id,
+        sum(seats_purchased) as seats_purchased,
+        sum(seats_in_use) as seats_in_use
+    from {{ ref('int_entitlements_active') }}
+    group by account_id
+
+),
+
+tickets as (
+
+    select
+        account_id,
+        sum(case when is_open then 1 else 0 end) as open_tickets,
+        sum(case when is_urgent_open then 1 else 0 end) as urgent_open_tickets,
+        sum(case when is_created_90d then 1 else 0 end) as tickets_90d,
+        sum(case when is_created_baseline then 1 else 0 end) as tickets_baseline_270d,
+        sum(case when is_rated_good_90d then 1 else 0 end) as rated_good_90d,
+        sum(case when is_rated_90d then 1 else 0 end) as rated_90d
+    from {{ ref('int_tickets_as_of') }}
+    group by account_id
+
+),
+
+trained as (
+
+    select account_id, count(distinct user_email) as trained_users
+    from {{ ref('int_enrollments_completed') }}
+    group by account_id
+
+),
+
+support_organizations as (
+
+    select account_id, count(*) as support_organizations
+    from {{ ref('int_support_organizations_resolved') }}
+    group by account_id
+
+),
+
+overdue as (
+
+    select account_id, sum(amount_usd) as overdue_amount_usd
+    from {{ ref('int_invoices_overdue') }}
+    group by account_id
+
+),
+
+invoiced as (
+
+    select account_id, count(*) as invoices
+    from {{ ref('int_invoices_resolved') }}
+    where invoice_date <= {{ as_of_date() }}
+    group by account_id
+
+),
+
+activity as (
+
+    select account_id, max(activity_date) as last_activity_date
+    from {{ ref('int_tasks_resolved') }}
+    where lower(status) = 'completed'
+      and activity_date <= {{ as_of_date() }}
+    group by account_id
+
+)
+
+select
+    accounts.account_id,
+    accounts.account_name,
+    accounts.parent_account_id,
+    accounts.region,
+    accounts.segment,
+    accounts.csm_name,
+    {{ as_of_date() }} as as_of_date,
+    coalesce(subscriptions.arr_usd, 0) as arr_usd,
+    subscriptions.next_renewal_date,
+    {{ dbt.datediff(as_of_date(), 'subscriptions.next_renewal_date', 'day') }} as days_to_renewal,
+    tiers.support_tier,
+    coalesce(tickets.open_tickets, 0) as open_tickets,
+    coalesce(tickets.urgent_open_tickets, 0) as urgent_open_tickets,
+    coalesce(tickets.tickets_90d, 0) as tickets_90d,
+    coalesce(tickets.tickets_baseline_270d, 0) as tickets_baseline_270d,
+    cast(tickets.rated_good_90d as {{ type_double() }}) / nullif(tickets.rated_90d, 0) as csat_90d,
+    coalesce(support_organizations.support_organizations, 0) > 0 as has_support_organization,
+    nps.score as nps_latest,
+    nps.submitted_date as nps_latest_date,
+    coalesce(trained.trained_users, 0) as trained_users,
+    coalesce(entitlements.seats_purchased, 0) as seats_purchased,
+    coalesce(entitlements.seats_in_use, 0) as seats_in_use,
+    cast(entitlements.seats_in_use as {{ type_double() }}) / nullif(entitlements.seats_purchased, 0)
+        as seat_utilization,
+    coalesce(versions.production_installations, 0) as production_installations,
+    versions.max_versions_behind,
+    coalesce(versions.is_version_current, true) as is_version_current,
+    coalesce(versions.is_end_of_support, false) as is_end_of_support,
+    coalesce(overdue.overdue_amount_usd, 0) as overdue_amount_usd,
+    coalesce(invoiced.invoices, 0) > 0 as has_invoices,
+    activity.last_activity_date,
+    {{ dbt.datediff('activity.last_activity_date', as_of_date(), 'day') }} as days_since_last_activity
+from accounts
+left join subscriptions
+    on subscriptions.account_id = accounts.account_id
+left join {{ ref('support_tiers') }} as tiers
+    on tiers.support_tier_rank = subscriptions.support_tier_rank
+left join entitlements
+    on entitlements.account_id = accounts.account_id
+left join tickets
+    on tickets.account_id = accounts.account_id
+left join trained
+    on trained.account_id = accounts.account_id
+left join {{ ref('int_account_versions') }} as versions
+    on versions.account_id = accounts.account_id
+left join support_organizations
+    on support_organizations.account_id = accounts.account_id
+left join {{ ref('int_nps_responses_latest') }} as nps
+    on nps.account_id = accounts.account_id
+left join overdue
+    on overdue.account_id = accounts.account_id
+left join invoiced
+    on invoiced.account_id = accounts.account_id
+left join activity
+    on activity.account_id = accounts.account_id
