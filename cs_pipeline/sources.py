@@ -9,9 +9,9 @@ key ``source('<source>', '<entity>')``; it lands in DuckDB as ``raw.<source>__<e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from collections.abc import Callable
 from typing import Literal
 
 SOURCES = ("crm", "support", "finance", "training", "licenses")
@@ -113,7 +113,7 @@ def extract(source: str, entity: str) -> Extract:
 # --- Data-quality rules of each extract: declared here once ----------------------------------
 #
 # Everything that enforces them is generated from this block (`python -m
-# cs_pipeline.quality.generate`, or `make generate`): the quarantine models
+# cs_pipeline.quality.generate`): the quarantine models
 # `stg_<source>__quarantine.sql` (a row breaking a rule leaves staging for its source's
 # quarantine, tagged with the FIRST rule it breaks in the order below) and the raw tables'
 # Great Expectations suites (cs_pipeline/quality/rules.py). Kept apart from EXTRACTS (one entry

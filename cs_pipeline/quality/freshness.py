@@ -7,7 +7,8 @@ run would compute today's figures from stale data without a word. So each raw as
 
 - WARN when the file was last modified more than the source's cadence (var
   ``freshness_max_age_hours`` of dbt_project.yml, 36 h by default: a nightly export plus a
-  margin; docs/configuration.md) before the end of the as-of day (UTC). The run goes on; the figures are as good as the file.
+  margin; docs/configuration.md) before the end of the as-of day (UTC). The run goes on;
+  the figures are as good as the file.
 - ERROR (blocking) when the file is missing, saying whether the source's whole folder is
   missing. Nothing downstream is built, and the last good warehouse stays published.
 

@@ -32,7 +32,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('crm', 'account') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('crm', 'account') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -63,7 +65,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('crm', 'user') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('crm', 'user') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -85,7 +89,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('crm', 'opportunity') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('crm', 'opportunity') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -116,7 +122,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('crm', 'task') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('crm', 'task') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -147,7 +155,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('crm', 'nps_response') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('crm', 'nps_response') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -169,7 +179,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('support', 'organizations') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('support', 'organizations') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -191,7 +203,9 @@ counts as (
         kept.superseded as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('support', 'tickets') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('support', 'tickets') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -222,7 +236,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('finance', 'customers') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('finance', 'customers') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -244,7 +260,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('finance', 'subscriptions') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('finance', 'subscriptions') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -266,7 +284,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('finance', 'invoices') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('finance', 'invoices') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -288,7 +308,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('finance', 'fx_rates') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('finance', 'fx_rates') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -310,7 +332,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('training', 'enrollments') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('training', 'enrollments') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -332,7 +356,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('licenses', 'entitlements') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('licenses', 'entitlements') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -354,7 +380,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('licenses', 'installations') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('licenses', 'installations') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -376,7 +404,9 @@ counts as (
         0 as superseded,
         staged.dated_after_as_of
 
-    from (select count(*) as raw_rows from {{ source('licenses', 'product_releases') }}) as raw_count
+    from (
+        select count(*) as raw_rows from {{ source('licenses', 'product_releases') }}
+    ) as raw_count
     cross join (
         select
             count(*) as staged,
@@ -413,7 +443,8 @@ select
     typed.deleted,
     typed.quarantined,
     typed.superseded,
-    typed.raw_rows - typed.staged - typed.deleted - typed.quarantined - typed.superseded as unaccounted,
+    typed.raw_rows - typed.staged - typed.deleted - typed.quarantined - typed.superseded
+        as unaccounted,
     typed.dated_after_as_of,
     match_rates.matched,
     match_rates.unmatched,
