@@ -33,5 +33,5 @@ def test_each_rule_is_evaluated_once_per_row_in_declared_order() -> None:
             checked = sql.split(f"{e.entity}_checked as (")[1].split(f"{e.entity}_quarantined")[0]
             n = len(quality(e).rules)
             assert re.findall(r"as broken_(\d+)", checked) == [str(i) for i in range(1, n + 1)]
-            first = sql.split(f"{e.entity}_quarantined as (")[1].split("end as first_broken")[0]
+            first = sql.split(f"{e.entity}_quarantined as (")[1].split("end as rule_number")[0]
             assert re.findall(r"when broken_(\d+) then", first) == [str(i) for i in range(1, n + 1)]

@@ -176,6 +176,7 @@ def _record_id(e: Extract) -> str:
 
 
 def _entity_ctes(e: Extract) -> list[str]:
+    """Two steps per raw table: read each value once, then evaluate each rule once."""
     rules = quality(e).rules
     values: dict[str, str] = {}
     for rule in rules:
@@ -185,29 +186,18 @@ def _entity_ctes(e: Extract) -> list[str]:
             exempt = RowRule(rule.unless[0], "accepted_values")
             values.setdefault(_value_name(exempt, "text"), _value_sql(exempt, "text"))
     value_lines = "".join(f",\n        {sql} as {name}" for name, sql in values.items())
-    broken_lines = ",\n".join(
+    broken = ",\n".join(
         f"        {_broken_sql(rule)} as broken_{n}" for n, rule in enumerate(rules, 1)
     )
-    first = "\n".join(f"            when broken_{n} then {n}" for n in range(1, len(rules) + 1))
-    count = " + ".join(f"cast(broken_{n} as integer)" for n in range(1, len(rules) + 1))
-
-    def pick(column: str, texts: list[str]) -> str:
-        whens = "\n".join(
-            f"            when {n} then {t}" for n, t in enumerate(texts, 1)
-        )
-        return f"        case first_broken\n{whens}\n        end as {column}"
-
-    picks = ",\n".join([
-        pick("rule", [_literal(RULE_CODES[r.kind]) for r in rules]),
-        pick("column_name", [_literal(r.column) for r in rules]),
-        pick("offending_value", [_value_name(r, "text") for r in rules]),
-        pick("expected", [_literal(expected(r)) for r in rules]),
-    ])
-    name = e.entity
+    numbers = range(1, len(rules) + 1)
+    first = " ".join(f"when broken_{n} then {n}" for n in numbers)
+    count = " + ".join(f"cast(broken_{n} as integer)" for n in numbers)
+    offending = " ".join(
+        f"when {n} then {_value_name(r, 'text')}" for n, r in enumerate(rules, 1)
+    )
     return [
-        f"""{name}_values as (
+        f"""{e.entity}_values as (
 
-    -- each value a rule reads, read once as staging reads it
     select
         _source_file,
         _row_number,
@@ -217,45 +207,47 @@ def _entity_ctes(e: Extract) -> list[str]:
     from {{{{ source('{e.source}', '{e.entity}') }}}}
 
 )""",
-        f"""{name}_checked as (
-
-    -- each rule evaluated once per row, in the declared order
-    select
-        *,
-{broken_lines}
-
-    from {name}_values
-
-)""",
-        f"""{name}_quarantined as (
+        f"""{e.entity}_checked as (
 
     select
         *,
-        case
-{first}
-        end as first_broken,
-        {count} as rules_broken
+{broken}
 
-    from {name}_checked
+    from {e.entity}_values
 
 )""",
-        f"""{name}_rows as (
+        f"""{e.entity}_quarantined as (
 
     select
-        '{e.source}' as source,
-        '{e.file_stem}' as entity,
-        record_id,
-{picks},
-        rules_broken,
-        _source_file,
-        _row_number,
-        _loaded_at
-
-    from {name}_quarantined
-    where first_broken is not null
+        entity, record_id, rule_number, rules_broken, _source_file, _row_number, _loaded_at,
+        case rule_number {offending} end as offending_value
+    from (
+        select *, '{e.file_stem}' as entity,
+            case {first} end as rule_number,
+            {count} as rules_broken
+        from {e.entity}_checked
+    ) as first_broken
+    where rule_number is not null
 
 )""",
     ]
+
+
+def _rules_cte(extracts: list[Extract]) -> str:
+    """Every rule of the source, in declared order: what a quarantined row is tagged with."""
+    rows = ",\n".join(
+        f"        ({_literal(e.file_stem)}, {n}, {_literal(RULE_CODES[r.kind])}, "
+        f"{_literal(r.column)}, {_literal(expected(r))})"
+        for e in extracts
+        for n, r in enumerate(quality(e).rules, 1)
+    )
+    return f"""rules as (
+
+    select * from (values
+{rows}
+    ) as declared (entity, rule_number, rule, column_name, expected)
+
+)"""
 
 
 def _shared_ctes(extracts: list[Extract]) -> list[str]:
@@ -290,18 +282,34 @@ def quarantine_sql(source: str) -> str:
     if not extracts:
         raise ValueError(f"source {source} declares no row-level rule")
     names = ", ".join(e.file_stem for e in extracts)
-    ctes = _shared_ctes(extracts) + [c for e in extracts for c in _entity_ctes(e)]
-    union = "\n\nunion all\n\n".join(
-        f"select * from {e.entity}_rows" for e in extracts
+    ctes = [
+        _rules_cte(extracts),
+        *_shared_ctes(extracts),
+        *(c for e in extracts for c in _entity_ctes(e)),
+    ]
+    union = "\n    union all\n".join(
+        f"    select * from {e.entity}_quarantined" for e in extracts
     )
     return f"""{HEADER}
 -- Raw rows of {source}/ that break a row-level rule ({names}): one row per record,
--- with the FIRST rule it breaks (declared order), the value as delivered and what was expected.
--- The staging models of {source} leave these rows out (macro passes_row_rules: an anti-join on
--- _source_file, _row_number); nothing is loaded with NULLs in place of a bad value.
-with {(","+chr(10)+chr(10)).join(ctes)}
+-- tagged with the FIRST rule it breaks in the declared order (`rules`), the value as delivered,
+-- what was expected and how many rules it breaks in all. Per raw table: each value a rule
+-- reads is read once as staging reads it (`_values`), each rule evaluated once per row
+-- (`_checked`), one CASE picks the first broken rule (`_quarantined`). The staging models of
+-- {source} leave these rows out (macro passes_row_rules: an anti-join on _source_file,
+-- _row_number); nothing is loaded with NULLs in place of a bad value.
+with {(","+chr(10)+chr(10)).join(ctes)},
+
+quarantined as (
 
 {union}
+
+)
+
+select '{source}' as source, q.entity, q.record_id, r.rule, r.column_name, q.offending_value,
+    r.expected, q.rules_broken, q._source_file, q._row_number, q._loaded_at
+from quarantined as q
+inner join rules as r on r.entity = q.entity and r.rule_number = q.rule_number
 """
 
 
@@ -331,11 +339,42 @@ from {{{{ ref('stg_{source}__quarantine') }}}}"""
 """
 
 
-def _summary_select(e: Extract) -> str:
-    q = quality(e)
-    staging = staging_model(e)
-    kept = ""
-    if q.deleted_flag or q.version_key:
+def _union(selects: list[str]) -> str:
+    return "\n    union all\n".join(f"    {sql}" for sql in selects)
+
+
+def _raw_counts() -> str:
+    return _union([
+        f"select '{e.source}' as source, '{e.file_stem}' as entity, count(*) as raw_rows "
+        f"from {{{{ source('{e.source}', '{e.entity}') }}}}"
+        for e in EXTRACTS
+    ])
+
+
+def _staged_counts() -> str:
+    selects = []
+    for e in EXTRACTS:
+        q = quality(e)
+        dated = (
+            f"sum(case when cast({q.event_date} as date) > {{{{ as_of_date() }}}} "
+            "then 1 else 0 end)"
+            if q.event_date
+            else "0"
+        )
+        selects.append(
+            f"select '{e.source}' as source, '{e.file_stem}' as entity, count(*) as staged, "
+            f"{dated} as dated_after_as_of from {{{{ ref('{staging_model(e)}') }}}}"
+        )
+    return _union(selects)
+
+
+def _removed_counts() -> str:
+    """Rows staging reads but removes: deleted records, superseded versions of a record."""
+    selects = []
+    for e in EXTRACTS:
+        q = quality(e)
+        if not (q.deleted_flag or q.version_key):
+            continue
         deleted = (
             f"sum(case when coalesce({{{{ parse_boolean('{q.deleted_flag}') }}}}, false) "
             "then 1 else 0 end)"
@@ -348,52 +387,22 @@ def _summary_select(e: Extract) -> str:
             if q.version_key
             else "0"
         )
-        kept = f"""
-    cross join (
-        -- the raw rows staging reads (not quarantined): those it removes as deleted or as
-        -- superseded versions of a record
-        select
-            {deleted} as deleted,
-            {superseded} as superseded
-        from {{{{ source('{e.source}', '{e.entity}') }}}}
-        where {{{{ passes_row_rules('{e.source}', '{e.entity}') }}}}
-    ) as kept"""
-    dated = (
-        f"sum(case when cast({q.event_date} as date) > {{{{ as_of_date() }}}} then 1 else 0 end)"
-        if q.event_date
-        else "0"
-    )
-    return f"""    select
-        '{e.source}' as source,
-        '{e.file_stem}' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        {"kept.deleted" if q.deleted_flag else "0"} as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        {"kept.superseded" if q.version_key else "0"} as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{{{ source('{e.source}', '{e.entity}') }}}}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            {dated} as dated_after_as_of
-        from {{{{ ref('{staging}') }}}}
-    ) as staged{kept}
-    left join quarantined
-        on quarantined.source = '{e.source}' and quarantined.entity = '{e.file_stem}'"""
+        selects.append(
+            f"select '{e.source}' as source, '{e.file_stem}' as entity, {deleted} as deleted, "
+            f"{superseded} as superseded from {{{{ source('{e.source}', '{e.entity}') }}}} "
+            f"where {{{{ passes_row_rules('{e.source}', '{e.entity}') }}}}"
+        )
+    return _union(selects)
 
 
 def data_quality_summary_sql() -> str:
     """marts.data_quality_summary: where every raw row went, one row per extract."""
-    quarantine = "\n    union all\n".join(
-        f"    select source, entity, count(*) as quarantined "
+    bigint = "{{ dbt.type_bigint() }}"
+    quarantine = _union([
+        f"select source, entity, count(*) as quarantined "
         f"from {{{{ ref('stg_{source}__quarantine') }}}} group by source, entity"
         for source in SOURCES
-    )
-    counts = "\n\n    union all\n\n".join(_summary_select(e) for e in EXTRACTS)
+    ])
     rates = "\n".join(
         f"                when '{source}' then cast({{{{ var('min_match_rate_{source}') }}}} "
         "as {{ type_double() }})"
@@ -407,31 +416,50 @@ def data_quality_summary_sql() -> str:
 -- a staging model that lost rows shows up here. Deleted rows and superseded ticket versions are
 -- counted from the raw rows staging reads. Each big table is read once (no rule re-evaluated).
 -- Match rates come from marts.match_rates; the minimums are dbt vars (docs/configuration.md).
-with quarantined as (
+with raw_counts as (
 
-{quarantine}
+{_raw_counts()}
 
 ),
 
-counts as (
+staged_counts as (
 
-{counts}
+{_staged_counts()}
+
+),
+
+removed_counts as (
+
+{_removed_counts()}
+
+),
+
+quarantined_counts as (
+
+{quarantine}
 
 ),
 
 typed as (
 
     select
-        source,
-        entity,
-        cast(raw_rows as {{{{ dbt.type_bigint() }}}}) as raw_rows,
-        cast(staged as {{{{ dbt.type_bigint() }}}}) as staged,
-        cast(coalesce(deleted, 0) as {{{{ dbt.type_bigint() }}}}) as deleted,
-        cast(quarantined as {{{{ dbt.type_bigint() }}}}) as quarantined,
-        cast(coalesce(superseded, 0) as {{{{ dbt.type_bigint() }}}}) as superseded,
-        cast(coalesce(dated_after_as_of, 0) as {{{{ dbt.type_bigint() }}}}) as dated_after_as_of
+        raw_counts.source,
+        raw_counts.entity,
+        cast(raw_counts.raw_rows as {bigint}) as raw_rows,
+        cast(staged_counts.staged as {bigint}) as staged,
+        cast(coalesce(removed_counts.deleted, 0) as {bigint}) as deleted,
+        cast(coalesce(quarantined_counts.quarantined, 0) as {bigint}) as quarantined,
+        cast(coalesce(removed_counts.superseded, 0) as {bigint}) as superseded,
+        cast(coalesce(staged_counts.dated_after_as_of, 0) as {bigint}) as dated_after_as_of
 
-    from counts
+    from raw_counts
+    inner join staged_counts
+        on staged_counts.source = raw_counts.source and staged_counts.entity = raw_counts.entity
+    left join removed_counts
+        on removed_counts.source = raw_counts.source and removed_counts.entity = raw_counts.entity
+    left join quarantined_counts
+        on quarantined_counts.source = raw_counts.source
+        and quarantined_counts.entity = raw_counts.entity
 
 )
 

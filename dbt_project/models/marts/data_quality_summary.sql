@@ -6,7 +6,87 @@
 -- a staging model that lost rows shows up here. Deleted rows and superseded ticket versions are
 -- counted from the raw rows staging reads. Each big table is read once (no rule re-evaluated).
 -- Match rates come from marts.match_rates; the minimums are dbt vars (docs/configuration.md).
-with quarantined as (
+with raw_counts as (
+
+    select 'crm' as source, 'Account' as entity, count(*) as raw_rows from {{ source('crm', 'account') }}
+    union all
+    select 'crm' as source, 'User' as entity, count(*) as raw_rows from {{ source('crm', 'user') }}
+    union all
+    select 'crm' as source, 'Opportunity' as entity, count(*) as raw_rows from {{ source('crm', 'opportunity') }}
+    union all
+    select 'crm' as source, 'Task' as entity, count(*) as raw_rows from {{ source('crm', 'task') }}
+    union all
+    select 'crm' as source, 'NPS_Response__c' as entity, count(*) as raw_rows from {{ source('crm', 'nps_response') }}
+    union all
+    select 'support' as source, 'organizations' as entity, count(*) as raw_rows from {{ source('support', 'organizations') }}
+    union all
+    select 'support' as source, 'tickets' as entity, count(*) as raw_rows from {{ source('support', 'tickets') }}
+    union all
+    select 'finance' as source, 'customers' as entity, count(*) as raw_rows from {{ source('finance', 'customers') }}
+    union all
+    select 'finance' as source, 'subscriptions' as entity, count(*) as raw_rows from {{ source('finance', 'subscriptions') }}
+    union all
+    select 'finance' as source, 'invoices' as entity, count(*) as raw_rows from {{ source('finance', 'invoices') }}
+    union all
+    select 'finance' as source, 'fx_rates' as entity, count(*) as raw_rows from {{ source('finance', 'fx_rates') }}
+    union all
+    select 'training' as source, 'enrollments' as entity, count(*) as raw_rows from {{ source('training', 'enrollments') }}
+    union all
+    select 'licenses' as source, 'entitlements' as entity, count(*) as raw_rows from {{ source('licenses', 'entitlements') }}
+    union all
+    select 'licenses' as source, 'installations' as entity, count(*) as raw_rows from {{ source('licenses', 'installations') }}
+    union all
+    select 'licenses' as source, 'product_releases' as entity, count(*) as raw_rows from {{ source('licenses', 'product_releases') }}
+
+),
+
+staged_counts as (
+
+    select 'crm' as source, 'Account' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__account') }}
+    union all
+    select 'crm' as source, 'User' as entity, count(*) as staged, 0 as dated_after_as_of from {{ ref('stg_crm__user') }}
+    union all
+    select 'crm' as source, 'Opportunity' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__opportunity') }}
+    union all
+    select 'crm' as source, 'Task' as entity, count(*) as staged, sum(case when cast(activity_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__task') }}
+    union all
+    select 'crm' as source, 'NPS_Response__c' as entity, count(*) as staged, sum(case when cast(submitted_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__nps_response') }}
+    union all
+    select 'support' as source, 'organizations' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_support__organizations') }}
+    union all
+    select 'support' as source, 'tickets' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_support__tickets') }}
+    union all
+    select 'finance' as source, 'customers' as entity, count(*) as staged, 0 as dated_after_as_of from {{ ref('stg_finance__customers') }}
+    union all
+    select 'finance' as source, 'subscriptions' as entity, count(*) as staged, sum(case when cast(start_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_finance__subscriptions') }}
+    union all
+    select 'finance' as source, 'invoices' as entity, count(*) as staged, sum(case when cast(invoice_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_finance__invoices') }}
+    union all
+    select 'finance' as source, 'fx_rates' as entity, count(*) as staged, 0 as dated_after_as_of from {{ ref('stg_finance__fx_rates') }}
+    union all
+    select 'training' as source, 'enrollments' as entity, count(*) as staged, sum(case when cast(enrolled_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_training__enrollments') }}
+    union all
+    select 'licenses' as source, 'entitlements' as entity, count(*) as staged, sum(case when cast(start_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_licenses__entitlements') }}
+    union all
+    select 'licenses' as source, 'installations' as entity, count(*) as staged, sum(case when cast(last_checkin_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_licenses__installations') }}
+    union all
+    select 'licenses' as source, 'product_releases' as entity, count(*) as staged, sum(case when cast(release_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_licenses__product_releases') }}
+
+),
+
+removed_counts as (
+
+    select 'crm' as source, 'Account' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'account') }} where {{ passes_row_rules('crm', 'account') }}
+    union all
+    select 'crm' as source, 'Opportunity' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'opportunity') }} where {{ passes_row_rules('crm', 'opportunity') }}
+    union all
+    select 'crm' as source, 'Task' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'task') }} where {{ passes_row_rules('crm', 'task') }}
+    union all
+    select 'support' as source, 'tickets' as entity, 0 as deleted, count(*) - count(distinct coalesce({{ clean_key('id') }}, '#row' || cast(_row_number as {{ dbt.type_string() }}))) as superseded from {{ source('support', 'tickets') }} where {{ passes_row_rules('support', 'tickets') }}
+
+),
+
+quarantined_counts as (
 
     select source, entity, count(*) as quarantined from {{ ref('stg_crm__quarantine') }} group by source, entity
     union all
@@ -20,417 +100,26 @@ with quarantined as (
 
 ),
 
-counts as (
-
-    select
-        'crm' as source,
-        'Account' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        kept.deleted as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('crm', 'account') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_crm__account') }}
-    ) as staged
-    cross join (
-        -- the raw rows staging reads (not quarantined): those it removes as deleted or as
-        -- superseded versions of a record
-        select
-            sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted,
-            0 as superseded
-        from {{ source('crm', 'account') }}
-        where {{ passes_row_rules('crm', 'account') }}
-    ) as kept
-    left join quarantined
-        on quarantined.source = 'crm' and quarantined.entity = 'Account'
-
-    union all
-
-    select
-        'crm' as source,
-        'User' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('crm', 'user') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            0 as dated_after_as_of
-        from {{ ref('stg_crm__user') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'crm' and quarantined.entity = 'User'
-
-    union all
-
-    select
-        'crm' as source,
-        'Opportunity' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        kept.deleted as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('crm', 'opportunity') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_crm__opportunity') }}
-    ) as staged
-    cross join (
-        -- the raw rows staging reads (not quarantined): those it removes as deleted or as
-        -- superseded versions of a record
-        select
-            sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted,
-            0 as superseded
-        from {{ source('crm', 'opportunity') }}
-        where {{ passes_row_rules('crm', 'opportunity') }}
-    ) as kept
-    left join quarantined
-        on quarantined.source = 'crm' and quarantined.entity = 'Opportunity'
-
-    union all
-
-    select
-        'crm' as source,
-        'Task' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        kept.deleted as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('crm', 'task') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(activity_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_crm__task') }}
-    ) as staged
-    cross join (
-        -- the raw rows staging reads (not quarantined): those it removes as deleted or as
-        -- superseded versions of a record
-        select
-            sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted,
-            0 as superseded
-        from {{ source('crm', 'task') }}
-        where {{ passes_row_rules('crm', 'task') }}
-    ) as kept
-    left join quarantined
-        on quarantined.source = 'crm' and quarantined.entity = 'Task'
-
-    union all
-
-    select
-        'crm' as source,
-        'NPS_Response__c' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('crm', 'nps_response') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(submitted_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_crm__nps_response') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'crm' and quarantined.entity = 'NPS_Response__c'
-
-    union all
-
-    select
-        'support' as source,
-        'organizations' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('support', 'organizations') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_support__organizations') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'support' and quarantined.entity = 'organizations'
-
-    union all
-
-    select
-        'support' as source,
-        'tickets' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        kept.superseded as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('support', 'tickets') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_support__tickets') }}
-    ) as staged
-    cross join (
-        -- the raw rows staging reads (not quarantined): those it removes as deleted or as
-        -- superseded versions of a record
-        select
-            0 as deleted,
-            count(*) - count(distinct coalesce({{ clean_key('id') }}, '#row' || cast(_row_number as {{ dbt.type_string() }}))) as superseded
-        from {{ source('support', 'tickets') }}
-        where {{ passes_row_rules('support', 'tickets') }}
-    ) as kept
-    left join quarantined
-        on quarantined.source = 'support' and quarantined.entity = 'tickets'
-
-    union all
-
-    select
-        'finance' as source,
-        'customers' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('finance', 'customers') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            0 as dated_after_as_of
-        from {{ ref('stg_finance__customers') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'finance' and quarantined.entity = 'customers'
-
-    union all
-
-    select
-        'finance' as source,
-        'subscriptions' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('finance', 'subscriptions') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(start_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_finance__subscriptions') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'finance' and quarantined.entity = 'subscriptions'
-
-    union all
-
-    select
-        'finance' as source,
-        'invoices' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('finance', 'invoices') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(invoice_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_finance__invoices') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'finance' and quarantined.entity = 'invoices'
-
-    union all
-
-    select
-        'finance' as source,
-        'fx_rates' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('finance', 'fx_rates') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            0 as dated_after_as_of
-        from {{ ref('stg_finance__fx_rates') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'finance' and quarantined.entity = 'fx_rates'
-
-    union all
-
-    select
-        'training' as source,
-        'enrollments' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('training', 'enrollments') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(enrolled_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_training__enrollments') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'training' and quarantined.entity = 'enrollments'
-
-    union all
-
-    select
-        'licenses' as source,
-        'entitlements' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('licenses', 'entitlements') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(start_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_licenses__entitlements') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'licenses' and quarantined.entity = 'entitlements'
-
-    union all
-
-    select
-        'licenses' as source,
-        'installations' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('licenses', 'installations') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(last_checkin_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_licenses__installations') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'licenses' and quarantined.entity = 'installations'
-
-    union all
-
-    select
-        'licenses' as source,
-        'product_releases' as entity,
-        raw_count.raw_rows,
-        staged.staged,
-        0 as deleted,
-        coalesce(quarantined.quarantined, 0) as quarantined,
-        0 as superseded,
-        staged.dated_after_as_of
-
-    from (
-        select count(*) as raw_rows from {{ source('licenses', 'product_releases') }}
-    ) as raw_count
-    cross join (
-        select
-            count(*) as staged,
-            sum(case when cast(release_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of
-        from {{ ref('stg_licenses__product_releases') }}
-    ) as staged
-    left join quarantined
-        on quarantined.source = 'licenses' and quarantined.entity = 'product_releases'
-
-),
-
 typed as (
 
     select
-        source,
-        entity,
-        cast(raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
-        cast(staged as {{ dbt.type_bigint() }}) as staged,
-        cast(coalesce(deleted, 0) as {{ dbt.type_bigint() }}) as deleted,
-        cast(quarantined as {{ dbt.type_bigint() }}) as quarantined,
-        cast(coalesce(superseded, 0) as {{ dbt.type_bigint() }}) as superseded,
-        cast(coalesce(dated_after_as_of, 0) as {{ dbt.type_bigint() }}) as dated_after_as_of
+        raw_counts.source,
+        raw_counts.entity,
+        cast(raw_counts.raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
+        cast(staged_counts.staged as {{ dbt.type_bigint() }}) as staged,
+        cast(coalesce(removed_counts.deleted, 0) as {{ dbt.type_bigint() }}) as deleted,
+        cast(coalesce(quarantined_counts.quarantined, 0) as {{ dbt.type_bigint() }}) as quarantined,
+        cast(coalesce(removed_counts.superseded, 0) as {{ dbt.type_bigint() }}) as superseded,
+        cast(coalesce(staged_counts.dated_after_as_of, 0) as {{ dbt.type_bigint() }}) as dated_after_as_of
 
-    from counts
+    from raw_counts
+    inner join staged_counts
+        on staged_counts.source = raw_counts.source and staged_counts.entity = raw_counts.entity
+    left join removed_counts
+        on removed_counts.source = raw_counts.source and removed_counts.entity = raw_counts.entity
+    left join quarantined_counts
+        on quarantined_counts.source = raw_counts.source
+        and quarantined_counts.entity = raw_counts.entity
 
 )
 
