@@ -115,24 +115,28 @@ def _value_sql(rule: RowRule, flavour: str) -> str:
     return f"lower({text})" if flavour == "lower" else text
 
 
+# The macro staging types a value with, per rule kind (the same macros, so a value that passes
+# is one staging can type).
+_PARSERS = {
+    "timestamp": "parse_timestamp",
+    "date": "parse_date",
+    "integer": "parse_integer",
+    "number": "parse_decimal",
+    "boolean": "parse_boolean",
+    "version": "version_major",
+}
+
+
 def _broken_sql(rule: RowRule) -> str:
     """True when the row breaks ``rule``, read from the value columns; may be NULL (coalesced
     by the caller)."""
     v = _value_name(rule, _flavour(rule))
     present = f"{v} is not null and "
     match rule.kind:
-        case "timestamp":
-            sql = present + f"{{{{ parse_timestamp('{v}') }}}} is null"
-        case "date":
-            sql = present + f"{{{{ parse_date('{v}') }}}} is null"
+        case kind if kind in _PARSERS:  # present but does not parse as what staging types it
+            sql = present + f"{{{{ {_PARSERS[kind]}('{v}') }}}} is null"
         case "month":
             sql = present + f"{{{{ parse_date(\"{v} || '-01'\") }}}} is null"
-        case "integer":
-            sql = present + f"{{{{ parse_integer('{v}') }}}} is null"
-        case "number":
-            sql = present + f"{{{{ parse_decimal('{v}') }}}} is null"
-        case "boolean":
-            sql = present + f"{{{{ parse_boolean('{v}') }}}} is null"
         case "non_negative":
             sql = f"{{{{ parse_decimal('{v}') }}}} < 0"
         case "positive":
@@ -142,8 +146,6 @@ def _broken_sql(rule: RowRule) -> str:
             sql = f"({n} < {_number(rule.min)} or {n} > {_number(rule.max)})"
         case "accepted_values":
             sql = present + f"{v} not in ({', '.join(_literal(x) for x in rule.values)})"
-        case "version":
-            sql = present + f"{{{{ version_major('{v}') }}}} is null"
         case "has_fx_rate":
             sql = present + (
                 f"upper({v}) <> 'USD' and upper({v}) not in (select currency from fx_currencies)"
@@ -315,8 +317,20 @@ inner join rules as r on r.entity = q.entity and r.rule_number = q.rule_number
 
 def quarantined_records_sql() -> str:
     """marts.quarantined_records: the five quarantine models as one table for a BI page."""
-    selects = "\n\nunion all\n\n".join(
-        f"""select
+    models = "\n    union all\n".join(
+        f"    select * from {{{{ ref('stg_{source}__quarantine') }}}}" for source in SOURCES
+    )
+    return f"""{HEADER}
+-- Every quarantined raw row of every source, for a BI page next to marts.unmatched_records: one
+-- row per record left out of staging because it breaks a row-level rule, with the rule, the
+-- offending value and where it is in the delivered file.
+with quarantine as (
+
+{models}
+
+)
+
+select
     source,
     entity,
     record_id,
@@ -328,14 +342,7 @@ def quarantined_records_sql() -> str:
     _source_file as source_file,
     _row_number as source_row_number
 
-from {{{{ ref('stg_{source}__quarantine') }}}}"""
-        for source in SOURCES
-    )
-    return f"""{HEADER}
--- Every quarantined raw row of every source, for a BI page next to marts.unmatched_records: one
--- row per record left out of staging because it breaks a row-level rule, with the rule, the
--- offending value and where it is in the delivered file.
-{selects}
+from quarantine
 """
 
 
