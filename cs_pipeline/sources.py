@@ -9,6 +9,7 @@ key ``source('<source>', '<entity>')``; it lands in DuckDB as ``raw.<source>__<e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
@@ -107,3 +108,261 @@ EXTRACTS_BY_KEY: dict[tuple[str, str], Extract] = {(e.source, e.entity): e for e
 
 def extract(source: str, entity: str) -> Extract:
     return EXTRACTS_BY_KEY[(source, entity)]
+
+
+# --- Data-quality rules of each extract: declared here once ----------------------------------
+#
+# Everything that enforces them is generated from this block (`python -m
+# cs_pipeline.quality.generate`): the quarantine models
+# `stg_<source>__quarantine.sql` (a row breaking a rule leaves staging for its source's
+# quarantine, tagged with the FIRST rule it breaks in the order below) and the raw tables'
+# Great Expectations suites (cs_pipeline/quality/rules.py). Kept apart from EXTRACTS (one entry
+# per extract, same order) so that a change to an extract's file and a change to its rules
+# touch different lines. See docs/architecture.md, "Add a rule".
+
+RuleKind = Literal[
+    "timestamp", "date", "month", "integer", "number", "boolean", "non_negative", "positive",
+    "range", "accepted_values", "version", "has_fx_rate", "references",
+]
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """One row-level rule: a delivered value that breaks it sends the row to quarantine.
+
+    An empty value never breaks a rule (empty means null; most columns are optional). Values
+    are read as staging reads them: keys trimmed and full-width folded, enumerations trimmed
+    (and lower-cased when ``lower``).
+    """
+
+    column: str  # the delivered column; for a nested JSON value, `<column>.<field>`
+    kind: RuleKind
+    values: tuple[str, ...] = ()  # accepted_values
+    lower: bool = False  # accepted_values compared in lower case
+    min: float | None = None  # range
+    max: float | None = None  # range
+    json_path: str | None = None  # nested value: the JSON path inside the column's text
+    unless: tuple[str, str] | None = None  # (column, value): rows with this value are exempt
+    unless_text: str = ""  # the exemption in words, for `expected`
+    to: tuple[str, str, str] | None = None  # references: (source, entity, column), same export
+
+    @property
+    def raw_column(self) -> str:
+        """The raw table's column the value is read from."""
+        return self.column.split(".")[0] if self.json_path else self.column
+
+
+@dataclass(frozen=True)
+class ExtractRules:
+    """What an extract's rows must satisfy, beyond the columns of EXTRACTS.
+
+    - ``rules``: row-level rules, in the order a row's first broken rule is reported.
+    - ``formats``: formats of columns staging keeps as text (ids, e-mails, currencies): a
+      malformed value is reported by the raw table's `gx_warnings` check, the row is staged.
+      Names of the patterns in cs_pipeline/quality/rules.py (PATTERNS).
+    - ``required``: columns that must be present beyond the key (blocking `gx_errors`).
+    - ``unique_warn``: column combinations that should not repeat (`gx_warnings`).
+    - ``deleted_flag`` / ``version_key`` / ``event_date``: how marts.data_quality_summary counts
+      the rows staging removes (deleted records, superseded versions) and the rows dated after
+      as-of (an ``event_date`` column of the staging model).
+    - ``staging``: the staging model holding the kept rows (default stg_<source>__<entity>).
+    """
+
+    rules: tuple[RowRule, ...] = ()
+    formats: tuple[tuple[str, str], ...] = ()
+    required: tuple[str, ...] = ()
+    unique_warn: tuple[tuple[str, ...], ...] = ()
+    deleted_flag: str | None = None
+    version_key: str | None = None
+    event_date: str | None = None
+    staging: str | None = None
+
+
+def _rule(kind: RuleKind) -> Callable[..., RowRule]:
+    return lambda column, **kw: RowRule(column, kind, **kw)
+
+
+timestamp, date, month, integer, number, boolean, non_negative, positive, version, has_fx_rate = (
+    _rule(k) for k in ("timestamp", "date", "month", "integer", "number", "boolean",
+                       "non_negative", "positive", "version", "has_fx_rate")
+)
+
+
+def one_of(column: str, *values: str, lower: bool = False, json_path: str | None = None) -> RowRule:
+    return RowRule(column, "accepted_values", values=values, lower=lower, json_path=json_path)
+
+
+def between(column: str, low: float, high: float) -> RowRule:
+    return RowRule(column, "range", min=low, max=high)
+
+
+def references(column: str, source: str, entity: str, to_column: str) -> RowRule:
+    return RowRule(column, "references", to=(source, entity, to_column))
+
+
+_SFDC18 = "sfdc_id_18"
+
+QUALITY: dict[tuple[str, str], ExtractRules] = {
+    ("crm", "account"): ExtractRules(
+        rules=(
+            timestamp("CreatedDate"),
+            timestamp("LastModifiedDate"),
+            one_of("Type", "Customer", "Prospect", "Former Customer"),
+            one_of("Region__c", "AMER", "EMEA", "APJ", "JAPAN"),
+            one_of("Segment__c", "Enterprise", "Mid-Market", "SMB"),
+            boolean("IsDeleted"),
+        ),
+        formats=(("Id", _SFDC18), ("ParentId", _SFDC18), ("OwnerId", _SFDC18)),
+        deleted_flag="IsDeleted", event_date="created_at",
+    ),
+    ("crm", "user"): ExtractRules(
+        rules=(boolean("IsActive"),),
+        formats=(("Id", _SFDC18), ("Email", "email")),
+    ),
+    ("crm", "opportunity"): ExtractRules(
+        rules=(
+            number("Amount"),
+            non_negative("Amount"),
+            date("CloseDate"),
+            timestamp("CreatedDate"),
+            one_of("Type", "New Business", "Renewal", "Upsell", "Cross-sell"),
+            boolean("IsClosed"),
+            boolean("IsWon"),
+            boolean("IsDeleted"),
+        ),
+        formats=(("Id", _SFDC18), ("AccountId", _SFDC18), ("CurrencyIsoCode", "currency")),
+        deleted_flag="IsDeleted", event_date="created_at",
+    ),
+    ("crm", "task"): ExtractRules(
+        rules=(
+            date("ActivityDate"),
+            one_of("Type", "Call", "Meeting", "Email", "QBR"),
+            boolean("IsDeleted"),
+        ),
+        formats=(("Id", _SFDC18), ("AccountId", _SFDC18)),
+        deleted_flag="IsDeleted", event_date="activity_date",
+    ),
+    ("crm", "nps_response"): ExtractRules(
+        rules=(
+            integer("Score__c"),
+            between("Score__c", 0, 10),
+            date("Submitted_Date__c"),
+        ),
+        formats=(("Id", _SFDC18), ("Account__c", _SFDC18), ("Respondent_Email__c", "email")),
+        event_date="submitted_date",
+    ),
+    ("support", "organizations"): ExtractRules(
+        rules=(integer("id"), timestamp("created_at")),
+        formats=(("id", "zendesk_id"), ("external_id", "sfdc_id")),
+        event_date="created_at",
+    ),
+    ("support", "tickets"): ExtractRules(
+        rules=(
+            integer("id"),
+            timestamp("created_at"),
+            timestamp("updated_at"),
+            one_of("status", "new", "open", "pending", "hold", "solved", "closed", lower=True),
+            one_of("priority", "low", "normal", "high", "urgent", lower=True),
+            one_of("type", "problem", "incident", "question", "task", lower=True),
+            integer("organization_id"),
+            one_of("satisfaction_rating.score", "good", "bad", "offered", "unoffered",
+                   lower=True, json_path="$.score"),
+            timestamp("metric_set.solved_at", json_path="$.solved_at"),
+        ),
+        formats=(("id", "zendesk_id"), ("organization_id", "zendesk_id"),
+                 ("requester_email", "email")),
+        # The latest updated_at picks a ticket's version: without it there is no order.
+        required=("updated_at",),
+        # Two versions stamped alike leave "the latest version" ambiguous.
+        unique_warn=(("id", "updated_at"),),
+        version_key="id", event_date="created_at",
+    ),
+    ("finance", "customers"): ExtractRules(
+        formats=(("customer_number", "customer_number"), ("sfdc_account_id", "sfdc_id"),
+                 ("billing_currency", "currency")),
+    ),
+    ("finance", "subscriptions"): ExtractRules(
+        rules=(
+            date("start_date"),
+            date("end_date"),
+            number("annual_value"),
+            non_negative("annual_value"),
+            has_fx_rate("currency"),
+            one_of("support_tier", "Standard", "Premium", "TAM"),
+            one_of("auto_renew", "Y", "N"),
+            one_of("status", "Active", "Expired", "Cancelled"),
+        ),
+        formats=(("customer_number", "customer_number"), ("currency", "currency")),
+        event_date="start_date",
+    ),
+    ("finance", "invoices"): ExtractRules(
+        rules=(
+            date("invoice_date"),
+            date("due_date"),
+            date("paid_date"),
+            number("amount"),
+            non_negative("amount", unless=("status", "Credit"),
+                         unless_text="status Credit (a credit note)"),
+            has_fx_rate("currency"),
+            one_of("status", "Open", "Paid", "Void", "Credit"),
+        ),
+        formats=(("customer_number", "customer_number"), ("currency", "currency")),
+        event_date="invoice_date",
+    ),
+    ("finance", "fx_rates"): ExtractRules(
+        rules=(month("month"), number("rate_to_usd"), positive("rate_to_usd")),
+        formats=(("currency", "currency"),),
+    ),
+    ("training", "enrollments"): ExtractRules(
+        rules=(
+            timestamp("enrolled_at"),
+            timestamp("completed_at"),
+            one_of("status", "completed", "in_progress", "not_started", lower=True),
+            number("score"),
+            between("score", 0, 100),
+        ),
+        formats=(("user_email", "email"),),
+        event_date="enrolled_at",
+    ),
+    ("licenses", "entitlements"): ExtractRules(
+        rules=(
+            integer("seats_purchased"),
+            non_negative("seats_purchased"),
+            date("start_date"),
+            date("expiry_date"),
+        ),
+        formats=(("customer_code", "customer_number"), ("sfdc_account_id", "sfdc_id")),
+        event_date="start_date",
+    ),
+    ("licenses", "installations"): ExtractRules(
+        rules=(
+            # Only keys within one export are references; keys into another system are
+            # identity resolution's business (marts.unmatched_records).
+            references("entitlement_id", "licenses", "entitlements", "entitlement_id"),
+            version("version"),
+            one_of("environment", "production", "staging", "test", lower=True),
+            integer("seats_in_use"),
+            non_negative("seats_in_use"),
+            timestamp("last_checkin_at"),
+        ),
+        event_date="last_checkin_at",
+    ),
+    ("licenses", "product_releases"): ExtractRules(
+        rules=(
+            version("version"),
+            date("release_date"),
+            boolean("is_ga"),
+            date("end_of_support_date"),
+        ),
+        event_date="release_date",
+    ),
+}
+
+
+def quality(e: Extract) -> ExtractRules:
+    """The rules of one extract (an extract without an entry has none)."""
+    return QUALITY.get((e.source, e.entity), ExtractRules())
+
+
+def staging_model(e: Extract) -> str:
+    return quality(e).staging or f"stg_{e.source}__{e.entity}"

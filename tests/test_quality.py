@@ -15,18 +15,17 @@ from cs_pipeline.ingest import raw_assets
 from cs_pipeline.quality.checks import ERROR_CHECK, WARN_CHECK, raw_checks
 from cs_pipeline.quality.rules import (
     DATE,
-    RAW_RULES,
+    PATTERNS,
     SFDC_ID,
     TIMESTAMP,
     VERSION,
     Severity,
     raw_rules,
     raw_table_spec,
-    rules_markdown,
 )
 from cs_pipeline.quality.runner import validate_table
 from cs_pipeline.quality.suites import build_suite, raw_suite
-from cs_pipeline.sources import EXTRACTS, extract
+from cs_pipeline.sources import EXTRACTS, QUALITY, extract, quality
 
 ACC1, ACC2, USER = "001000000000001AAA", "001000000000002AAA", "005000000000001AAA"
 SF_TS = "2023-01-05T10:00:00.000+0000"
@@ -545,19 +544,19 @@ def test_patterns(pattern, good, bad):
 
 
 def test_rules_name_only_columns_of_the_contract():
-    for (source, entity), table_rules in RAW_RULES.items():
-        columns = set(extract(source, entity).columns)
+    """Every column a declared rule names is a column the extract contract gives the file."""
+    assert set(QUALITY) <= {(e.source, e.entity) for e in EXTRACTS}
+    for e in EXTRACTS:
+        q = quality(e)
         named = {
-            *table_rules.required,
-            *table_rules.allowed,
-            *table_rules.patterns,
-            *table_rules.ranges,
-            *(c for cols in table_rules.unique_warn for c in cols),
+            *q.required,
+            *(r.raw_column for r in q.rules),
+            *(column for column, _ in q.formats),
+            *(c for cols in q.unique_warn for c in cols),
+            *(r.unless[0] for r in q.rules if r.unless),
         }
-        assert named <= columns, (source, entity, named - columns)
-    assert {e.asset_key[0] + "/" + e.asset_key[1] for e in EXTRACTS} == {
-        f"{s}/{n}" for s, n in RAW_RULES
-    }
+        assert named <= set(e.columns), (e.file, named - set(e.columns))
+        assert {name for _, name in q.formats} <= set(PATTERNS), e.file
 
 
 def test_error_rules_are_the_structural_ones():
@@ -585,9 +584,3 @@ def test_suites_carry_the_rule_severity_and_read_ranges_as_numbers():
     for e in EXTRACTS:
         spec = raw_table_spec(e)
         assert len(build_suite(spec).expectations) == len(spec.rules)
-
-
-def test_the_documented_rule_table_is_the_code_s():
-    readme = (Path(__file__).parent.parent / "cs_pipeline" / "quality" / "README.md").read_text()
-    table = rules_markdown(raw_table_spec(e) for e in EXTRACTS)
-    assert readme.rstrip().endswith(table), "regenerate it: python -m cs_pipeline.quality"

@@ -5,9 +5,10 @@ of the as-of day is most likely yesterday's (or last week's) export that nobody 
 run would compute today's figures from stale data without a word. So each raw asset carries a
 ``freshness`` check, evaluated before its file is loaded:
 
-- WARN when the file was last modified more than the source's cadence (default
-  :data:`DEFAULT_MAX_AGE_HOURS`, 36 h: a nightly export plus a margin) before the end of the
-  as-of day (UTC). The run goes on; the figures are as good as the file.
+- WARN when the file was last modified more than the source's cadence (var
+  ``freshness_max_age_hours`` of dbt_project.yml, 36 h by default: a nightly export plus a
+  margin; docs/configuration.md) before the end of the as-of day (UTC). The run goes on;
+  the figures are as good as the file.
 - ERROR (blocking) when the file is missing, saying whether the source's whole folder is
   missing. Nothing downstream is built, and the last good warehouse stays published.
 
@@ -26,13 +27,15 @@ from pathlib import Path, PurePosixPath
 
 import dagster as dg
 
+from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import Extract
 
 CHECK_NAME = "freshness"
-DEFAULT_MAX_AGE_HOURS = 36.0
-# A source that does not deliver nightly gets its own cadence here, e.g. a weekly ERP export:
-# {"finance": 8 * 24}. Sources not named use DEFAULT_MAX_AGE_HOURS.
-MAX_AGE_HOURS: Mapping[str, float] = {}
+# Hours per source (a weekly ERP export: 192), declared in dbt_project.yml with the other
+# thresholds.
+MAX_AGE_HOURS: Mapping[str, float] = {
+    source: float(hours) for source, hours in threshold("freshness_max_age_hours").items()
+}
 
 
 class FreshnessStatus(StrEnum):
@@ -104,7 +107,7 @@ def as_of_end(as_of: dt.date) -> dt.datetime:
 
 def max_age_hours(source: str, overrides: Mapping[str, float] | None = None) -> float:
     table = MAX_AGE_HOURS if overrides is None else overrides
-    return float(table.get(source, DEFAULT_MAX_AGE_HOURS))
+    return float(table.get(source, MAX_AGE_HOURS[source]))
 
 
 def evaluate_freshness(

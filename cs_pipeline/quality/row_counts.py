@@ -26,12 +26,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import RAW_SCHEMA, Extract
 
 CHECK_NAME = "row_count_change"
 LOAD_HISTORY = f"{RAW_SCHEMA}._load_history"
-MAX_RATIO = 3.0
-MIN_ROWS = 50
+# Declared in dbt_project.yml with the other thresholds (docs/configuration.md).
+MAX_RATIO = float(threshold("row_count_max_ratio"))
+MIN_ROWS = int(threshold("row_count_min_rows"))
 
 
 class RowCountStatus(StrEnum):

@@ -10,24 +10,22 @@ A :class:`Rule` says what must hold for a column and how bad it is when it does 
   such a row (``stg_<source>__quarantine``); the run goes on and the check shows
   which rows, by ``_row_number``, so a user can find them in the delivered file.
 
-The raw rules are the registry :data:`cs_pipeline.sources.EXTRACTS` (keys) plus the small
-table :data:`RAW_RULES` (enumerations, formats and ranges from the extract contract). The
-GX suites (``suites.py``), the runner and the Dagster checks are generated from them. The
-staging models and the marts plug in the same way (``model_rules.py``); there, rules may
-also read other tables of the warehouse: a :class:`Reference` (allowed values, e.g. the
-currencies with an exchange rate) or a :class:`Reconciliation` (a mart's total against
-the same figure computed independently from staging and intermediate models).
+The raw rules are generated from the one declaration of each extract in
+:mod:`cs_pipeline.sources` (its key and its ``QUALITY`` entry): :func:`raw_rules`. The GX
+suites (``suites.py``), the runner and the Dagster checks are generated from them. A mart
+plugs in the same way (``model_rules.py``) with a :class:`Reconciliation` (a mart's total
+against the same figure computed independently from staging and intermediate models).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from cs_pipeline.ingest import quote_ident
-from cs_pipeline.sources import Extract
+from cs_pipeline.sources import Extract, quality
 
 
 class Severity(StrEnum):
@@ -183,196 +181,68 @@ class Rule:
         return other.reads if other else ()
 
 
-@dataclass(frozen=True)
-class TableRules:
-    """What the extract contract promises about a file beyond its key (see RAW_RULES)."""
+# The formats an extract may name in `ExtractRules.formats` (cs_pipeline/sources.py).
+PATTERNS: dict[str, Pattern] = {
+    "sfdc_id_18": SFDC_ID_18,
+    "sfdc_id": SFDC_ID,
+    "zendesk_id": ZENDESK_ID,
+    "customer_number": CUSTOMER_NUMBER,
+    "currency": CURRENCY,
+    "email": EMAIL,
+}
 
-    required: tuple[str, ...] = ()  # values the pipeline cannot do without (ERROR)
-    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    patterns: Mapping[str, Pattern] = field(default_factory=dict)
-    ranges: Mapping[str, Range] = field(default_factory=dict)  # also implies a number pattern
-    unique_warn: tuple[tuple[str, ...], ...] = ()  # combinations that should not repeat (WARN)
-    references: Mapping[str, Reference] = field(default_factory=dict)  # WARN
-
-
-_NON_NEGATIVE = Range(min=0)
-
-RAW_RULES: dict[tuple[str, str], TableRules] = {
-    ("crm", "account"): TableRules(
-        allowed={
-            "Type": ("Customer", "Prospect", "Former Customer"),
-            "Region__c": ("AMER", "EMEA", "APJ", "JAPAN"),
-            "Segment__c": ("Enterprise", "Mid-Market", "SMB"),
-            "IsDeleted": BOOLEAN,
-        },
-        patterns={
-            "Id": SFDC_ID_18,
-            "ParentId": SFDC_ID_18,
-            "OwnerId": SFDC_ID_18,
-            "CreatedDate": TIMESTAMP,
-            "LastModifiedDate": TIMESTAMP,
-        },
-    ),
-    ("crm", "user"): TableRules(patterns={"Id": SFDC_ID_18, "Email": EMAIL}),
-    ("crm", "opportunity"): TableRules(
-        allowed={
-            "Type": ("New Business", "Renewal", "Upsell", "Cross-sell"),
-            "IsDeleted": BOOLEAN,
-        },
-        patterns={
-            "Id": SFDC_ID_18,
-            "AccountId": SFDC_ID_18,
-            "CurrencyIsoCode": CURRENCY,
-            "CloseDate": DATE,
-            "CreatedDate": TIMESTAMP,
-        },
-        ranges={"Amount": _NON_NEGATIVE},
-    ),
-    ("crm", "task"): TableRules(
-        allowed={"Type": ("Call", "Meeting", "Email", "QBR"), "IsDeleted": BOOLEAN},
-        patterns={"Id": SFDC_ID_18, "AccountId": SFDC_ID_18, "ActivityDate": DATE},
-    ),
-    ("crm", "nps_response"): TableRules(
-        patterns={
-            "Id": SFDC_ID_18,
-            "Account__c": SFDC_ID_18,
-            "Respondent_Email__c": EMAIL,
-            "Score__c": INTEGER,
-            "Submitted_Date__c": DATE,
-        },
-        ranges={"Score__c": Range(min=0, max=10)},
-    ),
-    ("support", "organizations"): TableRules(
-        patterns={"id": ZENDESK_ID, "external_id": SFDC_ID, "created_at": TIMESTAMP},
-    ),
-    ("support", "tickets"): TableRules(
-        # The latest updated_at picks a ticket's version: without it there is no order.
-        required=("updated_at",),
-        allowed={
-            "status": ("new", "open", "pending", "hold", "solved", "closed"),
-            "priority": ("low", "normal", "high", "urgent"),
-            "type": ("problem", "incident", "question", "task"),
-        },
-        patterns={
-            "id": ZENDESK_ID,
-            "organization_id": ZENDESK_ID,
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-            "requester_email": EMAIL,
-        },
-        # Two versions stamped alike leave "the latest version" ambiguous.
-        unique_warn=(("id", "updated_at"),),
-    ),
-    ("finance", "customers"): TableRules(
-        patterns={
-            "customer_number": CUSTOMER_NUMBER,
-            "sfdc_account_id": SFDC_ID,
-            "billing_currency": CURRENCY,
-        },
-    ),
-    ("finance", "subscriptions"): TableRules(
-        allowed={
-            "support_tier": ("Standard", "Premium", "TAM"),
-            "auto_renew": ("Y", "N"),
-            "status": ("Active", "Expired", "Cancelled"),
-        },
-        patterns={
-            "customer_number": CUSTOMER_NUMBER,
-            "start_date": DATE,
-            "end_date": DATE,
-            "currency": CURRENCY,
-        },
-        ranges={"annual_value": _NON_NEGATIVE},
-    ),
-    ("finance", "invoices"): TableRules(
-        allowed={"status": ("Open", "Paid", "Void", "Credit")},
-        patterns={
-            "customer_number": CUSTOMER_NUMBER,
-            "invoice_date": DATE,
-            "due_date": DATE,
-            "paid_date": DATE,
-            "currency": CURRENCY,
-            "amount": DECIMAL,  # a credit may be negative: a number, no range
-        },
-    ),
-    ("finance", "fx_rates"): TableRules(
-        patterns={"currency": CURRENCY, "month": MONTH},
-        ranges={"rate_to_usd": Range(min=0, strict_min=True)},
-    ),
-    ("training", "enrollments"): TableRules(
-        allowed={"status": ("completed", "in_progress", "not_started")},
-        patterns={"user_email": EMAIL, "enrolled_at": TIMESTAMP, "completed_at": TIMESTAMP},
-        ranges={"score": Range(min=0, max=100)},
-    ),
-    ("licenses", "entitlements"): TableRules(
-        patterns={
-            "customer_code": CUSTOMER_NUMBER,
-            "sfdc_account_id": SFDC_ID,
-            "seats_purchased": INTEGER,
-            "start_date": DATE,
-            "expiry_date": DATE,
-        },
-        ranges={"seats_purchased": _NON_NEGATIVE},
-    ),
-    ("licenses", "installations"): TableRules(
-        allowed={"environment": ("production", "staging", "test")},
-        patterns={"version": VERSION, "seats_in_use": INTEGER, "last_checkin_at": TIMESTAMP},
-        ranges={"seats_in_use": _NON_NEGATIVE},
-    ),
-    ("licenses", "product_releases"): TableRules(
-        allowed={"is_ga": BOOLEAN},
-        patterns={"version": VERSION, "release_date": DATE, "end_of_support_date": DATE},
-    ),
+# The format a row rule's kind asks of the delivered text (the GX view of the same rule).
+_KIND_PATTERNS: dict[str, Pattern] = {
+    "timestamp": TIMESTAMP,
+    "date": DATE,
+    "month": MONTH,
+    "integer": INTEGER,
+    "number": DECIMAL,
+    "version": VERSION,
+}
+_KIND_RANGES: dict[str, Range] = {
+    "non_negative": Range(min=0),
+    "positive": Range(min=0, strict_min=True),
 }
 
 
 def raw_rules(extract: Extract) -> tuple[Rule, ...]:
-    """Every rule of one raw table: the registry's key, then the contract's promises."""
-    return declared_rules(
-        extract.key,
-        RAW_RULES.get((extract.source, extract.entity), TableRules()),
-        key_is_unique=extract.key_is_unique,
-        text_values=True,
-        min_rows=1,
-    )
+    """Every rule of one raw table, generated from its declaration in cs_pipeline/sources.py.
 
-
-def declared_rules(
-    key: tuple[str, ...],
-    extra: TableRules,
-    *,
-    key_is_unique: bool = True,
-    text_values: bool = False,
-    min_rows: int | None = None,
-) -> tuple[Rule, ...]:
-    """The rules a table's declaration stands for, in the order results show them.
-
-    The key (and ``required`` columns) must be present, the key unique where promised: ERROR.
-    The rest is WARN. In a text table (raw) a range also needs the text to be a number.
+    ERROR (structural, blocking): the key (and ``required`` columns) present, the key unique
+    where the source promises it. WARN: the row rules, seen as text formats, enumerations and
+    ranges (rules that need another table, has_fx_rate and references, and nested JSON values
+    are the quarantine's alone), the declared ``formats``, and ``unique_warn`` combinations.
+    Order: row count, present, unique, enumerations, formats, ranges.
     """
-    rules: list[Rule] = []
-    if min_rows is not None:
-        rules.append(Rule("row_count", (), Severity.WARN, min_rows=min_rows))
-    for column in (*key, *extra.required):
-        rules.append(Rule("not_null", (column,), Severity.ERROR))
-    if key and key_is_unique:
-        rules.append(Rule("unique", key, Severity.ERROR))
-    rules += [Rule("unique", cols, Severity.WARN) for cols in extra.unique_warn]
-    rules += [
-        Rule("in_set", (col,), Severity.WARN, values=values)
-        for col, values in extra.allowed.items()
-    ]
-    rules += [
-        Rule("matches", (col,), Severity.WARN, pattern=p) for col, p in extra.patterns.items()
-    ]
-    for col, bounds in extra.ranges.items():
-        if text_values and col not in extra.patterns:  # a range needs a number: say so when not
-            rules.append(Rule("matches", (col,), Severity.WARN, pattern=DECIMAL))
-        rules.append(Rule("between", (col,), Severity.WARN, range=bounds))
-    rules += [
-        Rule("references", (col,), Severity.WARN, reference=ref)
-        for col, ref in extra.references.items()
-    ]
+    q = quality(extract)
+    rules = [Rule("row_count", (), Severity.WARN, min_rows=1)]
+    rules += [Rule("not_null", (c,), Severity.ERROR) for c in (*extract.key, *q.required)]
+    if extract.key_is_unique:
+        rules.append(Rule("unique", extract.key, Severity.ERROR))
+    rules += [Rule("unique", cols, Severity.WARN) for cols in q.unique_warn]
+    top_level = [r for r in q.rules if not r.json_path]
+    allowed: dict[str, tuple[str, ...]] = {}
+    patterns: dict[str, Pattern] = {}
+    ranges: dict[str, Range] = {}
+    for r in top_level:
+        if r.kind == "accepted_values":
+            allowed[r.column] = r.values
+        elif r.kind == "boolean":
+            allowed[r.column] = BOOLEAN
+        elif r.kind in _KIND_PATTERNS:
+            patterns.setdefault(r.column, _KIND_PATTERNS[r.kind])
+        elif r.kind == "range":
+            ranges[r.column] = Range(min=r.min, max=r.max)
+        elif r.kind in _KIND_RANGES and not r.unless:  # an exemption needs the quarantine's SQL
+            ranges[r.column] = _KIND_RANGES[r.kind]
+    patterns.update({column: PATTERNS[name] for column, name in q.formats})
+    rules += [Rule("in_set", (c,), Severity.WARN, values=v) for c, v in allowed.items()]
+    rules += [Rule("matches", (c,), Severity.WARN, pattern=p) for c, p in patterns.items()]
+    for column, bounds in ranges.items():
+        if column not in patterns:  # a range needs a number: say so when no format does
+            rules.append(Rule("matches", (column,), Severity.WARN, pattern=DECIMAL))
+        rules.append(Rule("between", (column,), Severity.WARN, range=bounds))
     return tuple(rules)
 
 

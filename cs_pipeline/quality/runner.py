@@ -50,8 +50,11 @@ from great_expectations.execution_engine import pandas_execution_engine
 from cs_pipeline.ingest import quote_ident, quote_literal
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec
 from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
+from cs_pipeline.quality.thresholds import threshold
 
-DEFAULT_MAX_ROWS = 1_000_000  # above this, row-level WARN rules see a sample (measured: bench/)
+# Above this many rows, row-level WARN rules see a sample (measured: bench/quality.py); var
+# gx_max_rows of dbt_project.yml, with the other thresholds.
+DEFAULT_MAX_ROWS = int(threshold("gx_max_rows"))
 FAILING_ROWS = 5  # failing rows shown per expectation
 # Rules the runner can evaluate in DuckDB (all but ``matches``: GX's regex dialect is Python's).
 _SQL_KINDS = (

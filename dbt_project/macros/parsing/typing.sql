@@ -2,7 +2,7 @@
     Typing of delivered text. Every raw column is text; staging types it with these macros.
     A value that does not parse becomes NULL (safe casts), so one bad cell never fails a run.
     Staging never relies on that for delivered values: a row with a value that does not parse
-    is quarantined before it is typed (macros/quality/row_rules.sql).
+    is quarantined before it is typed (rules declared in cs_pipeline/sources.py).
 -#}
 
 {#-

@@ -1,12 +1,5 @@
 {#- Salesforce accounts that are not deleted: the accounts every other record resolves to. -#}
-with source as (
-
-    select * from {{ source('crm', 'account') }}
-    where {{ passes_row_rules('crm', 'account') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as account_id,
@@ -27,7 +20,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('crm', 'account') }}
+    where {{ passes_row_rules('crm', 'account') }}
 
 )
 

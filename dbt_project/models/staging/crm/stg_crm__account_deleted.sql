@@ -1,14 +1,7 @@
 {#- Ids of Salesforce accounts flagged IsDeleted. Kept apart from stg_crm__account (which holds
     live accounts only) so identity resolution can tell "points to a deleted account" from
     "points to no account at all" when it reports unmatched records. -#}
-with source as (
-
-    select * from {{ source('crm', 'account') }}
-    where {{ passes_row_rules('crm', 'account') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as account_id,
@@ -18,7 +11,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('crm', 'account') }}
+    where {{ passes_row_rules('crm', 'account') }}
 
 )
 

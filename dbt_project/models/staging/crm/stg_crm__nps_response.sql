@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('crm', 'nps_response') }}
-    where {{ passes_row_rules('crm', 'nps_response') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as nps_response_id,
@@ -19,7 +12,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('crm', 'nps_response') }}
+    where {{ passes_row_rules('crm', 'nps_response') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('crm', 'opportunity') }}
-    where {{ passes_row_rules('crm', 'opportunity') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as opportunity_id,
@@ -25,7 +18,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('crm', 'opportunity') }}
+    where {{ passes_row_rules('crm', 'opportunity') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('crm', 'task') }}
-    where {{ passes_row_rules('crm', 'task') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as task_id,
@@ -21,7 +14,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('crm', 'task') }}
+    where {{ passes_row_rules('crm', 'task') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('crm', 'user') }}
-    where {{ passes_row_rules('crm', 'user') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as user_id,
@@ -16,7 +9,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('crm', 'user') }}
+    where {{ passes_row_rules('crm', 'user') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('finance', 'customers') }}
-    where {{ passes_row_rules('finance', 'customers') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         upper({{ clean_key('customer_number') }}) as customer_number,
@@ -17,7 +10,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('finance', 'customers') }}
+    where {{ passes_row_rules('finance', 'customers') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('finance', 'fx_rates') }}
-    where {{ passes_row_rules('finance', 'fx_rates') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         upper({{ clean_key('currency') }}) as currency,
@@ -16,7 +9,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('finance', 'fx_rates') }}
+    where {{ passes_row_rules('finance', 'fx_rates') }}
 
 )
 

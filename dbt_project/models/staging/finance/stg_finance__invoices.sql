@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('finance', 'invoices') }}
-    where {{ passes_row_rules('finance', 'invoices') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ clean_key('invoice_number') }} as invoice_number,
@@ -20,7 +13,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('finance', 'invoices') }}
+    where {{ passes_row_rules('finance', 'invoices') }}
 
 )
 

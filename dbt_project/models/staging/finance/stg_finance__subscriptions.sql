@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('finance', 'subscriptions') }}
-    where {{ passes_row_rules('finance', 'subscriptions') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ clean_key('contract_id') }} as contract_id,
@@ -23,7 +16,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('finance', 'subscriptions') }}
+    where {{ passes_row_rules('finance', 'subscriptions') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('licenses', 'entitlements') }}
-    where {{ passes_row_rules('licenses', 'entitlements') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ clean_key('entitlement_id') }} as entitlement_id,
@@ -20,7 +13,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('licenses', 'entitlements') }}
+    where {{ passes_row_rules('licenses', 'entitlements') }}
 
 )
 

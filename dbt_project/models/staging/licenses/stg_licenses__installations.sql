@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('licenses', 'installations') }}
-    where {{ passes_row_rules('licenses', 'installations') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ clean_key('installation_id') }} as installation_id,
@@ -19,7 +12,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('licenses', 'installations') }}
+    where {{ passes_row_rules('licenses', 'installations') }}
 
 )
 

@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('licenses', 'product_releases') }}
-    where {{ passes_row_rules('licenses', 'product_releases') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ clean_key('product_code') }} as product_code,
@@ -17,7 +10,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('licenses', 'product_releases') }}
+    where {{ passes_row_rules('licenses', 'product_releases') }}
 
 )
 

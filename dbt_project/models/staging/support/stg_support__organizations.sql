@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('support', 'organizations') }}
-    where {{ passes_row_rules('support', 'organizations') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ parse_integer(clean_key('id')) }} as organization_id,
@@ -19,7 +12,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('support', 'organizations') }}
+    where {{ passes_row_rules('support', 'organizations') }}
 
 )
 

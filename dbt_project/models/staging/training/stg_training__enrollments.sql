@@ -1,11 +1,4 @@
-with source as (
-
-    select * from {{ source('training', 'enrollments') }}
-    where {{ passes_row_rules('training', 'enrollments') }}
-
-),
-
-renamed as (
+with renamed as (
 
     select
         {{ clean_key('enrollment_id') }} as enrollment_id,
@@ -22,7 +15,8 @@ renamed as (
         _row_number,
         _loaded_at
 
-    from source
+    from {{ source('training', 'enrollments') }}
+    where {{ passes_row_rules('training', 'enrollments') }}
 
 )
 
