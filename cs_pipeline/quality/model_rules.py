@@ -33,7 +33,8 @@ CUSTOMER_COUNT = Reconciliation(
 )
 
 # ARR as the contract defines it, computed without the models customer_360 is built from
-# (int_fx_rates_as_of, int_subscription_lines_active, int_account_metrics): Active lines with
+# (int_fx_rates_as_of, int_subscription_lines_converted, int_subscription_lines_active,
+# int_accounts_measured): Active lines with
 # start_date <= as-of < end_date, at the rate of the as-of month or the latest earlier one
 # (USD at 1), per matched customer account, to the cent as the mart stores it.
 CUSTOMER_ARR = Reconciliation(
