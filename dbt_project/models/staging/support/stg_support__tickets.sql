@@ -1,10 +1,35 @@
 {#- One row per ticket: the export repeats a ticket id each time the ticket changes, and the
-    version with the latest updated_at wins. Equal updated_at: the later record in the file
-    wins (incremental exports append), so the choice is deterministic. -#}
+    version with the latest updated_at wins. Equal updated_at: the later file (byte order of its
+    path, so support/tickets.jsonl before every support/tickets/ delta), then the later record
+    in the file (incremental exports append), so the choice is deterministic.
+
+    Incremental: a nightly run reads only the tickets that have raw rows loaded after this
+    model's latest _loaded_at (new delta files), re-ranks every raw version of just those
+    tickets, and replaces them (delete+insert on ticket_id). That is exactly the full build's
+    rule, since a ticket's winner depends on its own versions only.
+    The pre-hook empties the model when every raw row is newer than it: the raw table was
+    reloaded from all files (a new full export, or CS_FULL_REFRESH), whose tickets replace
+    history, so the run rebuilds it from every row. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='ticket_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where (select min(_loaded_at) from {{ source('support', 'tickets') }}) > (select max(_loaded_at) from {{ this }}){% endif %}",
+) }}
+
+
 with source as (
 
     select * from {{ source('support', 'tickets') }}
     where {{ passes_row_rules('support', 'tickets') }}
+    {%- if is_incremental() %}
+        and {{ clean_key('id') }} in (
+            select {{ clean_key('id') }} from {{ source('support', 'tickets') }}
+            where _loaded_at > (
+                select coalesce(max(_loaded_at), {{ dbt.cast("'1900-01-01'", api.Column.translate_type('timestamp')) }})
+                from {{ this }}))
+    {%- endif %}
 
 ),
 
@@ -47,6 +72,7 @@ versioned as (
             order by
                 case when updated_at is null then 1 else 0 end,
                 updated_at desc,
+                _source_file desc,
                 _row_number desc
         ) as _version_rank
 
