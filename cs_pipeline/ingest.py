@@ -6,8 +6,13 @@ A raw table keeps the file's exact column names, every value as text (typing is 
 job, where a bad value can be reported instead of failing the load), plus lineage columns
 ``_source_file``, ``_row_number`` and ``_loaded_at``.
 
-Parsing is DuckDB's native readers with a fixed dialect; Python only checks the encoding,
-the header and, on failure, names the offending line.
+Parsing is DuckDB's native readers with a fixed dialect and declared columns, one pass per
+file; Python only checks the encoding, the header (for JSON lines: the keys of a bounded sample
+of records) and, on failure, names the offending line. DuckDB connections come from
+:func:`cs_pipeline.config.connect` (bounded memory, spilling beside the warehouse).
+
+The tickets may also arrive as delta files (``support/tickets/*.jsonl``): each is loaded once
+and remembered in :data:`LOADED_FILES` (README, "Incremental ticket exports").
 """
 
 import datetime as dt
