@@ -305,3 +305,42 @@ def test_a_new_full_export_replaces_ticket_history(
         "select unaccounted from marts.data_quality_summary "
         "where source = 'support' and entity = 'tickets'",
     ) == [(0,)]
+
+
+# --- pure parts: file order, freshness and the new-extracts signature ------------------------
+
+
+def test_delivered_files_base_first_then_deltas_in_byte_order(tmp_path: Path) -> None:
+    folder = tmp_path / TICKETS.delta_folder
+    folder.mkdir(parents=True)
+    for name in ("tickets-20261002.jsonl", "Tickets-20261003.jsonl", "tickets-20261001.jsonl",
+                 "notes.txt"):
+        (folder / name).write_bytes(b"")
+    assert TICKETS.delivered_files(tmp_path) == [
+        "support/tickets/Tickets-20261003.jsonl",  # 'T' (0x54) sorts before 't' (0x74)
+        "support/tickets/tickets-20261001.jsonl",
+        "support/tickets/tickets-20261002.jsonl",
+    ]
+    (tmp_path / TICKETS.file).write_bytes(b"")
+    assert TICKETS.delivered_files(tmp_path)[0] == TICKETS.file
+
+
+def test_deltas_without_a_base_file_are_fresh_as_their_newest_file(tmp_path: Path) -> None:
+    from cs_pipeline.automation import extract_set_state
+    from cs_pipeline.quality.freshness import FreshnessStatus, evaluate_freshness
+
+    folder = tmp_path / TICKETS.delta_folder
+    folder.mkdir(parents=True)
+    old, new = folder / "tickets-20261020.jsonl", folder / "tickets-20261101.jsonl"
+    for path, day in ((old, 20), (new, 31)):
+        path.write_bytes(b'{"id": 1}\n')
+        moment = dt.datetime(2026, 10, day, 22, tzinfo=dt.UTC).timestamp()
+        os.utime(path, (moment, moment))
+
+    freshness = evaluate_freshness(TICKETS, tmp_path, AS_OF)
+
+    assert (freshness.status, freshness.path) == (FreshnessStatus.FRESH, new)
+    signature = extract_set_state(tmp_path, [TICKETS]).signature
+    assert signature is not None
+    (folder / "tickets-20261102.jsonl").write_bytes(b"")  # a new night's delta
+    assert extract_set_state(tmp_path, [TICKETS]).signature != signature
