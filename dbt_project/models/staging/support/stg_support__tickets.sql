@@ -3,10 +3,13 @@
     path, so support/tickets.jsonl before every support/tickets/ delta), then the later record
     in the file (incremental exports append), so the choice is deterministic.
 
-    Incremental: a nightly run reads only the tickets that have raw rows loaded after this
-    model's latest _loaded_at (new delta files), re-ranks every raw version of just those
-    tickets, and replaces them (delete+insert on ticket_id). That is exactly the full build's
-    rule, since a ticket's winner depends on its own versions only.
+    Incremental: a nightly run reads only the raw rows loaded after this model's latest
+    _loaded_at (new delta files), ranks them together with the current winner of each ticket
+    they touch, and replaces those tickets (delete+insert on ticket_id). That is exactly the
+    full build's rule: the order (updated_at, file, line) is total, so the best of all versions
+    is the best of the previous best and the new ones. (The full build groups versions by the
+    id text as delivered, the merge by ticket_id; they differ only for one ticket spelled two
+    ways, e.g. "0101" and "101", which the unique test on ticket_id fails either way.)
     The pre-hook empties the model when every raw row is newer than it: the raw table was
     reloaded from all files (a new full export, or CS_FULL_REFRESH), whose tickets replace
     history, so the run rebuilds it from every row. -#}
@@ -24,11 +27,7 @@ with source as (
     select * from {{ source('support', 'tickets') }}
     where {{ passes_row_rules('support', 'tickets') }}
     {%- if is_incremental() %}
-        and {{ clean_key('id') }} in (
-            select {{ clean_key('id') }} from {{ source('support', 'tickets') }}
-            where _loaded_at > (
-                select coalesce(max(_loaded_at), {{ dbt.cast("'1900-01-01'", api.Column.translate_type('timestamp')) }})
-                from {{ this }}))
+        and _loaded_at > (select coalesce(max(_loaded_at), {{ dbt.cast("'1900-01-01'", api.Column.translate_type('timestamp')) }}) from {{ this }})
     {%- endif %}
 
 ),
@@ -62,6 +61,41 @@ renamed as (
     from source
 
 ),
+{%- if is_incremental() %}
+
+{#- the new versions, and the current winner of each ticket they touch -#}
+candidates as (
+
+    select * from renamed  {# the same columns in the same order as below #}
+
+    union all
+
+    select
+        ticket_id,
+        created_at,
+        updated_at,
+        status,
+        priority,
+        ticket_type,
+        subject,
+        organization_id,
+        requester_email,
+        tags,
+        satisfaction_score,
+        product_code,
+        reported_version,
+        reply_time_minutes,
+        full_resolution_time_minutes,
+        solved_at,
+        {{ dbt.cast('ticket_id', api.Column.translate_type('string')) }} as _version_group,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from {{ this }}
+    where ticket_id in (select ticket_id from renamed)
+
+),
+{%- endif %}
 
 versioned as (
 
@@ -76,7 +110,7 @@ versioned as (
                 _row_number desc
         ) as _version_rank
 
-    from renamed
+    from {% if is_incremental() %}candidates{% else %}renamed{% endif %}
 
 )
 
