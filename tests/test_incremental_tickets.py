@@ -18,6 +18,7 @@ was taken) are left out everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -354,3 +355,36 @@ def test_deltas_without_a_base_file_are_fresh_as_their_newest_file(tmp_path: Pat
     assert signature is not None
     (folder / "tickets-20261102.jsonl").write_bytes(b"")  # a new night's delta
     assert extract_set_state(tmp_path, [TICKETS]).signature != signature
+
+
+def test_a_delta_with_a_new_key_adds_the_column_before_the_lineage(tmp_path: Path) -> None:
+    """Drift in a delta: the raw table gains the column (NULL for earlier rows), reported."""
+    extracts = tmp_path / "extracts"
+    folder = extracts / TICKETS.delta_folder
+    folder.mkdir(parents=True)
+    record = dict.fromkeys(TICKETS.columns, "x") | {"id": 1, "updated_at": "2026-10-01T00:00:00Z"}
+    (extracts / TICKETS.file).write_text(json.dumps(record) + "\n")
+    warehouse = tmp_path / "warehouse" / "cs360.duckdb"
+    _ingest_tickets(extracts, warehouse)
+    (folder / "tickets-20261002.jsonl").write_text(json.dumps(record | {"via": "email"}) + "\n")
+    (folder / "tickets-20261003.jsonl").write_bytes(b"")  # a night without changes
+
+    meta = _ticket_metadata(_ingest_tickets(extracts, warehouse))
+
+    assert (meta["load_mode"], meta["files_loaded"], meta["rows_appended"]) == ("incremental", 2, 1)
+    assert meta["drift"] == ["via"]
+    columns = [name for (name,) in _query(
+        warehouse,
+        "select column_name from information_schema.columns "
+        "where table_name = 'support__tickets' order by ordinal_position",
+    )]
+    assert columns == [*TICKETS.columns, "via", "_source_file", "_row_number", "_loaded_at"]
+    assert _query(warehouse, "select _source_file, via from raw.support__tickets order by 1") == [
+        (TICKETS.file, None),
+        ("support/tickets/tickets-20261002.jsonl", "email"),
+    ]
+    assert _query(warehouse, f"select path, row_count from {LOADED_FILES} order by 1") == [
+        (TICKETS.file, 1),
+        ("support/tickets/tickets-20261002.jsonl", 1),
+        ("support/tickets/tickets-20261003.jsonl", 0),
+    ]
