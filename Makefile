@@ -10,6 +10,10 @@ export CS_WAREHOUSE ?= $(CURDIR)/data/warehouse/cs360.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 SAMPLE_ACCOUNTS ?= 500
 SAMPLE_SEED ?= 42
+# `make run FULL_REFRESH=1`: reload raw tickets from every file and `dbt build --full-refresh`.
+ifdef FULL_REFRESH
+export CS_FULL_REFRESH := $(FULL_REFRESH)
+endif
 
 .PHONY: run dev test bench install sample-data manifest lint clean
 

@@ -83,14 +83,17 @@ def extract_set_state(
     parts: list[str] = []
     newest_ns = 0
     for extract in extracts:
-        path = extracts_dir / extract.file
-        try:
-            st = path.stat()
-        except FileNotFoundError:
+        delivered = extract.delivered_files(extracts_dir)  # a new ticket delta file counts too
+        if not delivered:
             missing.append(extract.file)
-            continue
-        parts.append(f"{extract.file}\0{st.st_size}\0{st.st_mtime_ns}")
-        newest_ns = max(newest_ns, st.st_mtime_ns)
+        for file in delivered:
+            try:
+                st = (extracts_dir / file).stat()
+            except FileNotFoundError:  # removed since the listing
+                missing.append(file)
+                continue
+            parts.append(f"{file}\0{st.st_size}\0{st.st_mtime_ns}")
+            newest_ns = max(newest_ns, st.st_mtime_ns)
     newest = dt.datetime.fromtimestamp(newest_ns / 1e9, dt.UTC) if parts else None
     if missing:
         return ExtractSetState(tuple(missing), None, newest)

@@ -13,12 +13,27 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
+import duckdb
+from pydantic import Field
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACTS_DIR = PROJECT_ROOT / "data" / "extracts"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "cs360.duckdb"
 DEFAULT_SCHEDULE_CRON = "0 2 * * *"
 DEFAULT_SCHEDULE_TZ = "UTC"
+# DuckDB may use this much memory before it spills to disk (the whole run stays under ~4 GiB
+# with it at 100 000 accounts); threads default to the machine's cores.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+
+
+def parse_flag(value: str | None) -> bool:
+    """An on/off environment variable: 1/true/yes/on are on, empty/0/false/no/off are off."""
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"expected 1/0, true/false, yes/no or on/off, got {value!r}")
 
 
 def parse_as_of(value: str | None) -> dt.date:
@@ -32,10 +47,61 @@ def parse_as_of(value: str | None) -> dt.date:
 
 
 @dataclass(frozen=True)
+class DuckDBSettings:
+    """Resources every DuckDB connection of cs360 gets, ingest, checks, publish and dbt alike.
+
+    Set deliberately rather than left to DuckDB's default (80 % of the machine's memory), so a
+    large night spills to disk instead of exhausting a shared server.
+    """
+
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT  # CS_DUCKDB_MEMORY_LIMIT, e.g. "3GB"
+    threads: int = os.cpu_count() or 1  # CS_DUCKDB_THREADS
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> DuckDBSettings:
+        env = os.environ if environ is None else environ
+        threads = env.get("CS_DUCKDB_THREADS") or ""
+        if threads and not (threads.isdigit() and int(threads) > 0):
+            raise ValueError(f"CS_DUCKDB_THREADS must be a positive integer, got {threads!r}")
+        return cls(
+            memory_limit=env.get("CS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
+            threads=int(threads) if threads else cls.threads,
+        )
+
+    def env(self) -> dict[str, str]:
+        """The variables dbt's profiles.yml reads, so dbt's connection gets the same limits."""
+        return {"CS_DUCKDB_MEMORY_LIMIT": self.memory_limit, "CS_DUCKDB_THREADS": str(self.threads)}
+
+
+def spill_directory(database: Path) -> Path:
+    """Where DuckDB spills what does not fit its memory limit: beside the database file."""
+    return database.parent / f"{database.name}.tmp"
+
+
+def connect(
+    database: Path | None = None, *, read_only: bool = False, spill_beside: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Every DuckDB connection cs360 opens (in-memory when ``database`` is None).
+
+    Applies :class:`DuckDBSettings` from the environment and a spill directory beside
+    ``database`` (or beside ``spill_beside`` for an in-memory connection).
+    """
+    resources = DuckDBSettings.from_env()
+    config = {"memory_limit": resources.memory_limit, "threads": resources.threads}
+    beside = database or spill_beside
+    if beside is not None:
+        config["temp_directory"] = str(spill_directory(Path(beside)))
+    return duckdb.connect(
+        ":memory:" if database is None else str(database), read_only=read_only, config=config
+    )
+
+
+@dataclass(frozen=True)
 class CsSettings:
     extracts_dir: Path
     warehouse: Path
     as_of: dt.date
+    full_refresh: bool = False  # reload every ticket file and rebuild dbt models from scratch
 
     @property
     def build_warehouse(self) -> Path:
@@ -57,6 +123,7 @@ class CsSettings:
             extracts_dir=Path(env.get("CS_EXTRACTS_DIR") or DEFAULT_EXTRACTS_DIR).resolve(),
             warehouse=Path(env.get("CS_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve(),
             as_of=parse_as_of(env.get("CS_AS_OF")),
+            full_refresh=parse_flag(env.get("CS_FULL_REFRESH")),
         )
 
 
@@ -92,6 +159,13 @@ class CsConfig(dg.ConfigurableResource):
     extracts_dir: str
     warehouse: str
     as_of: str = ""  # empty: today, resolved when a run starts, not when the code loads
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Reload raw tickets from every delivered file and rebuild the incremental dbt "
+            "models from scratch (marts.health_history is kept). Env CS_FULL_REFRESH."
+        ),
+    )
 
     @classmethod
     def from_env(cls) -> CsConfig:
@@ -100,6 +174,7 @@ class CsConfig(dg.ConfigurableResource):
             extracts_dir=str(s.extracts_dir),
             warehouse=str(s.warehouse),
             as_of=os.environ.get("CS_AS_OF", ""),
+            full_refresh=s.full_refresh,
         )
 
     @property
@@ -108,4 +183,5 @@ class CsConfig(dg.ConfigurableResource):
             extracts_dir=Path(self.extracts_dir),
             warehouse=Path(self.warehouse),
             as_of=parse_as_of(self.as_of),
+            full_refresh=self.full_refresh,
         )

@@ -20,7 +20,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from cs_pipeline.config import CsConfig, CsSettings
+from cs_pipeline.config import CsConfig, CsSettings, DuckDBSettings, spill_directory
 from cs_pipeline.dbt_project import dbt_project
 from cs_pipeline.publish import restore_build
 
@@ -39,7 +39,20 @@ class CsDbtTranslator(DagsterDbtTranslator):
 
 def dbt_env(settings: CsSettings) -> dict[str, str]:
     """What the dbt subprocess needs from cs360's settings (profiles.yml reads these)."""
-    return {"CS_BUILD_WAREHOUSE": str(settings.build_warehouse)}
+    return {
+        "CS_BUILD_WAREHOUSE": str(settings.build_warehouse),
+        "CS_DUCKDB_TEMP_DIRECTORY": str(spill_directory(settings.build_warehouse)),
+        **DuckDBSettings.from_env().env(),
+    }
+
+
+def dbt_build_args(settings: CsSettings) -> list[str]:
+    """`dbt build` for the run's as-of date; with full refresh, incremental models are rebuilt
+    from scratch (marts.health_history, configured `full_refresh: false`, is kept).
+
+    Unit tests prove the SQL, not the night's data: they run in `make test`, not here."""
+    args = ["build", "--exclude", "resource_type:unit_test", "--vars", dbt_vars(settings)]
+    return [*args, "--full-refresh"] if settings.full_refresh else args
 
 
 def dbt_vars(settings: CsSettings) -> str:
@@ -71,10 +84,7 @@ def cs360_dbt_models(
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     with _environ(dbt_env(settings)):
-        invocation = dbt.cli(
-            ["build", "--exclude", "resource_type:unit_test", "--vars", dbt_vars(settings)],
-            context=context,
-        )
+        invocation = dbt.cli(dbt_build_args(settings), context=context)
     yield from invocation.stream()
 
 

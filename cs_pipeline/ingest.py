@@ -6,21 +6,30 @@ A raw table keeps the file's exact column names, every value as text (typing is 
 job, where a bad value can be reported instead of failing the load), plus lineage columns
 ``_source_file``, ``_row_number`` and ``_loaded_at``.
 
-Parsing is DuckDB's native readers with a fixed dialect; Python only checks the encoding,
-the header and, on failure, names the offending line.
+Parsing is DuckDB's native readers with a fixed dialect and declared columns, one pass per
+file; Python only checks the encoding, the header (for JSON lines: the keys of a bounded sample
+of records) and, on failure, names the offending line. DuckDB connections come from
+:func:`cs_pipeline.config.connect` (bounded memory, spilling beside the warehouse).
+
+The tickets may also arrive as delta files (``support/tickets/*.jsonl``): each is loaded once
+and remembered in :data:`LOADED_FILES` (README, "Incremental ticket exports").
 """
 
 import datetime as dt
+import hashlib
+import json
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import CsConfig
+from cs_pipeline.config import CsConfig, connect
 from cs_pipeline.extract_files import (
+    CHUNK_SIZE,
     UTF8_BOM,
     ExtractFileError,
     check_columns,
@@ -40,11 +49,14 @@ from cs_pipeline.quality.row_counts import (
     row_count_check_result,
     row_count_check_spec,
 )
-from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA, Extract
+from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
 _PREVIEW_CELL_CHARS = 60
-_STAGE = "_cs360_stage"
+# Records of a JSON-lines file read in Python to find its top-level keys (see _jsonl_keys).
+JSON_SAMPLE_RECORDS = 10_000
+# The files of an incrementally delivered extract already loaded: path, size, mtime, checksum.
+LOADED_FILES = f"{RAW_SCHEMA}._loaded_files"
 
 LINEAGE_DESCRIPTIONS = {
     "_source_file": "Path of the delivered file, relative to the extracts folder.",
@@ -60,11 +72,28 @@ class LoadReport:
     path: Path
     table: str
     encoding: str
-    columns: list[str]  # the file's columns, in file order
+    columns: list[str]  # the table's columns from the files, in order of first appearance
     drift: list[str]  # columns the contract does not name (kept)
-    row_count: int
+    row_count: int  # rows in the table after the load
     preview_columns: list[str]
     preview_rows: list[tuple]
+    files_loaded: list[str] = field(default_factory=list)  # relative paths, in load order
+    files_skipped: list[str] = field(default_factory=list)  # loaded on an earlier run
+    rows_appended: int = 0  # rows this load wrote
+    full_load: bool = True  # the table was (re)built from every file, not appended to
+    reload_reason: str = ""
+
+
+@dataclass(frozen=True)
+class _File:
+    """One delivered file, checked and ready to read."""
+
+    relative: str  # path relative to the extracts root, as `_source_file` holds it
+    path: Path
+    readable: Path  # the file itself, or its UTF-8 copy
+    encoding: str
+    columns: list[str]
+    stat: os.stat_result
 
 
 def quote_ident(name: str) -> str:
@@ -75,120 +104,302 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _json_path(key: str) -> str:
-    """JSONPath selecting one top-level key, whatever characters the key holds."""
-    return "$." + '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _duckdb_message(exc: duckdb.Error) -> str:
     """DuckDB's parse error without its 'Possible fixes' (they suggest loosening the dialect)."""
     text = str(exc).split("Possible fixes:")[0]
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def load_extract(
-    extract: Extract, extracts_dir: Path, warehouse: Path, loaded_at: dt.datetime
-) -> LoadReport:
-    """Load one extract file into ``raw.<source>__<entity>``, replacing the table atomically.
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
 
-    Raises :class:`ExtractFileError`, naming the file, when the file is missing, empty, not
+
+def load_extract(
+    extract: Extract,
+    extracts_dir: Path,
+    warehouse: Path,
+    loaded_at: dt.datetime,
+    *,
+    full_refresh: bool = False,
+) -> LoadReport:
+    """Load an extract into ``raw.<source>__<entity>`` in one transaction.
+
+    An extract without a delta folder replaces its table every night. An extract with one
+    (the tickets) appends only the files the ledger ``raw._loaded_files`` has not seen, and
+    rebuilds its table from every file when ``full_refresh`` is set, on its first load, or
+    when the base export (``extract.file``) changed or was removed: a full export replaces
+    history. A delta file that changed after it was loaded is an error naming it.
+
+    Raises :class:`ExtractFileError`, naming the file, when a file is missing, empty, not
     UTF-8/cp932 text, lacks a required column or is not parseable in the contract's dialect.
-    On any failure the previous table stays as it was.
+    On any failure the previous table and ledger stay as they were.
     """
-    path = extracts_dir / extract.file
+    delivered = extract.delivered_files(extracts_dir)
+    if not delivered:
+        raise ExtractFileError(
+            f"{extracts_dir / extract.file}: file not found (expected the {extract.source} extract)"
+        )
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cs360-ingest-") as tmp, connect(warehouse) as con:
+        con.execute("SET preserve_insertion_order = true")  # _row_number follows the file
+        con.begin()
+        try:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+            full, reason, skipped = _plan(con, extract, extracts_dir, delivered, full_refresh)
+            to_load = [f for f in delivered if f not in skipped]
+            files = [_prepare(extract, extracts_dir, f, Path(tmp)) for f in to_load]
+            columns = _table_columns(con, extract, files, full)
+            if full:
+                con.execute(f"CREATE OR REPLACE TABLE {extract.qualified_table} ({_ddl(columns)})")
+            if full and extract.delta_folder is not None:  # the ledger: exactly these files
+                con.execute(
+                    f"DELETE FROM {LOADED_FILES} WHERE table_name = ?", [extract.qualified_table]
+                )
+            appended = 0
+            for f in files:
+                rows = _insert(con, extract, f, loaded_at)
+                appended += rows
+                if extract.delta_folder is not None:
+                    con.execute(
+                        f"INSERT INTO {LOADED_FILES} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [extract.qualified_table, f.relative, f.stat.st_size,
+                         f.stat.st_mtime_ns, sha256_of(f.path), rows, loaded_at],
+                    )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        report = _report(con, extract, extracts_dir, files, columns)
+    return replace(
+        report,
+        files_loaded=[f.relative for f in files],
+        files_skipped=skipped,
+        rows_appended=appended,
+        full_load=full,
+        reload_reason=reason,
+    )
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    extracts_dir: Path,
+    delivered: list[str],
+    full_refresh: bool,
+) -> tuple[bool, str, list[str]]:
+    """(rebuild the table from every file?, why, files already loaded and skipped)."""
+    if extract.delta_folder is None:
+        return True, "", []
+    _ensure_ledger(con)
+    if full_refresh:
+        return True, "full refresh requested", []
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [RAW_SCHEMA, extract.table],
+    ).fetchone()[0]
+    ledger = con.execute(
+        f"SELECT path, size, mtime_ns, sha256, loaded_at FROM {LOADED_FILES} "
+        "WHERE table_name = ? ORDER BY path",
+        [extract.qualified_table],
+    ).fetchall()
+    if not exists or not ledger:
+        return True, "first load", []
+    base_changed = ""
+    for relative, size, mtime_ns, sha256, when in ledger:
+        path = extracts_dir / relative
+        change = _change(path, size, mtime_ns, sha256)
+        if change is None:
+            continue
+        if change == "touched":  # same bytes, new mtime: remember it, so it is not re-hashed
+            con.execute(
+                f"UPDATE {LOADED_FILES} SET mtime_ns = ? WHERE table_name = ? AND path = ?",
+                [path.stat().st_mtime_ns, extract.qualified_table, relative],
+            )
+        elif relative == extract.file:
+            base_changed = f"{relative} {change} since it was loaded at {when}: a full export"
+        else:
+            raise ExtractFileError(
+                f"{path}: this delivered file {change} since it was loaded at {when}; a "
+                f"delivered file is never changed afterwards. Deliver changes as a new file in "
+                f"{extract.delta_folder}/, or rebuild from every file with a full refresh "
+                f"(CS_FULL_REFRESH=1, make run FULL_REFRESH=1)"
+            )
+    if base_changed:
+        return True, base_changed, []
+    loaded = {relative for relative, *_ in ledger}
+    return False, "", [f for f in delivered if f in loaded]
+
+
+def _change(path: Path, size: int, mtime_ns: int, sha256: str) -> str | None:
+    """How a loaded file differs from its ledger entry: None (same), "touched" (new mtime,
+    same bytes) or what changed. The file is re-hashed only when its size or mtime changed."""
     if not path.is_file():
-        raise ExtractFileError(f"{path}: file not found (expected the {extract.source} extract)")
-    if path.stat().st_size == 0:
+        return "was removed"
+    stat = path.stat()
+    if stat.st_size != size:
+        return f"changed size ({size} -> {stat.st_size} bytes)"
+    if stat.st_mtime_ns == mtime_ns:
+        return None
+    return "touched" if sha256_of(path) == sha256 else "changed content (SHA-256 differs)"
+
+
+def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LOADED_FILES} ("
+        "table_name VARCHAR NOT NULL, path VARCHAR NOT NULL, size BIGINT NOT NULL, "
+        "mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, row_count BIGINT NOT NULL, "
+        "loaded_at TIMESTAMP NOT NULL)"
+    )
+
+
+def _prepare(extract: Extract, extracts_dir: Path, relative: str, tmp: Path) -> _File:
+    """Check one file's encoding and columns (before a row is written); transcode if needed."""
+    path = extracts_dir / relative
+    stat = path.stat()
+    is_delta = relative != extract.file
+    if stat.st_size == 0 and not is_delta:  # an empty delta is a night without changes
         what = "no header row" if extract.format == "csv" else "no records"
         raise ExtractFileError(f"{path}: empty: {what}")
     encoding = detect_encoding(path)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cs360-ingest-") as tmp:
-        readable = path
-        # DuckDB reads UTF-8 only (its encodings extension is not available offline) and its
-        # JSON reader rejects a BOM, so those files are read from a streamed UTF-8 copy.
-        if encoding != "utf-8" and not (encoding == UTF8_BOM and extract.format == "csv"):
-            readable = Path(tmp) / path.name
-            transcode_to_utf8(path, encoding, readable)
-        if extract.format == "csv":  # checked before the warehouse is even opened
-            header = read_csv_header(readable, label=path)
-            drift = check_columns(path, header, extract.columns)
-        with duckdb.connect(str(warehouse)) as con:
-            con.execute("SET preserve_insertion_order = true")  # _row_number follows the file
-            con.begin()
+    readable = path
+    # DuckDB reads UTF-8 only (its encodings extension is not available offline) and its
+    # JSON reader rejects a BOM, so those files are read from a streamed UTF-8 copy.
+    if encoding != "utf-8" and not (encoding == UTF8_BOM and extract.format == "csv"):
+        readable = tmp / f"{len(list(tmp.iterdir()))}-{path.name}"
+        transcode_to_utf8(path, encoding, readable)
+    if extract.format == "csv":
+        columns = read_csv_header(readable, label=path)
+    else:
+        columns = _jsonl_keys(path, readable)
+    if columns or not is_delta:
+        check_columns(path, columns, extract.columns)
+    return _File(relative, path, readable, encoding, columns, stat)
+
+
+def _jsonl_keys(path: Path, readable: Path) -> list[str]:
+    """Top-level keys of the first :data:`JSON_SAMPLE_RECORDS` records, in order of first
+    appearance (so the raw table's columns read like the records).
+
+    A bounded sample, read in Python, instead of a second full parse of a file that can hold
+    gigabytes: DuckDB's reader then parses every line once with these columns declared. A key
+    that first appears after the sample is not loaded (and not reported as drift); each new
+    delta file is sampled on its own, so a key an export starts sending shows up in the first
+    file that carries it.
+    """
+    keys: dict[str, None] = {}
+    records = 0
+    with readable.open("rb") as f:
+        for raw in f:
+            if not raw.strip():
+                continue
             try:
-                if extract.format == "csv":
-                    select = _csv_select(extract, readable, header, loaded_at)
-                else:
-                    header = _stage_jsonl(con, path, readable)
-                    drift = check_columns(path, header, extract.columns)
-                    select = _jsonl_select(extract, header, loaded_at)
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-                try:
-                    con.execute(f"CREATE OR REPLACE TABLE {extract.qualified_table} AS {select}")
-                except duckdb.InvalidInputException as exc:  # the CSV reader's parse errors
-                    raise ExtractFileError(
-                        f"{path}: not a valid comma-separated, double-quoted CSV: "
-                        f"{_duckdb_message(exc)}"
-                    ) from exc
-                con.execute(f"DROP TABLE IF EXISTS temp.{_STAGE}")
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-            return _report(con, extract, path, encoding, header, drift)
+                value = json.loads(raw)
+            except ValueError:
+                raise _json_error(path, readable, "malformed JSON") from None
+            if not isinstance(value, dict):
+                raise _json_error(path, readable, "a record is not a JSON object")
+            keys.update(dict.fromkeys(value))
+            records += 1
+            if records >= JSON_SAMPLE_RECORDS:
+                break
+    return list(keys)
 
 
-def _csv_select(
-    extract: Extract, readable: Path, header: Sequence[str], loaded_at: dt.datetime
-) -> str:
-    """SELECT over DuckDB's CSV reader with the contract's dialect, nothing sniffed.
+def _table_columns(
+    con: duckdb.DuckDBPyConnection, extract: Extract, files: list[_File], full: bool
+) -> list[str]:
+    """The raw table's columns (lineage excluded): the existing ones when appending, then any
+    key a new file brings, in order of first appearance. A new key on an append rebuilds the
+    table with the column added before the lineage columns (rare: a drifted export)."""
+    columns: dict[str, None] = {}
+    if not full:
+        existing = [name for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [RAW_SCHEMA, extract.table],
+        ).fetchall()]
+        columns.update(dict.fromkeys(c for c in existing if c not in LINEAGE_COLUMNS))
+    known = list(columns)
+    for f in files:
+        columns.update(dict.fromkeys(f.columns))
+    added = [c for c in columns if c not in known]
+    if not full and added:
+        nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote_ident(c)}" for c in added)
+        kept = ", ".join(quote_ident(c) for c in known)
+        lineage = ", ".join(LINEAGE_COLUMNS)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {extract.qualified_table} AS "
+            f"SELECT {kept}, {nulls}, {lineage} FROM {extract.qualified_table}"
+        )
+    return list(columns)
+
+
+def _ddl(columns: Sequence[str]) -> str:
+    return ", ".join(
+        [f"{quote_ident(c)} VARCHAR" for c in columns]
+        + ["_source_file VARCHAR", "_row_number BIGINT", "_loaded_at TIMESTAMP"]
+    )
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, extract: Extract, f: _File, loaded_at: dt.datetime
+) -> int:
+    """Append one file's rows: one pass of DuckDB's reader over the file, nothing sniffed."""
+    if not f.columns:  # an empty delta file
+        return 0
+    reader = _csv_reader(f) if extract.format == "csv" else _jsonl_reader(f)
+    selected = ", ".join(quote_ident(c) for c in f.columns)
+    # row_number() OVER () numbers rows in scan order (a streaming window), which DuckDB keeps
+    # as the file's order with preserve_insertion_order.
+    lineage = (
+        f"{quote_literal(f.relative)} AS _source_file, row_number() OVER () AS _row_number, "
+        f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at"
+    )
+    try:
+        return con.execute(
+            f"INSERT INTO {extract.qualified_table} BY NAME "
+            f"SELECT {selected}, {lineage} FROM {reader}"
+        ).fetchone()[0]
+    except duckdb.InvalidInputException as exc:  # the readers' parse errors
+        if extract.format == "csv":
+            raise ExtractFileError(
+                f"{f.path}: not a valid comma-separated, double-quoted CSV: "
+                f"{_duckdb_message(exc)}"
+            ) from exc
+        raise _json_error(f.path, f.readable, _duckdb_message(exc)) from exc
+
+
+def _csv_reader(f: _File) -> str:
+    """DuckDB's CSV reader with the contract's dialect, nothing sniffed.
 
     The column list comes from the header already checked, so names are exact and a row with
     more or fewer fields than the header is an error (strict mode), never padded or skipped.
     """
-    columns = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in header)
-    reader = (
-        f"read_csv({quote_literal(str(readable))}, header = true, delim = ',', quote = '\"', "
+    columns = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in f.columns)
+    return (
+        f"read_csv({quote_literal(str(f.readable))}, header = true, delim = ',', quote = '\"', "
         f"escape = '\"', comment = '', skip = 0, auto_detect = false, strict_mode = true, "
         f"null_padding = false, ignore_errors = false, columns = {{{columns}}})"
     )
-    selected = ", ".join(quote_ident(c) for c in header)
-    return f"SELECT {selected}, {_lineage(extract, loaded_at)} FROM {reader}"
 
 
-def _lineage(extract: Extract, loaded_at: dt.datetime) -> str:
-    # row_number() OVER () numbers rows in scan order, which DuckDB keeps as the file's order.
-    return (
-        f"{quote_literal(extract.file)} AS _source_file, "
-        f"row_number() OVER () AS _row_number, "
-        f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at"
-    )
+def _jsonl_reader(f: _File) -> str:
+    """DuckDB's JSON reader, one object per line, every key declared as text.
 
-
-def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, readable: Path) -> list[str]:
-    """Parse a JSON-lines file once into a temp table; return its top-level keys.
-
-    Keys come in order of first appearance, so the raw table's columns read like the records.
+    A VARCHAR column gives what ``json_extract_string`` gives: strings unquoted, numbers and
+    booleans as their JSON text, objects and arrays as JSON text, JSON null as NULL. A line
+    that is not an object is an error (records = true), never skipped.
     """
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
-            f"SELECT json, row_number() OVER () AS _row_number "
-            f"FROM read_ndjson_objects({quote_literal(str(readable))})"
-        )
-        not_object = con.execute(
-            f"SELECT count(*) FROM {_STAGE} WHERE json_type(json) <> 'OBJECT'"
-        ).fetchone()[0]
-    except duckdb.InvalidInputException as exc:
-        raise _json_error(path, readable, _duckdb_message(exc)) from exc
-    if not_object:
-        raise _json_error(path, readable, "a record is not a JSON object")
-    rows = con.execute(
-        f"SELECT key FROM {_STAGE}, unnest(json_keys(json)) WITH ORDINALITY AS k(key, pos) "
-        f"GROUP BY key ORDER BY min(_row_number), arg_min(pos, _row_number)"
-    ).fetchall()
-    return [key for (key,) in rows]
+    columns = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in f.columns)
+    return (
+        f"read_json({quote_literal(str(f.readable))}, format = 'newline_delimited', "
+        f"records = true, auto_detect = false, ignore_errors = false, "
+        f"columns = {{{columns}}})"
+    )
 
 
 def _json_error(path: Path, readable: Path, duckdb_says: str) -> ExtractFileError:
@@ -199,40 +410,29 @@ def _json_error(path: Path, readable: Path, duckdb_says: str) -> ExtractFileErro
     return ExtractFileError(f"{path}: line {line}: {reason}")
 
 
-def _jsonl_select(extract: Extract, keys: Sequence[str], loaded_at: dt.datetime) -> str:
-    """One text column per key: strings unquoted, numbers/booleans as JSON text, nested as JSON."""
-    selected = ", ".join(
-        f"json_extract_string(json, {quote_literal(_json_path(k))}) AS {quote_ident(k)}"
-        for k in keys
-    )
-    lineage = (
-        f"{quote_literal(extract.file)} AS _source_file, _row_number, "
-        f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at"
-    )
-    return f"SELECT {selected}, {lineage} FROM {_STAGE} ORDER BY _row_number"
-
-
 def _report(
     con: duckdb.DuckDBPyConnection,
     extract: Extract,
-    path: Path,
-    encoding: str,
-    header: list[str],
-    drift: list[str],
+    extracts_dir: Path,
+    files: list[_File],
+    columns: list[str],
 ) -> LoadReport:
     table = extract.qualified_table
     row_count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    preview_columns = ["_row_number", *header]
+    preview_columns = ["_row_number", *columns]
     preview_rows = con.execute(
         f"SELECT {', '.join(quote_ident(c) for c in preview_columns)} FROM {table} "
-        f"ORDER BY _row_number LIMIT {PREVIEW_ROWS}"
+        f"ORDER BY _source_file, _row_number LIMIT {PREVIEW_ROWS}"
     ).fetchall()
+    # The encoding of the files this load read (several when they differ).
+    encodings = list(dict.fromkeys(f.encoding for f in files)) or ["-"]
+    path = files[0].path if len(files) == 1 else extracts_dir / extract.file
     return LoadReport(
         path=path,
         table=table,
-        encoding=encoding,
-        columns=header,
-        drift=drift,
+        encoding=", ".join(encodings),
+        columns=columns,
+        drift=[c for c in columns if c not in extract.columns],
         row_count=row_count,
         preview_columns=preview_columns,
         preview_rows=preview_rows,
@@ -279,15 +479,34 @@ def materialize_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
     }
 
 
+def ledger_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
+    """What an incrementally delivered extract's load did with its files."""
+    return {
+        "load_mode": dg.MetadataValue.text(
+            f"full: {report.reload_reason}" if report.full_load else "incremental"
+        ),
+        "files_loaded": dg.MetadataValue.int(len(report.files_loaded)),
+        "files_skipped": dg.MetadataValue.int(len(report.files_skipped)),
+        "rows_appended": dg.MetadataValue.int(report.rows_appended),
+        "loaded_files": dg.MetadataValue.json(report.files_loaded),
+    }
+
+
 def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
-    """The Dagster asset that loads one extract file."""
+    """The Dagster asset that loads one extract file (or file and delta folder)."""
+    files = f"`{extract.file}`"
+    if extract.delta_folder is not None:
+        files += (
+            f" and the delta files `{extract.delta_folder}/*.jsonl` (each loaded once, "
+            f"remembered in `{LOADED_FILES}`)"
+        )
 
     @dg.asset(
         key=extract.asset_key,
         group_name=extract.source,
         kinds={"duckdb", extract.format},
         description=(
-            f"`{extract.file}` from the extracts folder, loaded as delivered into "
+            f"{files} from the extracts folder, loaded as delivered into "
             f"`{extract.qualified_table}`: the file's columns as text, plus `_source_file`, "
             f"`_row_number` and `_loaded_at`."
         ),
@@ -310,7 +529,11 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         try:
             report = load_extract(
-                extract, settings.extracts_dir, settings.build_warehouse, loaded_at
+                extract,
+                settings.extracts_dir,
+                settings.build_warehouse,
+                loaded_at,
+                full_refresh=settings.full_refresh,
             )
         except ExtractFileError as exc:
             raise dg.Failure(
@@ -332,8 +555,16 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             as_of=settings.as_of,
             file_modified_at=freshness.modified_at,
         )
+        metadata = materialize_metadata(report)
+        if extract.delta_folder is not None:
+            metadata |= ledger_metadata(report)
+            context.log.info(
+                f"{extract.qualified_table}: {len(report.files_loaded)} file(s) loaded, "
+                f"{len(report.files_skipped)} skipped (loaded before), "
+                f"{report.rows_appended} rows written, {report.row_count} in the table"
+            )
         yield dg.MaterializeResult(
-            metadata=materialize_metadata(report),
+            metadata=metadata,
             check_results=[freshness_check_result(freshness), row_count_check_result(row_count)],
         )
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import CsConfig
+from cs_pipeline.config import CsConfig, connect
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def _remove_leftover_temps(target: Path) -> None:
 def _checkpoint(build: Path) -> None:
     """Fold the WAL into the build file, so the file alone is the whole database."""
     try:
-        with duckdb.connect(str(build)) as con:
+        with connect(build) as con:
             con.execute("CHECKPOINT")
     except duckdb.Error as exc:
         raise PublishError(f"cannot open the build warehouse {build} for a checkpoint "
@@ -185,7 +185,7 @@ def _copy_consistent(build: Path, tmp: Path) -> tuple[dict[str, int], bool]:
     while its bytes are being copied. Returns the build's mart row counts and whether the
     storage had to be rewritten for older clients.
     """
-    with duckdb.connect() as con:
+    with connect(spill_beside=build) as con:
         con.execute(f"ATTACH '{_sql_str(build)}' AS cs360_build (READ_ONLY)")
         tag = _storage_tag(con, "cs360_build")
         counts = _mart_row_counts(con, "cs360_build")
@@ -212,7 +212,7 @@ def _verify(tmp: Path, build_counts: dict[str, int]) -> tuple[str, dict[str, int
     """Open the copy as a BI tool would and check it holds the same marts as the build."""
     if wal_path(tmp).exists():
         raise PublishError(f"the copy {tmp} has a WAL; the published file must stand alone")
-    with duckdb.connect(str(tmp), read_only=True) as con:
+    with connect(tmp, read_only=True) as con:
         catalog = con.execute("SELECT current_database()").fetchone()[0]
         tag = _storage_tag(con, catalog)
         counts = _mart_row_counts(con, catalog)

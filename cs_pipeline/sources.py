@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 SOURCES = ("crm", "support", "finance", "training", "licenses")
@@ -29,6 +29,27 @@ class Extract:
     columns: tuple[str, ...]  # every column the contract names; all are required
     key: tuple[str, ...]  # the record id; unique where the source promises it
     key_is_unique: bool = True  # False where the export repeats a key (Zendesk ticket versions)
+    # A folder of incremental exports beside or instead of `file` ("support/tickets": any
+    # number of `*.jsonl` delta files). Its files are loaded once each and appended (see
+    # cs_pipeline.ingest and the extract contract's "Incremental ticket exports").
+    delta_folder: str | None = None
+
+    def delivered_files(self, extracts_dir: Path) -> list[str]:
+        """The delivered files, relative to ``extracts_dir``, in byte order of that path.
+
+        Byte order puts ``support/tickets.jsonl`` ('.' is 0x2E) before every
+        ``support/tickets/...`` delta ('/' is 0x2F): the base export first, then the deltas.
+        """
+        files = [self.file] if (extracts_dir / self.file).is_file() else []
+        if self.delta_folder is not None:
+            folder = extracts_dir / self.delta_folder
+            if folder.is_dir():
+                files += [
+                    f"{self.delta_folder}/{p.name}"
+                    for p in folder.glob(f"*{PurePosixPath(self.file).suffix}")
+                    if p.is_file()
+                ]
+        return sorted(files, key=lambda f: f.encode())
 
     @property
     def format(self) -> Literal["csv", "jsonl"]:
@@ -75,7 +96,7 @@ EXTRACTS: tuple[Extract, ...] = (
     Extract("support", "tickets", "support/tickets.jsonl", _cols(
         "id created_at updated_at status priority type subject organization_id "
         "requester_email tags satisfaction_rating custom_fields metric_set"), ("id",),
-        key_is_unique=False),
+        key_is_unique=False, delta_folder="support/tickets"),
     # finance/ — ERP saved searches
     Extract("finance", "customers", "finance/customers.csv", _cols(
         "customer_number company_name sfdc_account_id billing_currency"), ("customer_number",)),

@@ -126,11 +126,14 @@ def evaluate_freshness(
     """
     path = extracts_dir / extract.file
     limit = max_age_hours(extract.source) if max_age is None else max_age
-    if not path.is_file():
+    # An extract with a delta folder is as fresh as its newest file, base or delta.
+    delivered = [extracts_dir / f for f in extract.delivered_files(extracts_dir)]
+    if not delivered:
         others = [s for s in siblings if s.source == extract.source and s != extract]
-        whole_source = not any((extracts_dir / s.file).is_file() for s in others)
+        whole_source = not any(s.delivered_files(extracts_dir) for s in others)
         status = FreshnessStatus.SOURCE_MISSING if whole_source else FreshnessStatus.FILE_MISSING
         return Freshness(extract, path, status, as_of, limit)
+    path = max(delivered, key=lambda p: p.stat().st_mtime)
     modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     age = (as_of_end(as_of) - modified).total_seconds() / 3600
     status = FreshnessStatus.STALE if age > limit else FreshnessStatus.FRESH

@@ -13,9 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from cs_pipeline.config import CsConfig
+from cs_pipeline.config import CsConfig, connect
 
 SUMMARY_TABLE = "marts.data_quality_summary"
 SUMMARY_ASSET = dg.AssetKey(["marts", "data_quality_summary"])
@@ -44,7 +43,7 @@ _COUNTED = ("raw_rows", "staged", "deleted", "quarantined", "superseded", "unacc
 
 
 def read_summary(warehouse: Path) -> list[SummaryRow]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         rows = con.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM {SUMMARY_TABLE} ORDER BY source, entity"
         ).fetchall()

@@ -26,6 +26,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cs_pipeline.config import connect
 from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import RAW_SCHEMA, Extract
 
@@ -124,7 +125,7 @@ def check_row_count(
 ) -> RowCountChange:
     """Compare this load's ``rows`` with the previous recorded load, then record this one
     (unless it emptied the table, which the check blocks)."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         _ensure_history(con)
         previous = con.execute(
             f"SELECT row_count, loaded_at, as_of_date FROM {LOAD_HISTORY} WHERE table_name = ? "

@@ -47,6 +47,7 @@ from great_expectations.data_context.types.base import (
 )
 from great_expectations.execution_engine import pandas_execution_engine
 
+from cs_pipeline.config import connect
 from cs_pipeline.ingest import quote_ident, quote_literal
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec
 from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
@@ -131,7 +132,7 @@ def validate_table(
     ``as_of`` is the run's as-of date, for rules whose SQL depends on it (``{as_of}``).
     """
     started = time.perf_counter()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         rows = con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0]
         # Sorted out on every run, so a rule SQL cannot evaluate fails on small tables too.
         whole_table = [r for r in spec.rules if _needs_whole_table(r)]

@@ -1,4 +1,5 @@
-"""CLI: ``python -m cs_pipeline.sample_data --out DIR --accounts N --seed S [--as-of DATE]``.
+"""CLI: ``python -m cs_pipeline.sample_data --out DIR --accounts N --seed S [--as-of DATE]
+[--ticket-deltas N]``.
 
 Prints the records written per file as JSON on stdout (the extract folders get nothing but
 the contract's files). ``--profile`` adds seconds and records/s per file on stderr.
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="date the extracts are taken (default: today)")
     parser.add_argument("--all-utf8", action="store_true",
                         help="write finance/customers.csv in UTF-8 instead of Shift_JIS")
+    parser.add_argument("--ticket-deltas", type=int, default=0, metavar="N",
+                        help="write tickets as a base support/tickets.jsonl plus N daily delta "
+                             "files support/tickets/tickets-YYYYMMDD.jsonl (same records)")
     parser.add_argument("--profile", action="store_true",
                         help="print seconds and records/s per file on stderr")
     args = parser.parse_args(argv)
@@ -40,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     counts = generate(args.out, args.accounts, args.seed, as_of, shift_jis=not args.all_utf8,
-                      timings=timings)
+                      timings=timings, ticket_deltas=args.ticket_deltas)
     elapsed = time.perf_counter() - started
     print(json.dumps(counts, indent=2))
     if args.profile:

@@ -27,7 +27,7 @@ from cs_pipeline.sample_data import catalog as cat
 from cs_pipeline.sample_data import text as tx
 from cs_pipeline.sample_data.ids import sfdc_ids
 from cs_pipeline.sample_data.planted import planted_records
-from cs_pipeline.sample_data.writers import ExtractWriter, style_for
+from cs_pipeline.sample_data.writers import DeltaFilesWriter, ExtractWriter, style_for
 from cs_pipeline.sources import EXTRACTS
 
 CHUNK_ACCOUNTS = 1000
@@ -993,7 +993,7 @@ def _write_chunk(run: _Run, chunk: int, gi: np.ndarray, emit: Emit) -> None:
     emit("licenses/installations.csv", lambda: _installations(run, chunk, ent))
 
 
-def _write_planted(writer: ExtractWriter, rows: list[dict[str, object]]) -> None:
+def _write_planted(writer: ExtractWriter | DeltaFilesWriter, rows: list[dict[str, object]]) -> None:
     if writer.extract.format == "jsonl":
         lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows]
         writer.write_lines(pa.array(lines, pa.string()))
@@ -1003,18 +1003,26 @@ def _write_planted(writer: ExtractWriter, rows: list[dict[str, object]]) -> None
 
 
 def generate(out: Path, accounts: int, seed: int, as_of: dt.date, *, shift_jis: bool = True,
-             timings: dict[str, float] | None = None) -> dict[str, int]:
+             timings: dict[str, float] | None = None, ticket_deltas: int = 0) -> dict[str, int]:
     """Write every registry extract under ``out``; returns records written per file.
 
     ``accounts`` random accounts plus the planted ones. ``shift_jis=False`` writes the one
     cp932 file in UTF-8. ``timings`` (when given) receives the seconds spent per file (drawing,
-    formatting and writing), for the benchmark.
+    formatting and writing), for the benchmark. ``ticket_deltas=N`` writes the tickets as a
+    base ``support/tickets.jsonl`` plus N daily delta files ``support/tickets/
+    tickets-YYYYMMDD.jsonl`` (the last N days up to as-of): the same records, the same marts
+    (:class:`.writers.DeltaFilesWriter`); the count stays under ``support/tickets.jsonl``.
     """
     if accounts < 0:
         raise ValueError("accounts must be >= 0")
     out = Path(out)
     spent = timings if timings is not None else {}
-    writers = {e.file: ExtractWriter(out, e, style_for(e.file, shift_jis)) for e in EXTRACTS}
+    writers: dict[str, ExtractWriter | DeltaFilesWriter] = {
+        e.file: DeltaFilesWriter(out, e, style_for(e.file, shift_jis), ticket_deltas, as_of)
+        if ticket_deltas and e.delta_folder is not None
+        else ExtractWriter(out, e, style_for(e.file, shift_jis))
+        for e in EXTRACTS
+    }
 
     def emit(file: str, produce: Callable[[], object]) -> object:
         """Run one producer, write what it returns for ``file``, pass on its extra result."""

@@ -6,11 +6,13 @@ docstring); the generator only hands over columns of text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cs_pipeline.sample_data import text
 from cs_pipeline.sources import Extract
@@ -120,3 +122,55 @@ class ExtractWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class DeltaFilesWriter:
+    """Writes a JSON-lines extract as a base file plus one delta file per day, as an
+    incremental export delivers it (``support/tickets.jsonl`` + ``support/tickets/
+    tickets-YYYYMMDD.jsonl``, see the extract contract's "Incremental ticket exports").
+
+    A record goes to the delta of the UTC day of its ``updated_at`` when that day is one of the
+    last ``days`` days up to ``as_of`` (a later day goes to the as-of day's delta), else to the
+    base file. Records keep their relative order, so versions with equal ``updated_at`` (always
+    the same day, hence the same file) keep their tie order: the files hold the same records
+    as the single file and give the same marts.
+    """
+
+    _DAY = r'"updated_at":"(?P<day>\d{4}-\d{2}-\d{2})'
+
+    def __init__(
+        self, root: Path, extract: Extract, style: FileStyle, days: int, as_of: dt.date
+    ) -> None:
+        if extract.delta_folder is None:
+            raise ValueError(f"{extract.file} has no delta folder")
+        self.extract = extract
+        self.rows = 0
+        self._base = ExtractWriter(root, extract, style)
+        self._days = [as_of - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
+        folder = PurePosixPath(extract.delta_folder)
+        stem = PurePosixPath(extract.file).stem
+        self._deltas = {
+            day.isoformat(): ExtractWriter(
+                root, replace(extract, file=str(folder / f"{stem}-{day:%Y%m%d}.jsonl")),
+                style)
+            for day in self._days
+        }
+        # A delta file exists for every day, even a day without changes (an empty export).
+        self._first, self._last = self._days[0].isoformat(), self._days[-1].isoformat()
+
+    def write_lines(self, lines: pa.Array) -> None:
+        if len(lines) == 0:
+            return
+        day = pc.struct_field(pc.extract_regex(lines, self._DAY), "day")
+        day = pc.fill_null(day, "")
+        day = pc.if_else(pc.greater(day, self._last), self._last, day)
+        in_base = pc.less(day, self._first)
+        self._base.write_lines(pc.filter(lines, in_base))
+        for key, writer in self._deltas.items():
+            writer.write_lines(pc.filter(lines, pc.equal(day, key)))
+        self.rows += len(lines)
+
+    def close(self) -> None:
+        self._base.close()
+        for writer in self._deltas.values():
+            writer.close()

@@ -1,0 +1,390 @@
+"""Incremental ticket exports: the same records give the same marts however they arrive.
+
+Real runs (generated extracts, real Dagster ingest, real `dbt build`, real checks) of one small
+world in three shapes (extract contract, "Incremental ticket exports"):
+
+  (a) every ticket version in one ``support/tickets.jsonl``;
+  (b) the same records as a base file plus daily delta files ``support/tickets/*.jsonl``;
+  (c) a full build on the base and the first deltas, then a nightly run on top of that
+      warehouse after the remaining deltas arrived (only those are loaded; dbt's incremental
+      ticket model merges them).
+
+Every ``marts.*`` table must be identical across the three. Lineage columns (``source_file``,
+``source_row_number``) name the file a row came from, so (a) is compared without them; (b) and
+(c) hold the same files and are compared on every column. Run stamps (when a health snapshot
+was taken) are left out everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from cs_pipeline.config import CsConfig
+from cs_pipeline.dbt import dbt_resource
+from cs_pipeline.definitions import all_assets, all_checks
+from cs_pipeline.ingest import LOADED_FILES, raw_assets
+from cs_pipeline.sample_data.generator import generate
+from cs_pipeline.sources import extract
+
+AS_OF = dt.date(2026, 11, 1)
+ACCOUNTS = 80
+SEED = 5
+DELTAS = 30  # daily delta files; (c) builds on the first FIRST_NIGHT_DELTAS of them
+FIRST_NIGHT_DELTAS = 22
+LINEAGE = ("source_file", "source_row_number")
+# When and by which dbt invocation a health_history snapshot was taken: differs by run.
+RUN_STAMPS = ("snapshot_taken_at", "snapshot_invocation_id")
+TICKETS = extract("support", "tickets")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_duckdb_thread():
+    """DuckDB sums doubles in thread-scheduling order, so marts.cs_kpis' ratios can differ in
+    the last bit between two runs on two threads, whatever the input shape; one thread makes
+    every run exact, so the comparison below can demand identical rows."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CS_DUCKDB_THREADS", "1")
+        yield
+
+
+def _config(extracts: Path, warehouse: Path, *, full_refresh: bool = False) -> CsConfig:
+    return CsConfig(
+        extracts_dir=str(extracts),
+        warehouse=str(warehouse),
+        as_of=AS_OF.isoformat(),
+        full_refresh=full_refresh,
+    )
+
+
+def _build(extracts: Path, warehouse: Path, **kw: bool) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(
+        [*all_assets, *all_checks],
+        resources={"cs_config": _config(extracts, warehouse, **kw), "dbt": dbt_resource},
+    )
+    assert result.success
+    return result
+
+
+def _ingest_tickets(extracts: Path, warehouse: Path, *, ok: bool = True, **kw: bool):
+    [asset] = [a for a in raw_assets if a.key == dg.AssetKey(TICKETS.asset_key)]
+    result = dg.materialize(
+        [asset], resources={"cs_config": _config(extracts, warehouse, **kw)}, raise_on_error=False
+    )
+    assert result.success is ok
+    return result
+
+
+def _ticket_metadata(result: dg.ExecuteInProcessResult) -> dict:
+    [mat] = result.asset_materializations_for_node("support__tickets")
+    return {k: v.value for k, v in mat.metadata.items()}
+
+
+def _build_file(warehouse: Path) -> Path:
+    return warehouse.parent / "build" / warehouse.name
+
+
+def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(_build_file(warehouse)), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _split_world(root: Path, first_deltas: int | None = None) -> Path:
+    """Extracts with tickets as base + DELTAS delta files; keep only the first ones if asked."""
+    extracts = root / "extracts"
+    generate(extracts, accounts=ACCOUNTS, seed=SEED, as_of=AS_OF, ticket_deltas=DELTAS)
+    if first_deltas is not None:
+        later = sorted((extracts / TICKETS.delta_folder).iterdir())[first_deltas:]
+        held = root / "later_deltas"
+        held.mkdir()
+        for path in later:
+            shutil.move(path, held / path.name)
+    return extracts
+
+
+def _mart_tables(warehouse: Path) -> list[str]:
+    rows = _query(
+        warehouse,
+        "select table_name from information_schema.tables where table_schema = 'marts' "
+        "order by 1",
+    )
+    return [name for (name,) in rows]
+
+
+def _differences(left: Path, right: Path, *, without: tuple[str, ...] = ()) -> dict[str, int]:
+    """Rows of each marts table present on one side only (both directions, with duplicates),
+    comparing every column but the run stamps and ``without``."""
+    without = (*RUN_STAMPS, *without)
+    tables = _mart_tables(left)
+    assert tables == _mart_tables(right)
+    diffs: dict[str, int] = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{_build_file(left)}' as l (read_only)")
+        con.execute(f"attach '{_build_file(right)}' as r (read_only)")
+        for table in tables:
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_catalog = 'l' "
+                    "and table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if c not in without
+            ]
+            cols = ", ".join(f'"{c}"' for c in columns)
+            n = con.execute(
+                f"select (select count(*) from (select {cols} from l.marts.{table} except all "
+                f"select {cols} from r.marts.{table})) + (select count(*) from (select {cols} "
+                f"from r.marts.{table} except all select {cols} from l.marts.{table}))"
+            ).fetchone()[0]
+            if n:
+                diffs[table] = n
+    return diffs
+
+
+@pytest.fixture(scope="module")
+def one_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("one_file")
+    generate(root / "extracts", accounts=ACCOUNTS, seed=SEED, as_of=AS_OF)
+    warehouse = root / "warehouse" / "cs360.duckdb"
+    _build(root / "extracts", warehouse)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def many_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("many_files")
+    extracts = _split_world(root)
+    warehouse = root / "warehouse" / "cs360.duckdb"
+    _build(extracts, warehouse)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """(c): a full build on the base and the first deltas, then the rest arrives overnight."""
+    root = tmp_path_factory.mktemp("nightly")
+    extracts = _split_world(root, first_deltas=FIRST_NIGHT_DELTAS)
+    warehouse = root / "warehouse" / "cs360.duckdb"
+    first = _ticket_metadata(_build(extracts, warehouse))
+    assert (first["files_loaded"], first["files_skipped"]) == (1 + FIRST_NIGHT_DELTAS, 0)
+    for path in sorted((root / "later_deltas").iterdir()):
+        shutil.move(path, extracts / TICKETS.delta_folder / path.name)
+    second = _ticket_metadata(_build(extracts, warehouse))
+    return extracts, warehouse, second
+
+
+def test_base_plus_deltas_gives_the_marts_of_one_file(one_file: Path, many_files: Path) -> None:
+    tickets = _query(many_files, "select count(*), count(distinct _source_file) "
+                                 "from raw.support__tickets")
+    assert tickets[0][1] == 1 + DELTAS
+    assert tickets[0][0] == _query(one_file, "select count(*) from raw.support__tickets")[0][0]
+    assert _differences(one_file, many_files, without=LINEAGE) == {}
+
+
+def test_incremental_night_gives_the_marts_of_a_full_build(
+    many_files: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    _, warehouse, second = nightly
+    assert second["load_mode"] == "incremental"
+    assert (second["files_loaded"], second["files_skipped"]) == (
+        DELTAS - FIRST_NIGHT_DELTAS, 1 + FIRST_NIGHT_DELTAS)
+    appended = _query(
+        warehouse,
+        "select count(*) from raw.support__tickets where _source_file in "
+        "(select unnest(?::varchar[]))",
+        [second["loaded_files"]],
+    )[0][0]
+    assert second["rows_appended"] == appended > 0
+    assert second["row_count"] == _query(warehouse, "select count(*) from raw.support__tickets")[
+        0
+    ][0]
+    assert _differences(many_files, warehouse) == {}
+    # Reconciliation holds after the merge: raw = staged + deleted + quarantined + superseded.
+    [(raw, accounted)] = _query(
+        warehouse,
+        "select raw_rows, staged + deleted + quarantined + superseded "
+        "from marts.data_quality_summary where source = 'support' and entity = 'tickets'",
+    )
+    assert raw == accounted == second["row_count"]
+
+
+def test_rerun_without_new_files_loads_nothing(nightly: tuple[Path, Path, dict]) -> None:
+    extracts, warehouse, _ = nightly
+    before = _query(warehouse, "select count(*), max(_loaded_at) from raw.support__tickets")
+
+    meta = _ticket_metadata(_ingest_tickets(extracts, warehouse))
+
+    assert (meta["load_mode"], meta["files_loaded"], meta["rows_appended"]) == ("incremental", 0, 0)
+    assert meta["files_skipped"] == 1 + DELTAS
+    assert _query(warehouse, "select count(*), max(_loaded_at) from raw.support__tickets") == before
+
+
+def test_changed_delivered_file_is_an_error_naming_it(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    extracts, warehouse, _ = nightly
+    copy = tmp_path / "extracts"
+    shutil.copytree(extracts, copy)
+    shutil.copytree(warehouse.parent, tmp_path / "warehouse")
+    ledger = _query(warehouse, f"select path, sha256 from {LOADED_FILES} order by path")
+    wh = tmp_path / "warehouse" / "cs360.duckdb"
+    # Same size, same content: only the mtime changed, so the file is re-hashed and accepted.
+    delta = copy / sorted(p for p, _ in ledger if p != TICKETS.file)[3]
+    stat = delta.stat()
+    os.utime(delta, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert _ticket_metadata(_ingest_tickets(copy, wh))["files_loaded"] == 0
+    # Same size, one byte different: the checksum says it changed.
+    data = bytearray(delta.read_bytes())
+    data[data.index(b'"status":"') + 10] ^= 0x20  # flips the case of a status letter
+    delta.write_bytes(bytes(data))
+
+    result = _ingest_tickets(copy, wh, ok=False)
+
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.user_failure_data.description
+    assert str(delta) in message
+    assert "changed content (SHA-256 differs)" in message
+    assert "a delivered file is never changed afterwards" in message
+    # A different size is caught without hashing; the previous load stays as it was.
+    delta.write_bytes(bytes(data) + b"\n")
+    assert "changed size" in _ingest_failure(copy, wh)
+    assert _query(wh, f"select path, sha256 from {LOADED_FILES} order by path") == ledger
+
+
+def _ingest_failure(extracts: Path, warehouse: Path) -> str:
+    [failure] = _ingest_tickets(extracts, warehouse, ok=False).get_step_failure_events()
+    return failure.step_failure_data.user_failure_data.description
+
+
+def test_full_refresh_rebuilds_from_every_file(
+    tmp_path: Path, many_files: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    extracts, warehouse, _ = nightly
+    shutil.copytree(warehouse.parent, tmp_path / "warehouse")
+    wh = tmp_path / "warehouse" / "cs360.duckdb"
+    before = _query(wh, "select max(_loaded_at) from raw.support__tickets")[0][0]
+
+    meta = _ticket_metadata(_build(extracts, wh, full_refresh=True))
+
+    assert meta["load_mode"] == "full: full refresh requested"
+    assert (meta["files_loaded"], meta["files_skipped"]) == (1 + DELTAS, 0)
+    # Every raw row, ledger entry and staged ticket comes from this load.
+    [(loads, oldest)] = _query(wh, "select count(distinct _loaded_at), min(_loaded_at) "
+                                   "from raw.support__tickets")
+    assert loads == 1 and oldest > before
+    assert _query(wh, f"select count(distinct loaded_at) from {LOADED_FILES}") == [(1,)]
+    assert _query(wh, "select min(_loaded_at) from staging.stg_support__tickets") == [(oldest,)]
+    assert _differences(many_files, wh) == {}
+
+
+def _ids(path: Path) -> set[bytes]:
+    return {line.split(b",", 1)[0] for line in path.read_bytes().splitlines()}
+
+
+def test_a_new_full_export_replaces_ticket_history(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """A changed base file reloads every file; a ticket no file holds any more leaves staging."""
+    extracts, warehouse, _ = nightly
+    copy = tmp_path / "extracts"
+    shutil.copytree(extracts, copy)
+    shutil.copytree(warehouse.parent, tmp_path / "warehouse")
+    wh = tmp_path / "warehouse" / "cs360.duckdb"
+    base = copy / TICKETS.file
+    lines = base.read_bytes().splitlines(keepends=True)
+    base.write_bytes(b"".join(lines[300:]))
+    kept = _ids(base).union(*(_ids(p) for p in (copy / TICKETS.delta_folder).iterdir()))
+    gone = {line.split(b",", 1)[0] for line in lines[:300]} - kept
+    assert gone  # tickets whose every version was in the dropped lines
+
+    meta = _ticket_metadata(_build(copy, wh))
+
+    assert meta["load_mode"].startswith(f"full: {TICKETS.file} changed size")
+    assert meta["files_loaded"] == 1 + DELTAS
+    staged = {row[0] for row in _query(wh, "select ticket_id from staging.stg_support__tickets")}
+    assert staged and not {int(g.removeprefix(b'{"id":')) for g in gone} & staged
+    assert _query(
+        wh,
+        "select unaccounted from marts.data_quality_summary "
+        "where source = 'support' and entity = 'tickets'",
+    ) == [(0,)]
+
+
+# --- pure parts: file order, freshness and the new-extracts signature ------------------------
+
+
+def test_delivered_files_base_first_then_deltas_in_byte_order(tmp_path: Path) -> None:
+    folder = tmp_path / TICKETS.delta_folder
+    folder.mkdir(parents=True)
+    for name in ("tickets-20261002.jsonl", "Tickets-20261003.jsonl", "tickets-20261001.jsonl",
+                 "notes.txt"):
+        (folder / name).write_bytes(b"")
+    assert TICKETS.delivered_files(tmp_path) == [
+        "support/tickets/Tickets-20261003.jsonl",  # 'T' (0x54) sorts before 't' (0x74)
+        "support/tickets/tickets-20261001.jsonl",
+        "support/tickets/tickets-20261002.jsonl",
+    ]
+    (tmp_path / TICKETS.file).write_bytes(b"")
+    assert TICKETS.delivered_files(tmp_path)[0] == TICKETS.file
+
+
+def test_deltas_without_a_base_file_are_fresh_as_their_newest_file(tmp_path: Path) -> None:
+    from cs_pipeline.automation import extract_set_state
+    from cs_pipeline.quality.freshness import FreshnessStatus, evaluate_freshness
+
+    folder = tmp_path / TICKETS.delta_folder
+    folder.mkdir(parents=True)
+    old, new = folder / "tickets-20261020.jsonl", folder / "tickets-20261101.jsonl"
+    for path, day in ((old, 20), (new, 31)):
+        path.write_bytes(b'{"id": 1}\n')
+        moment = dt.datetime(2026, 10, day, 22, tzinfo=dt.UTC).timestamp()
+        os.utime(path, (moment, moment))
+
+    freshness = evaluate_freshness(TICKETS, tmp_path, AS_OF)
+
+    assert (freshness.status, freshness.path) == (FreshnessStatus.FRESH, new)
+    signature = extract_set_state(tmp_path, [TICKETS]).signature
+    assert signature is not None
+    (folder / "tickets-20261102.jsonl").write_bytes(b"")  # a new night's delta
+    assert extract_set_state(tmp_path, [TICKETS]).signature != signature
+
+
+def test_a_delta_with_a_new_key_adds_the_column_before_the_lineage(tmp_path: Path) -> None:
+    """Drift in a delta: the raw table gains the column (NULL for earlier rows), reported."""
+    extracts = tmp_path / "extracts"
+    folder = extracts / TICKETS.delta_folder
+    folder.mkdir(parents=True)
+    record = dict.fromkeys(TICKETS.columns, "x") | {"id": 1, "updated_at": "2026-10-01T00:00:00Z"}
+    (extracts / TICKETS.file).write_text(json.dumps(record) + "\n")
+    warehouse = tmp_path / "warehouse" / "cs360.duckdb"
+    _ingest_tickets(extracts, warehouse)
+    (folder / "tickets-20261002.jsonl").write_text(json.dumps(record | {"via": "email"}) + "\n")
+    (folder / "tickets-20261003.jsonl").write_bytes(b"")  # a night without changes
+
+    meta = _ticket_metadata(_ingest_tickets(extracts, warehouse))
+
+    assert (meta["load_mode"], meta["files_loaded"], meta["rows_appended"]) == ("incremental", 2, 1)
+    assert meta["drift"] == ["via"]
+    columns = [name for (name,) in _query(
+        warehouse,
+        "select column_name from information_schema.columns "
+        "where table_name = 'support__tickets' order by ordinal_position",
+    )]
+    assert columns == [*TICKETS.columns, "via", "_source_file", "_row_number", "_loaded_at"]
+    assert _query(warehouse, "select _source_file, via from raw.support__tickets order by 1") == [
+        (TICKETS.file, None),
+        ("support/tickets/tickets-20261002.jsonl", "email"),
+    ]
+    assert _query(warehouse, f"select path, row_count from {LOADED_FILES} order by 1") == [
+        (TICKETS.file, 1),
+        ("support/tickets/tickets-20261002.jsonl", 1),
+        ("support/tickets/tickets-20261003.jsonl", 0),
+    ]
