@@ -45,16 +45,6 @@ RUN_STAMPS = ("snapshot_taken_at", "snapshot_invocation_id")
 TICKETS = extract("support", "tickets")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_duckdb_thread():
-    """DuckDB sums doubles in thread-scheduling order, so marts.cs_kpis' ratios can differ in
-    the last bit between two runs on two threads, whatever the input shape; one thread makes
-    every run exact, so the comparison below can demand identical rows."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CS_DUCKDB_THREADS", "1")
-        yield
-
-
 def _config(extracts: Path, warehouse: Path, *, full_refresh: bool = False) -> CsConfig:
     return CsConfig(
         extracts_dir=str(extracts),
