@@ -35,8 +35,10 @@ DBT_PROJECT_SOURCES := $(shell find dbt_project -mindepth 1 \
 	   -o -name '.*' \) -prune -o \( -type d -o -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 MANIFEST := dbt_project/target/manifest.json
 
+# Prepared with the connection a run will have (CS_WAREHOUSE, CS_DUCKDB_*), so that each run's
+# dbt re-parses only what changed instead of the whole project.
 $(MANIFEST): $(DBT_PROJECT_SOURCES) cs_pipeline/dbt_project.py $(VENV)/.installed
-	$(BIN)/dagster-dbt project prepare-and-package --file cs_pipeline/dbt_project.py
+	$(BIN)/python -m cs_pipeline.dbt_project
 	touch $@
 
 manifest: $(MANIFEST)

@@ -1,7 +1,7 @@
 """dbt models of cs360 as Dagster assets.
 
-The manifest is prepared at build time (`make manifest` runs
-`dagster-dbt project prepare-and-package`), never parsed on import in production; `dagster dev`
+The manifest is prepared at build time (`make manifest` runs `python -m cs_pipeline.dbt_project`),
+never parsed on import in production; `dagster dev`
 re-parses so model edits show up without a rebuild.
 
 dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the ingest asset keys
@@ -9,19 +9,16 @@ dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the
 """
 
 
-import json
-import os
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from cs_pipeline.config import CsConfig, CsSettings, DuckDBSettings, spill_directory
-from cs_pipeline.dbt_project import dbt_project
+from cs_pipeline.config import CsConfig, CsSettings
+from cs_pipeline.dbt_project import dbt_environ, dbt_project
 from cs_pipeline.publish import restore_build
 
 
@@ -37,41 +34,13 @@ class CsDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def dbt_env(settings: CsSettings) -> dict[str, str]:
-    """What the dbt subprocess needs from cs360's settings (profiles.yml reads these)."""
-    return {
-        "CS_BUILD_WAREHOUSE": str(settings.build_warehouse),
-        "CS_DUCKDB_TEMP_DIRECTORY": str(spill_directory(settings.build_warehouse)),
-        **DuckDBSettings.from_env().env(),
-    }
-
-
 def dbt_build_args(settings: CsSettings) -> list[str]:
     """`dbt build` for the run's as-of date; with full refresh, incremental models are rebuilt
     from scratch (marts.health_history, configured `full_refresh: false`, is kept).
 
     Unit tests prove the SQL, not the night's data: they run in `make test`, not here."""
-    args = ["build", "--exclude", "resource_type:unit_test", "--vars", dbt_vars(settings)]
+    args = ["build", "--exclude", "resource_type:unit_test"]
     return [*args, "--full-refresh"] if settings.full_refresh else args
-
-
-def dbt_vars(settings: CsSettings) -> str:
-    return json.dumps({"as_of": settings.as_of.isoformat()})
-
-
-@contextmanager
-def _environ(extra: Mapping[str, str]) -> Iterator[None]:
-    """dagster-dbt hands the current environment to dbt; set ours only for that call."""
-    saved = {key: os.environ.get(key) for key in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=CsDbtTranslator())
@@ -83,7 +52,7 @@ def cs360_dbt_models(
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
-    with _environ(dbt_env(settings)):
+    with dbt_environ(settings):
         invocation = dbt.cli(dbt_build_args(settings), context=context)
     yield from invocation.stream()
 
