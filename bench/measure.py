@@ -110,15 +110,17 @@ def _quote(value: str) -> str:
 
 
 def _count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Rows of one file, every value of it read: a bare ``count(*)`` lets DuckDB skip parsing
+    the fields (a JSON file is then only split into lines), which no pipeline can do."""
     if path.suffix == ".jsonl":
-        sql = f"SELECT count(*) FROM read_json({_quote(str(path))}, format = 'newline_delimited')"
+        reader = f"read_json({_quote(str(path))}, format = 'newline_delimited')"
     else:
-        sql = f"SELECT count(*) FROM read_csv({_quote(str(path))}, all_varchar = true)"
-    return con.execute(sql).fetchone()[0]
+        reader = f"read_csv({_quote(str(path))}, all_varchar = true)"
+    return con.execute(f"SELECT count(*), max(COLUMNS(*)) FROM {reader}").fetchone()[0]
 
 
 def scan_floor(files: Iterable[Path], settings: dict[str, str]) -> tuple[float, int]:
-    """Seconds for DuckDB to read every file once (``count(*)`` over its reader) and the rows.
+    """Seconds for DuckDB to read every value of every file once, and the rows.
 
     A file that is not UTF-8 (the Shift_JIS ERP export) is read from a UTF-8 copy, as the
     ingest must do too (DuckDB has no offline cp932 reader); the copy is part of the time.

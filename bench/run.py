@@ -7,8 +7,8 @@
 For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of date):
 
 1. the extracts, generated once and cached in ``bench/out/extracts-<N>/`` (git-ignored);
-2. the **scan floor**: DuckDB reading every extract file once (``count(*)`` over ``read_csv`` /
-   ``read_json``), best of two reads;
+2. the **scan floor**: DuckDB reading every value of every extract file once (``count(*)`` and
+   ``max(COLUMNS(*))`` over ``read_csv`` / ``read_json``), best of two reads;
 3. the full build, exactly the command ``make run`` runs, as a subprocess with its own
    ``CS_WAREHOUSE`` under ``bench/out/run-<N>/`` (emptied first: a build from nothing),
    ``CS_EXTRACTS_DIR`` and ``DAGSTER_HOME`` (``bench/out/dagster_home``, created afresh by each
