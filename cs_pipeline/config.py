@@ -23,7 +23,7 @@ DEFAULT_SCHEDULE_CRON = "0 2 * * *"
 DEFAULT_SCHEDULE_TZ = "UTC"
 # DuckDB may use this much memory before it spills to disk (the whole run stays under ~4 GiB
 # with it at 100 000 accounts); threads default to the machine's cores.
-DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2500MB"
 
 
 def parse_flag(value: str | None) -> bool:
@@ -54,7 +54,7 @@ class DuckDBSettings:
     large night spills to disk instead of exhausting a shared server.
     """
 
-    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT  # CS_DUCKDB_MEMORY_LIMIT, e.g. "3GB"
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT  # CS_DUCKDB_MEMORY_LIMIT, e.g. "2500MB"
     threads: int = os.cpu_count() or 1  # CS_DUCKDB_THREADS
 
     @classmethod

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from dagster_dbt import DbtProject
 
-from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings, spill_directory
+from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -28,7 +28,6 @@ def dbt_env(settings: CsSettings) -> dict[str, str]:
     """What dbt needs from cs360's settings: its connection and the run's as-of date."""
     return {
         "CS_BUILD_WAREHOUSE": str(settings.build_warehouse),
-        "CS_DUCKDB_TEMP_DIRECTORY": str(spill_directory(settings.build_warehouse)),
         **DuckDBSettings.from_env().env(),
         "CS_AS_OF": settings.as_of.isoformat(),
     }
