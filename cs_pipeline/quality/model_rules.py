@@ -48,12 +48,14 @@ CUSTOMER_ARR = Reconciliation(
         ),
         lines AS (
             SELECT s.account_id,
-                   s.annual_value * CASE WHEN s.currency = 'USD' THEN 1 ELSE r.rate_to_usd END
-                       AS annual_value_usd
+                   CAST(s.annual_value * CASE WHEN s.currency = 'USD' THEN 1 ELSE r.rate_to_usd END
+                        AS DECIMAL(18, 6)) AS annual_value_usd
             FROM intermediate.int_subscriptions_resolved AS s
             LEFT JOIN rates AS r ON r.currency = s.currency
             WHERE s.status = 'Active' AND s.start_date <= {{as_of}} AND s.end_date > {{as_of}}
         )
+        -- Converted to exact decimals (6 places, as the contract's ARR is), so each account's
+        -- total and the sum over 100 000 accounts are exact; sums of doubles drifted past the cent.
         SELECT c.account_id, round(coalesce(sum(l.annual_value_usd), 0), 2)
         FROM ({_LIVE_CUSTOMERS}) AS c
         LEFT JOIN lines AS l ON l.account_id = c.account_id
