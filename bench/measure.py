@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from cs_pipeline.extract_files import CP932, transcode_to_utf8
+
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -133,7 +135,7 @@ def scan_floor(files: Iterable[Path], settings: dict[str, str]) -> tuple[float, 
                 rows += _count(con, path)
             except duckdb.InvalidInputException:
                 copy = Path(tmp) / path.name
-                copy.write_text(path.read_bytes().decode("cp932"), encoding="utf-8")
+                transcode_to_utf8(path, CP932, copy)
                 rows += _count(con, copy)
     return time.perf_counter() - started, rows
 
