@@ -15,7 +15,7 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev test bench install sample-data manifest lint clean
+.PHONY: run dev test bench install sample-data manifest browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# Browser tests and screenshots drive Debian's chromium (Playwright's own browser download
+# needs the internet). Installed here, by the project's set-up, when it is missing.
+CHROMIUM ?= /usr/bin/chromium
+export CS_CHROMIUM := $(CHROMIUM)
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (apt-get)"
+	$(if $(shell command -v sudo),sudo )apt-get update -qq
+	$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+browser: $(CHROMIUM)
 
 # The dbt manifest is prepared here, at build time, never on import, and only when the dbt
 # project changed: its files, or its folders (a file added, renamed or deleted).
@@ -60,7 +71,7 @@ run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: manifest
+test: manifest $(CHROMIUM)
 	$(BIN)/pytest
 
 # Build time against the scan floor at each scale (never a timed unit test), written to
