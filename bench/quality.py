@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from cs_pipeline.ingest import quote_ident, quote_literal
+from cs_pipeline.config import quote_ident, quote_literal
 from cs_pipeline.quality import rules as r
 from cs_pipeline.quality.rules import Rule, raw_table_spec
 from cs_pipeline.quality.runner import DEFAULT_MAX_ROWS, validate_table

@@ -73,6 +73,16 @@ class DuckDBSettings:
         return {"CS_DUCKDB_MEMORY_LIMIT": self.memory_limit, "CS_DUCKDB_THREADS": str(self.threads)}
 
 
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A DuckDB string literal, quoted."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def spill_directory(database: Path) -> Path:
     """Where DuckDB spills what does not fit its memory limit: beside the database file."""
     return database.parent / f"{database.name}.tmp"
@@ -153,6 +163,21 @@ class AutomationSettings:
         )
 
 
+AS_OF_TAG = "cs360/as_of"
+# Set on a run whose failed ERROR check withheld a raw asset's output: everything downstream
+# was skipped and nothing published, though no step failed (cs_pipeline/ingest.py).
+STOPPED_BY_TAG = "cs360/stopped_by"
+
+
+def tag_run(context: dg.AssetExecutionContext, tags: dict[str, str]) -> None:
+    """Add tags to the running run (shown in its header and the runs list), whatever started
+    it: the schedule, a sensor, the launchpad, "Materialize" in the lineage or `make run`."""
+    current = context.instance.get_run_by_id(context.run_id).tags
+    new = {k: v for k, v in tags.items() if current.get(k) != v}
+    if new:
+        context.instance.add_run_tags(context.run_id, new)
+
+
 class CsConfig(dg.ConfigurableResource):
     """cs360 settings as a Dagster resource (shown in the UI, overridable per run)."""
 
@@ -176,6 +201,13 @@ class CsConfig(dg.ConfigurableResource):
             as_of=os.environ.get("CS_AS_OF", ""),
             full_refresh=s.full_refresh,
         )
+
+    def as_of_metadata(self, context: dg.AssetExecutionContext) -> dict[str, str]:
+        """The run's as-of date: tagged on the run, and returned for a materialization's
+        metadata, so every page of the UI says which day its figures are for."""
+        as_of = self.settings.as_of.isoformat()
+        tag_run(context, {AS_OF_TAG: as_of})
+        return {"as_of": as_of}
 
     @property
     def settings(self) -> CsSettings:

@@ -12,7 +12,7 @@ from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
 from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
-from cs_pipeline.quality.checks import mart_checks, raw_checks
+from cs_pipeline.quality.checks import mart_checks
 from cs_pipeline.quality.reconciliation import data_quality_checks
 
 # Everything that builds the warehouse; publishing follows this list's `marts` group.
@@ -25,7 +25,6 @@ pipeline_assets = [
 # a failing dbt test (which fails the dbt step) stop it.
 all_assets = [*pipeline_assets, build_published_warehouse(publish_deps(pipeline_assets))]
 all_checks = [
-    *raw_checks,
     *mart_checks,
     *data_quality_checks,
 ]

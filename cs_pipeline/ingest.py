@@ -27,7 +27,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import CsConfig, connect
+from cs_pipeline.config import (
+    STOPPED_BY_TAG,
+    CsConfig,
+    connect,
+    quote_ident,
+    quote_literal,
+    tag_run,
+)
 from cs_pipeline.extract_files import (
     CHUNK_SIZE,
     UTF8_BOM,
@@ -39,6 +46,7 @@ from cs_pipeline.extract_files import (
     transcode_to_utf8,
 )
 from cs_pipeline.publish import restore_build
+from cs_pipeline.quality.checks import stopping_failures, table_check_results, table_check_specs
 from cs_pipeline.quality.freshness import (
     evaluate_freshness,
     freshness_check_result,
@@ -49,6 +57,7 @@ from cs_pipeline.quality.row_counts import (
     row_count_check_result,
     row_count_check_spec,
 )
+from cs_pipeline.quality.rules import raw_table_spec
 from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
@@ -94,14 +103,6 @@ class _File:
     encoding: str
     columns: list[str]
     stat: os.stat_result
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:
@@ -501,6 +502,8 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             f"remembered in `{LOADED_FILES}`)"
         )
 
+    gx_spec, key = raw_table_spec(extract), dg.AssetKey(extract.asset_key)
+
     @dg.asset(
         key=extract.asset_key,
         group_name=extract.source,
@@ -512,8 +515,15 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         ),
         metadata={"dagster/table_name": extract.qualified_table, "extract_file": extract.file},
         # Judged here rather than in separate check steps: a check step never runs when its
-        # asset fails, and a missing file must still be reported as the freshness ERROR.
-        check_specs=[freshness_check_spec(extract), row_count_check_spec(extract)],
+        # asset fails, and a missing file must still be reported as the freshness ERROR. A
+        # failed ERROR check withholds the output (hence not required): Dagster then skips
+        # what depends on it instead of failing the run and marking all of it failed.
+        check_specs=[
+            freshness_check_spec(extract),
+            row_count_check_spec(extract),
+            *table_check_specs(gx_spec, key, blocking=False),
+        ],
+        output_required=False,
     )
     def _raw_asset(
         context: dg.AssetExecutionContext, cs_config: CsConfig
@@ -555,7 +565,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             as_of=settings.as_of,
             file_modified_at=freshness.modified_at,
         )
-        metadata = materialize_metadata(report)
+        metadata = {**cs_config.as_of_metadata(context), **materialize_metadata(report)}
         if extract.delta_folder is not None:
             metadata |= ledger_metadata(report)
             context.log.info(
@@ -563,10 +573,24 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                 f"{len(report.files_skipped)} skipped (loaded before), "
                 f"{report.rows_appended} rows written, {report.row_count} in the table"
             )
-        yield dg.MaterializeResult(
-            metadata=metadata,
-            check_results=[freshness_check_result(freshness), row_count_check_result(row_count)],
-        )
+        checks = [
+            freshness_check_result(freshness),
+            row_count_check_result(row_count),
+            *table_check_results(gx_spec, key, settings, context.log),
+        ]
+        stopped = stopping_failures(checks)
+        if stopped:
+            names = ", ".join(f"{key.to_user_string()} {r.check_name}" for r in stopped)
+            earlier = context.instance.get_run_by_id(context.run_id).tags.get(STOPPED_BY_TAG)
+            tag_run(context, {STOPPED_BY_TAG: f"{earlier}, {names}" if earlier else names})
+            context.log.error(
+                f"{extract.qualified_table} is loaded in the build warehouse but not handed "
+                f"downstream: {names} failed. Everything that depends on it is skipped in this "
+                "run and nothing is published (BI keeps the last good warehouse)."
+            )
+            yield from checks
+            return
+        yield dg.MaterializeResult(metadata=metadata, check_results=checks)
 
     return _raw_asset
 

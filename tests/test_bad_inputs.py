@@ -36,7 +36,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from cs_pipeline.config import CsConfig
+from cs_pipeline.config import STOPPED_BY_TAG, CsConfig
 from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.ingest import raw_assets
@@ -642,14 +642,16 @@ def test_blocking_failure_keeps_the_published_warehouse(
 
     result = ws.run(extracts, dg.AssetSelection.assets(raw_key, *DBT_KEYS, PUBLISH))
 
-    assert not result.success
-    if case.failing_check is None:
+    if case.failing_check is None:  # the asset itself failed: the run fails
+        assert not result.success
         message = _failures(result)["__".join(case.entity)]
-    else:
-        check = _check(result, list(case.entity), case.failing_check)
-        assert (check.passed, check.severity, check.blocking) == (
-            False, dg.AssetCheckSeverity.ERROR, True
+    else:  # a failed ERROR check stops downstream: skipped, not failed; the run is tagged
+        assert result.success
+        assert result.dagster_run.tags[STOPPED_BY_TAG] == (
+            f"{raw_key.to_user_string()} {case.failing_check}"
         )
+        check = _check(result, list(case.entity), case.failing_check)
+        assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.ERROR)
         message = check.description or ""
     for part in case.message(extracts):
         assert part in message, message
@@ -669,9 +671,7 @@ def test_missing_file_is_a_freshness_error_saying_what_is_missing(ws: Workspace)
     nps = _check(result, ["crm", "nps_response"], "freshness")
     training = _check(result, ["training", "enrollments"], "freshness")
     for check in (nps, training):
-        assert (check.passed, check.severity, check.blocking) == (
-            False, dg.AssetCheckSeverity.ERROR, True
-        )
+        assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.ERROR)
     assert nps.metadata["status"].value == "file_missing"
     assert nps.description == (
         f"{extracts / 'crm' / 'NPS_Response__c.csv'}: file not found "

@@ -12,7 +12,8 @@ import pytest
 
 from cs_pipeline.config import CsConfig
 from cs_pipeline.ingest import raw_assets
-from cs_pipeline.quality.checks import ERROR_CHECK, WARN_CHECK, raw_checks
+from cs_pipeline.config import STOPPED_BY_TAG
+from cs_pipeline.quality.checks import ERROR_CHECK, WARN_CHECK
 from cs_pipeline.quality.rules import (
     DATE,
     PATTERNS,
@@ -287,7 +288,7 @@ def run(tmp_path: Path, records: dict[str, list[dict]], *keys: tuple[str, str]):
     write_extracts(root, records)
     selection = [dg.AssetKey(list(k)) for k in keys] if keys else [a.key for a in raw_assets]
     return dg.materialize(
-        [*raw_assets, *raw_checks, account_consumer],
+        [*raw_assets, account_consumer],
         selection=[*selection, account_consumer.key],
         resources={
             "cs_config": CsConfig(
@@ -347,7 +348,7 @@ def test_clean_set_passes_every_check_without_progress_bars(tmp_path, capfd):
     assert not re.search(r"Calculating Metrics|\d+%\|", out + err)
 
 
-def test_duplicate_key_fails_the_blocking_check_and_skips_downstream(tmp_path):
+def test_duplicate_key_fails_its_check_and_skips_downstream_without_failing_it(tmp_path):
     records = valid_records()
     accounts = records["crm/Account.csv"]
     accounts.append({**accounts[0], "Name": "Acme (again)"})  # row 3 repeats row 1's Id
@@ -368,10 +369,15 @@ def test_duplicate_key_fails_the_blocking_check_and_skips_downstream(tmp_path):
     assert unique["unexpected_values"] == [{"value": ACC1, "count": 2}]
     assert ACC1 in errors.metadata["failures"].value
     assert evals[("crm/account", WARN_CHECK)].passed
-    # Blocking: the asset downstream of crm/account did not run.
-    assert not result.success
-    assert result.asset_materializations_for_node("crm__account")
+    # The ERROR stops downstream: crm/account withholds its output, so the asset downstream
+    # of it is skipped (not run), and no step fails: the UI shows one failed check, not a
+    # cascade of failed assets and checks that never ran.
+    assert result.success
+    assert result.dagster_run.tags[STOPPED_BY_TAG] == "crm/account gx_errors"
+    assert not result.asset_materializations_for_node("crm__account")
     assert not result.asset_materializations_for_node("account_consumer")
+    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    assert skipped == ["account_consumer"]
 
 
 def test_nps_score_out_of_range_warns_with_the_row_and_does_not_block(tmp_path):

@@ -1,36 +1,108 @@
-"""Dagster asset checks generated from the quality rules: one step per layer.
+"""Dagster asset checks generated from the quality rules.
 
-- Raw tables (one ``gx_raw`` step for all 15): per table, ``gx_errors`` (``blocking=True``,
-  severity ERROR: a key missing or repeated, which would make joins and deduplication wrong:
-  Dagster skips everything downstream, nothing is built or published) and ``gx_warnings``
-  (severity WARN, not blocking: formats, enumerations and ranges, with the failing rows).
+- Raw tables: per table, ``gx_errors`` (severity ERROR: a key missing or repeated, which
+  would make joins and deduplication wrong) and ``gx_warnings`` (severity WARN: formats,
+  enumerations and ranges, with the failing rows), evaluated in the raw asset's own step right
+  after the load (cs_pipeline/ingest.py). A failed ``gx_errors`` *stops downstream*: the asset
+  withholds its output, so Dagster shows everything that depends on it as skipped (not run,
+  stale) while the one failed check shows where it failed, and nothing is built or published.
   The rules are generated from each extract's declaration in cs_pipeline/sources.py.
-- Marts (one ``gx_marts`` step): the reconciliations of ``marts.customer_360`` (blocking).
+- Marts (one ``gx_marts`` step): the reconciliations of ``marts.customer_360`` (blocking in
+  Dagster's sense: only the publish follows them).
 
-One step per layer rather than one per table: a Dagster step costs about as much as a small
-table's whole suite. The Great Expectations import (seconds) happens inside the step, when a
-check runs, not when the code location loads. Staging guarantees are dbt tests (the models'
-YAML), evaluated by ``dbt build``: not proved again here.
+The Great Expectations import (seconds) happens when a check runs, not when the code location
+loads. Staging guarantees are dbt tests (the models' YAML), evaluated by ``dbt build``: not
+proved again here.
 """
 
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import dagster as dg
 
-from cs_pipeline.config import CsConfig
+from cs_pipeline.config import CsConfig, CsSettings
 from cs_pipeline.quality.model_rules import mart_specs, model_asset_key
-from cs_pipeline.quality.rules import Severity, TableSpec, raw_table_spec
-from cs_pipeline.sources import EXTRACTS
+from cs_pipeline.quality.rules import Severity, TableSpec
 
 ERROR_CHECK = "gx_errors"
 WARN_CHECK = "gx_warnings"
 CHECK_NAMES = {Severity.ERROR: ERROR_CHECK, Severity.WARN: WARN_CHECK}
+# Metadata of a raw check whose ERROR stops everything downstream (the asset withholds its
+# output, Dagster skips what depends on it) instead of failing the run.
+STOPS_DOWNSTREAM = "stops_downstream"
 
 
-def _describe(spec: TableSpec, severity: Severity) -> str:
+def _describe(spec: TableSpec, severity: Severity, *, stops: str) -> str:
     rules = [r.label for r in spec.rules if r.severity is severity]
-    kind = "Blocks downstream assets when" if severity is Severity.ERROR else "Warns when"
+    kind = f"{stops} when" if severity is Severity.ERROR else "Warns when"
     return f"{kind} a rule of `{spec.table}` fails: " + "; ".join(rules) + "."
+
+
+def table_check_specs(
+    spec: TableSpec,
+    key: dg.AssetKey,
+    *,
+    blocking: bool = True,
+    reads: Sequence[dg.AssetKey] = (),
+) -> list[dg.AssetCheckSpec]:
+    """A check per severity ``spec`` has rules of.
+
+    ``blocking``: Dagster's blocking (a failed ERROR fails the step; used for the marts). A
+    raw table's ERROR check is not blocking in Dagster's sense but *stops downstream*: its
+    asset then withholds its output (see :func:`stopping_failures`), so what depends on it is
+    skipped, not failed.
+    """
+    stops = "Blocks downstream assets" if blocking else "Stops everything downstream (skipped)"
+    return [
+        dg.AssetCheckSpec(
+            CHECK_NAMES[severity],
+            asset=key,
+            blocking=blocking and severity is Severity.ERROR,
+            description=_describe(spec, severity, stops=stops),
+            metadata={
+                "severity": severity.value,
+                "table": spec.table,
+                STOPS_DOWNSTREAM: not blocking and severity is Severity.ERROR,
+            },
+            additional_deps=list(reads),
+        )
+        for severity in Severity
+        if any(r.severity is severity for r in spec.rules)
+    ]
+
+
+def table_check_results(
+    spec: TableSpec,
+    key: dg.AssetKey,
+    settings: CsSettings,
+    log: logging.Logger | dg.DagsterLogManager,
+    selected: Collection[dg.AssetCheckKey] | None = None,
+) -> list[dg.AssetCheckResult]:
+    """Validate one table (the GX import happens here, when a check runs) and report a
+    result per selected check of :func:`table_check_specs`."""
+    from cs_pipeline.quality.runner import check_result, validate_table
+
+    checks = [
+        (severity, dg.AssetCheckKey(key, CHECK_NAMES[severity]))
+        for severity in Severity
+        if any(r.severity is severity for r in spec.rules)
+    ]
+    checks = [(s, k) for s, k in checks if selected is None or k in selected]
+    if not checks:
+        return []
+    validation = validate_table(spec, settings.build_warehouse, as_of=settings.as_of)
+    log.info(
+        f"{spec.table}: {len(validation.outcomes)} rules on {validation.rows_validated}"
+        f" of {validation.rows} rows in {validation.seconds:.2f}s"
+    )
+    return [check_result(validation, s, asset_key=key, check_name=k.name) for s, k in checks]
+
+
+def stopping_failures(results: Iterable[dg.AssetCheckResult]) -> list[dg.AssetCheckResult]:
+    """The failed ERROR results among a raw asset's own checks: each one stops downstream."""
+    return [
+        r for r in results if not r.passed and r.severity is dg.AssetCheckSeverity.ERROR
+    ]
 
 
 def quality_checks(
@@ -43,17 +115,9 @@ def quality_checks(
     """
     own = {key for _, key in tables}
     specs = [
-        dg.AssetCheckSpec(
-            CHECK_NAMES[severity],
-            asset=key,
-            blocking=severity is Severity.ERROR,
-            description=_describe(spec, severity),
-            metadata={"severity": severity.value, "table": spec.table},
-            additional_deps=[k for k in reads if k not in own],
-        )
+        check_spec
         for spec, key in tables
-        for severity in Severity
-        if any(r.severity is severity for r in spec.rules)
+        for check_spec in table_check_specs(spec, key, reads=[k for k in reads if k not in own])
     ]
 
     # can_subset: a run that selects some of the tables checks only those.
@@ -61,35 +125,13 @@ def quality_checks(
     def _checks(
         context: dg.AssetCheckExecutionContext, cs_config: CsConfig
     ) -> Iterator[dg.AssetCheckResult]:
-        from cs_pipeline.quality.runner import check_result, validate_table
-
-        settings = cs_config.settings
-        selected = context.selected_asset_check_keys
         for spec, key in tables:
-            checks = [
-                (severity, dg.AssetCheckKey(key, CHECK_NAMES[severity]))
-                for severity in Severity
-                if any(r.severity is severity for r in spec.rules)
-            ]
-            checks = [(severity, k) for severity, k in checks if k in selected]
-            if not checks:
-                continue
-            validation = validate_table(spec, settings.build_warehouse, as_of=settings.as_of)
-            context.log.info(
-                f"{spec.table}: {len(validation.outcomes)} rules on {validation.rows_validated}"
-                f" of {validation.rows} rows in {validation.seconds:.2f}s"
+            yield from table_check_results(
+                spec, key, cs_config.settings, context.log, context.selected_asset_check_keys
             )
-            for severity, check_key in checks:
-                yield check_result(
-                    validation, severity, asset_key=key, check_name=check_key.name
-                )
 
     return _checks
 
-
-raw_checks: list[dg.AssetChecksDefinition] = [
-    quality_checks("gx_raw", [(raw_table_spec(e), dg.AssetKey(e.asset_key)) for e in EXTRACTS])
-]
 
 # On the marts: evaluated once `dbt build` has built them all, so a failing check cannot stop
 # the marts of that step, only what follows it: the publish.

@@ -1,16 +1,22 @@
 """Freshness of the delivered extracts: is each file tonight's export, or an old one left behind?
 
-Every source drops a nightly export. A file whose modification time is much older than the end
-of the as-of day is most likely yesterday's (or last week's) export that nobody replaced: the
+Every source drops a nightly export. A file whose modification time is much older than the
+as-of day is most likely yesterday's (or last week's) export that nobody replaced: the
 run would compute today's figures from stale data without a word. So each raw asset carries a
 ``freshness`` check, evaluated before its file is loaded:
 
-- WARN when the file was last modified more than the source's cadence (var
-  ``freshness_max_age_hours`` of dbt_project.yml, 36 h by default: a nightly export plus a
-  margin; docs/configuration.md) before the end of the as-of day (UTC). The run goes on;
-  the figures are as good as the file.
-- ERROR (blocking) when the file is missing, saying whether the source's whole folder is
-  missing. Nothing downstream is built, and the last good warehouse stays published.
+- WARN when the file's age is more than the source's cadence (var ``freshness_max_age_hours``
+  of dbt_project.yml, 36 h by default: a nightly export plus a margin; docs/configuration.md).
+  The run goes on; the figures are as good as the file.
+- ERROR (stops everything downstream) when the file is missing, saying whether the source's
+  whole folder is missing. Nothing downstream is built, and the last good warehouse stays
+  published.
+
+A file's age is measured from its modification time (mtime) to the *reference moment*: now,
+or the end of the as-of day (midnight UTC after it) when that is earlier, i.e. for a past
+as-of date. So a file written two minutes ago is 0.03 h old tonight, and a backfill of
+2026-10-01 judges each file against the end of that day (a file newer than it has a negative
+age and is fresh).
 
 It is a check result only: a file's age never changes a mart value (every figure depends on the
 as-of date and the files' contents, not on when they were written). Pure functions except for
@@ -27,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 import dagster as dg
 
+from cs_pipeline.quality.checks import STOPS_DOWNSTREAM
 from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import Extract
 
@@ -55,17 +62,23 @@ class Freshness:
     as_of: dt.date
     max_age_hours: float
     modified_at: dt.datetime | None = None  # UTC; None when the file is missing
+    measured_at: dt.datetime | None = None  # the reference moment; None: the end of as-of
 
     @property
     def as_of_end(self) -> dt.datetime:
         return as_of_end(self.as_of)
 
     @property
+    def reference(self) -> dt.datetime:
+        """What the age is measured to: now, or the end of the as-of day when earlier."""
+        return self.measured_at or self.as_of_end
+
+    @property
     def age_hours(self) -> float | None:
-        """Hours from the file's modification to the end of the as-of day (negative: newer)."""
+        """Hours from the file's modification to :attr:`reference` (negative: newer)."""
         if self.modified_at is None:
             return None
-        return (self.as_of_end - self.modified_at).total_seconds() / 3600
+        return (self.reference - self.modified_at).total_seconds() / 3600
 
     @property
     def missing(self) -> bool:
@@ -73,7 +86,11 @@ class Freshness:
 
     def describe(self) -> str:
         """One sentence naming the file, for the check's description and the run log."""
-        end = f"the end of as-of {self.as_of} (UTC)"
+        end = (
+            f"the end of as-of {self.as_of} (UTC)"
+            if self.reference == self.as_of_end
+            else f"now ({_iso(self.reference)})"
+        )
         match self.status:
             case FreshnessStatus.SOURCE_MISSING:
                 folder = PurePosixPath(self.extract.file).parent
@@ -117,6 +134,7 @@ def evaluate_freshness(
     *,
     siblings: tuple[Extract, ...] = (),
     max_age: float | None = None,
+    now: dt.datetime | None = None,
 ) -> Freshness:
     """The freshness of ``extract``'s file under ``extracts_dir`` for the as-of date.
 
@@ -135,26 +153,29 @@ def evaluate_freshness(
         return Freshness(extract, path, status, as_of, limit)
     path = max(delivered, key=lambda p: p.stat().st_mtime)
     modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    age = (as_of_end(as_of) - modified).total_seconds() / 3600
+    reference = min(now or dt.datetime.now(dt.UTC), as_of_end(as_of))
+    age = (reference - modified).total_seconds() / 3600
     status = FreshnessStatus.STALE if age > limit else FreshnessStatus.FRESH
-    return Freshness(extract, path, status, as_of, limit, modified)
+    return Freshness(extract, path, status, as_of, limit, modified, reference)
 
 
 # --- Dagster ---------------------------------------------------------------------------------
 
 
 def freshness_check_spec(extract: Extract) -> dg.AssetCheckSpec:
-    """The ``freshness`` check of one raw asset; blocking, so its ERROR (a missing file) blocks."""
+    """The ``freshness`` check of one raw asset; its ERROR (a missing file) stops downstream."""
     return dg.AssetCheckSpec(
         CHECK_NAME,
         asset=dg.AssetKey(extract.asset_key),
-        blocking=True,
+        # Not Dagster-blocking (that fails the run and marks everything downstream failed):
+        # its ERROR stops downstream, the raw asset withholding its output (ingest.py).
         description=(
             f"`{extract.file}` is tonight's export: WARN when it was last modified more than "
-            f"{max_age_hours(extract.source):g} h before the end of the as-of day (UTC), ERROR "
-            f"(blocking) when it is missing."
+            f"{max_age_hours(extract.source):g} h before now (or before the end of a past as-of "
+            f"day, UTC), ERROR "
+            f"(stops everything downstream) when it is missing."
         ),
-        metadata={"extract_file": extract.file},
+        metadata={"extract_file": extract.file, STOPS_DOWNSTREAM: True},
     )
 
 
@@ -164,6 +185,7 @@ def freshness_check_result(freshness: Freshness) -> dg.AssetCheckResult:
         "status": freshness.status.value,
         "source_file": dg.MetadataValue.path(str(freshness.path)),
         "as_of_end_utc": _iso(freshness.as_of_end),
+        "measured_to_utc": _iso(freshness.reference),
         "max_age_hours": freshness.max_age_hours,
     }
     if freshness.modified_at is not None:

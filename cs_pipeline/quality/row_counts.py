@@ -8,8 +8,9 @@ So each raw asset carries a ``row_count_change`` check, evaluated right after it
 - WARN when the count is more than :data:`MAX_RATIO` times the previous load's, or less than
   1/:data:`MAX_RATIO` of it (ignored while both counts are under :data:`MIN_ROWS`, where a few
   rows more or less are normal). The run goes on.
-- ERROR (blocking) when a table that had rows is now empty (a header-only export): publishing
-  it would blank every figure that depends on it, so the last good warehouse stays published.
+- ERROR (stops everything downstream) when a table that had rows is now empty (a header-only
+  export): publishing it would blank every figure that depends on it, so the last good
+  warehouse stays published.
 
 The counts live in the build warehouse, table :data:`LOAD_HISTORY` (one row per load), so they
 travel with the data they describe and a BI page can chart them. A load the check blocks is not
@@ -27,6 +28,7 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import connect
+from cs_pipeline.quality.checks import STOPS_DOWNSTREAM
 from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import RAW_SCHEMA, Extract
 
@@ -154,17 +156,18 @@ def check_row_count(
 
 
 def row_count_check_spec(extract: Extract) -> dg.AssetCheckSpec:
-    """The ``row_count_change`` check of one raw asset; blocking, so its ERROR (emptied) blocks."""
+    """The ``row_count_change`` check of one raw asset; its ERROR (emptied) stops downstream."""
     return dg.AssetCheckSpec(
         CHECK_NAME,
         asset=dg.AssetKey(extract.asset_key),
-        blocking=True,
+        # Not Dagster-blocking (that fails the run and marks everything downstream failed):
+        # its ERROR stops downstream, the raw asset withholding its output (ingest.py).
         description=(
             f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
-            f"beyond {MAX_RATIO:g}x more or fewer, ERROR (blocking) when it had rows and is now "
-            f"empty. Counts are kept in `{LOAD_HISTORY}`."
+            f"beyond {MAX_RATIO:g}x more or fewer, ERROR (stops everything downstream) when it "
+            f"had rows and is now empty. Counts are kept in `{LOAD_HISTORY}`."
         ),
-        metadata={"load_history": LOAD_HISTORY},
+        metadata={"load_history": LOAD_HISTORY, STOPS_DOWNSTREAM: True},
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from cs_pipeline.ingest import quote_ident
+from cs_pipeline.config import quote_ident
 from cs_pipeline.sources import Extract, quality
 
 

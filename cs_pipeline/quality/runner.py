@@ -47,8 +47,7 @@ from great_expectations.data_context.types.base import (
 )
 from great_expectations.execution_engine import pandas_execution_engine
 
-from cs_pipeline.config import connect
-from cs_pipeline.ingest import quote_ident, quote_literal
+from cs_pipeline.config import connect, quote_ident, quote_literal
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec
 from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
 from cs_pipeline.quality.thresholds import threshold
