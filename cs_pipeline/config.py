@@ -21,6 +21,8 @@ DEFAULT_EXTRACTS_DIR = PROJECT_ROOT / "data" / "extracts"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "cs360.duckdb"
 DEFAULT_SCHEDULE_CRON = "0 2 * * *"
 DEFAULT_SCHEDULE_TZ = "UTC"
+# The CS cockpit (Streamlit); an account's page is `<CS_APP_URL>/?account=<account_id>`.
+DEFAULT_APP_URL = "http://127.0.0.1:8501"
 # DuckDB may use this much memory before it spills to disk (the whole run stays under ~4 GiB
 # with it at 100 000 accounts); threads default to the machine's cores.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2500MB"
@@ -112,6 +114,11 @@ class CsSettings:
     warehouse: Path
     as_of: dt.date
     full_refresh: bool = False  # reload every ticket file and rebuild dbt models from scratch
+    app_url: str = DEFAULT_APP_URL  # CS_APP_URL: the cockpit
+
+    def account_url(self, account_id: str) -> str:
+        """The cockpit's page of one account."""
+        return f"{self.app_url.rstrip('/')}/?account={account_id}"
 
     @property
     def build_warehouse(self) -> Path:
@@ -134,6 +141,7 @@ class CsSettings:
             warehouse=Path(env.get("CS_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve(),
             as_of=parse_as_of(env.get("CS_AS_OF")),
             full_refresh=parse_flag(env.get("CS_FULL_REFRESH")),
+            app_url=env.get("CS_APP_URL") or DEFAULT_APP_URL,
         )
 
 
@@ -192,6 +200,11 @@ class CsConfig(dg.ConfigurableResource):
         ),
     )
 
+    app_url: str = Field(
+        default=DEFAULT_APP_URL,
+        description="The CS cockpit; an account's page is <app_url>/?account=<id>. Env CS_APP_URL.",
+    )
+
     @classmethod
     def from_env(cls) -> CsConfig:
         s = CsSettings.from_env()
@@ -200,6 +213,7 @@ class CsConfig(dg.ConfigurableResource):
             warehouse=str(s.warehouse),
             as_of=os.environ.get("CS_AS_OF", ""),
             full_refresh=s.full_refresh,
+            app_url=s.app_url,
         )
 
     def as_of_metadata(self, context: dg.AssetExecutionContext) -> dict[str, str]:
@@ -216,4 +230,5 @@ class CsConfig(dg.ConfigurableResource):
             warehouse=Path(self.warehouse),
             as_of=parse_as_of(self.as_of),
             full_refresh=self.full_refresh,
+            app_url=self.app_url,
         )

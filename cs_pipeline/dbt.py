@@ -10,16 +10,17 @@ dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the
 
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from cs_pipeline.config import CsConfig, CsSettings
+from cs_pipeline.config import CsConfig, CsSettings, connect, quote_ident
 from cs_pipeline.dbt_project import dbt_environ, dbt_project
-from cs_pipeline.publish import restore_build
+from cs_pipeline.ingest import markdown_table
+from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
 
 
 class CsDbtTranslator(DagsterDbtTranslator):
@@ -52,9 +53,107 @@ def cs360_dbt_models(
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
+    as_of = cs_config.as_of_metadata(context)
     with dbt_environ(settings):
         invocation = dbt.cli(dbt_build_args(settings), context=context)
-    yield from invocation.stream()
+    # dbt holds DuckDB's write lock until it exits, so the tables are described afterwards;
+    # each node's result is logged as it arrives (dbt's own lines go to the step's stdout).
+    events, error = [], None
+    try:
+        for n, event in enumerate(invocation.stream(), start=1):
+            context.log.info(f"dbt node {n}: {_node_progress(event)}")
+            events.append(event)
+    except Exception as exc:  # dbt failed: what it did is still reported, then the error
+        error = exc
+    described = describe_models(invocation.manifest, events, settings)
+    for event in events:
+        unique_id = _unique_id(event)
+        if isinstance(event, dg.Output) and unique_id is not None:
+            event = event.with_metadata({**event.metadata, **as_of, **described.get(unique_id, {})})
+        yield event
+    if error is not None:
+        raise error
+
+
+def _unique_id(event: Any) -> str | None:
+    value = getattr(event, "metadata", {}).get("unique_id")
+    return getattr(value, "text", value)
+
+
+def _node_progress(event: Any) -> str:
+    if isinstance(event, dg.AssetCheckResult):
+        outcome = "pass" if event.passed else f"FAIL ({event.severity.value})"
+        return f"test {event.check_name} on {event.asset_key.to_user_string()}: {outcome}"
+    seconds = getattr(event, "metadata", {}).get("Execution Duration")
+    took = f" in {getattr(seconds, 'value', seconds):.1f}s" if seconds is not None else ""
+    return f"{_unique_id(event) or event}{took}"
+
+
+PREVIEW_ROWS = 5
+
+
+def describe_models(
+    manifest: Mapping[str, Any], events: Sequence[Any], settings: CsSettings
+) -> dict[str, dict[str, Any]]:
+    """Row count and column schema of every model this build materialized, a preview of the
+    marts' first rows, and customer_360's health bands with links to the cockpit.
+
+    One connection, one ``count(*)`` per table and one query for all the columns (the
+    descriptions come from the models' YAML), so it costs well under a second per run.
+    """
+    nodes = {
+        uid: manifest["nodes"][uid]
+        for uid in (_unique_id(e) for e in events if isinstance(e, dg.Output))
+        if uid in manifest["nodes"]
+    }
+    if not nodes:
+        return {}
+    described: dict[str, dict[str, Any]] = {}
+    with connect(settings.build_warehouse, read_only=True) as con:
+        types: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for schema, table, column, data_type in con.execute(
+            "SELECT table_schema, table_name, column_name, data_type "
+            "FROM information_schema.columns ORDER BY table_schema, table_name, ordinal_position"
+        ).fetchall():
+            types.setdefault((schema, table), []).append((column, data_type))
+        for uid, node in nodes.items():
+            relation = f"{quote_ident(node['schema'])}.{quote_ident(node['alias'])}"
+            docs = node.get("columns", {})
+            columns = types.get((node["schema"], node["alias"]), [])
+            meta: dict[str, Any] = {
+                "dagster/row_count": dg.MetadataValue.int(
+                    con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+                ),
+                "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema([
+                    dg.TableColumn(c, t, description=docs.get(c, {}).get("description") or None)
+                    for c, t in columns
+                ])),
+            }
+            if node["schema"] == MARTS_SCHEMA and node["resource_type"] == "model":
+                meta.update(_mart_metadata(con, node["alias"], relation, columns, settings))
+            described[uid] = meta
+    return described
+
+
+def _mart_metadata(
+    con: Any, name: str, relation: str, columns: list[tuple[str, str]], settings: CsSettings
+) -> dict[str, Any]:
+    names = [c for c, _ in columns]
+    order = ", ".join(quote_ident(c) for c in names[:2])
+    rows = con.execute(f"SELECT * FROM {relation} ORDER BY {order} LIMIT {PREVIEW_ROWS}").fetchall()
+    meta: dict[str, Any] = {"preview": dg.MetadataValue.md(markdown_table(names, rows))}
+    if name == REQUIRED_MART:
+        bands = dict(con.execute(
+            f"SELECT health_band, count(*) FROM {relation} GROUP BY 1 ORDER BY 1"
+        ).fetchall())
+        meta["health_bands"] = dg.MetadataValue.json({str(k): v for k, v in bands.items()})
+        meta.update({f"band.{k}": dg.MetadataValue.int(v) for k, v in bands.items()})
+        meta["cockpit"] = dg.MetadataValue.url(settings.app_url)
+        at = names.index("account_id")
+        meta["cockpit_pages"] = dg.MetadataValue.md("\n".join(
+            f"- [{r[at]}]({settings.account_url(r[at])})" for r in rows
+        ))
+    return meta
 
 
 # The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.

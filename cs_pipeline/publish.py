@@ -16,9 +16,12 @@ version 65+) cannot be opened by older BI drivers, so such a build is rewritten 
 """
 
 import contextlib
+import datetime as dt
 import fcntl
+import importlib.metadata
 import logging
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,13 +30,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import CsConfig, connect
+from cs_pipeline.config import PROJECT_ROOT, CsConfig, connect, quote_literal
 
 log = logging.getLogger(__name__)
 
 MARTS_SCHEMA = "marts"
 MARTS_GROUP = "marts"
 REQUIRED_MART = "customer_360"  # the table the output contract promises BI tools
+# Written into the published copy only: what BI tools and the cockpit show as "as of".
+BUILD_INFO = "build_info"
 # The oldest DuckDB release whose clients must open the published file.
 READER_STORAGE_VERSION = "v1.0.0"
 _COPY_CHUNK = 8 * 1024 * 1024
@@ -50,6 +55,27 @@ class PublishResult:
     storage_version: str  # as DuckDB reports it, e.g. "v1.0.0+"
     mart_row_counts: dict[str, int] = field(default_factory=dict)
     rewritten: bool = False  # True when the build's storage was too new and was rewritten
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What ``marts.build_info`` of a published warehouse says about it."""
+
+    as_of: dt.date
+    built_at: dt.datetime  # UTC
+    code_version: str  # the git commit of cs360 that built it, else its package version
+
+
+def code_version() -> str:
+    """``git describe --always --dirty`` of the project, or the installed package's version."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=10, check=True,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return importlib.metadata.version("cs360")
 
 
 def wal_path(database: Path) -> Path:
@@ -76,9 +102,13 @@ def publish_warehouse(
     build: Path,
     target: Path,
     *,
+    build_info: BuildInfo | None = None,
     before_replace: Callable[[Path], None] | None = None,
 ) -> PublishResult:
     """Replace ``target`` atomically with a verified copy of ``build``; ``build`` stays.
+
+    ``build_info`` is written into the copy as ``marts.build_info`` (one row per mart: as-of
+    date, built at, code version, row count); the build file itself stays as dbt left it.
 
     ``before_replace`` is called with the verified temporary file just before the rename (a seam
     for crash tests; production passes nothing).
@@ -93,6 +123,8 @@ def publish_warehouse(
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         try:
             build_counts, rewritten = _copy_consistent(build, tmp)
+            if build_info is not None:
+                _write_build_info(tmp, build_info, build_counts)
             _fsync_file(tmp)
             tag, counts = _verify(tmp, build_counts)
             if before_replace is not None:
@@ -208,6 +240,47 @@ def _copy_bytes(source: Path, dest: Path) -> None:
             out.write(chunk)
 
 
+def _write_build_info(tmp: Path, info: BuildInfo, counts: dict[str, int]) -> None:
+    table = f"{MARTS_SCHEMA}.{BUILD_INFO}"
+    with connect(tmp) as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS_SCHEMA}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} (as_of DATE NOT NULL, built_at TIMESTAMP NOT NULL, "
+            "code_version VARCHAR NOT NULL, mart VARCHAR NOT NULL, row_count BIGINT NOT NULL)"
+        )
+        built_at = info.built_at.astimezone(dt.UTC).replace(tzinfo=None)
+        con.executemany(
+            f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)",
+            [[info.as_of, built_at, info.code_version, m, n] for m, n in sorted(counts.items())],
+        )
+        for column, text in BUILD_INFO_COLUMNS.items():
+            con.execute(f"COMMENT ON COLUMN {table}.{column} IS {quote_literal(text)}")
+        con.execute(f"COMMENT ON TABLE {table} IS {quote_literal(BUILD_INFO_DESCRIPTION)}")
+        con.execute("CHECKPOINT")
+
+
+BUILD_INFO_DESCRIPTION = (
+    "What this published warehouse was built for: one row per mart, each with the same as-of "
+    "date, build time and code version."
+)
+BUILD_INFO_COLUMNS = {
+    "as_of": "The as-of date every figure of this warehouse is computed for.",
+    "built_at": "When the build was published (UTC).",
+    "code_version": "The cs360 commit (git describe) or package version that built it.",
+    "mart": "A table of the marts schema.",
+    "row_count": "Its rows in this warehouse.",
+}
+
+
+def read_build_info(database: Path) -> list[tuple]:
+    """``marts.build_info`` of a warehouse: (as_of, built_at, code_version, mart, row_count)."""
+    with connect(database, read_only=True) as con:
+        return con.execute(
+            f"SELECT as_of, built_at, code_version, mart, row_count "
+            f"FROM {MARTS_SCHEMA}.{BUILD_INFO} ORDER BY mart"
+        ).fetchall()
+
+
 def _verify(tmp: Path, build_counts: dict[str, int]) -> tuple[str, dict[str, int]]:
     """Open the copy as a BI tool would and check it holds the same marts as the build."""
     if wal_path(tmp).exists():
@@ -237,9 +310,9 @@ def _storage_tag(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
 def _mart_row_counts(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables "
-        "WHERE table_catalog = ? AND table_schema = ? "
+        "WHERE table_catalog = ? AND table_schema = ? AND table_name <> ? "
         "AND table_type = 'BASE TABLE' ORDER BY table_name",
-        [catalog, MARTS_SCHEMA],
+        [catalog, MARTS_SCHEMA, BUILD_INFO],
     ).fetchall()]
     return {
         t: con.execute(f'SELECT count(*) FROM "{catalog}"."{MARTS_SCHEMA}"."{t}"').fetchone()[0]
@@ -319,23 +392,36 @@ def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
         context: dg.AssetExecutionContext, cs_config: CsConfig
     ) -> dg.MaterializeResult:
         settings = cs_config.settings
-        result = publish_warehouse(settings.build_warehouse, settings.warehouse)
+        cs_config.as_of_metadata(context)
+        info = BuildInfo(settings.as_of, dt.datetime.now(dt.UTC), code_version())
+        result = publish_warehouse(settings.build_warehouse, settings.warehouse, build_info=info)
         context.log.info(
-            f"published {result.path} ({result.size_bytes} bytes, storage "
+            f"published {result.path} as of {settings.as_of} ({result.size_bytes} bytes, storage "
             f"{result.storage_version}): {result.mart_row_counts}"
         )
-        return dg.MaterializeResult(metadata=publish_metadata(result, settings.as_of.isoformat()))
+        return dg.MaterializeResult(metadata=publish_metadata(result, info))
 
     return published_warehouse
 
 
-def publish_metadata(result: PublishResult, as_of: str) -> dict[str, object]:
+def publish_metadata(result: PublishResult, info: BuildInfo) -> dict[str, object]:
+    build_info = [
+        f"| {info.as_of} | {info.built_at:%Y-%m-%d %H:%M:%S} | {info.code_version} | {m} | {n} |"
+        for m, n in sorted(result.mart_row_counts.items())
+    ]
     return {
+        "as_of": info.as_of.isoformat(),
+        "built_at": info.built_at.isoformat(timespec="seconds"),
+        "code_version": info.code_version,
         "path": dg.MetadataValue.path(str(result.path)),
         "size_bytes": result.size_bytes,
         "storage_version": result.storage_version,
         "storage_rewritten": result.rewritten,
-        "as_of": as_of,
+        f"{MARTS_SCHEMA}.{BUILD_INFO}": dg.MetadataValue.md("\n".join([
+            "| as_of | built_at (UTC) | code_version | mart | row_count |",
+            "| --- | --- | --- | --- | ---: |",
+            *build_info,
+        ])),
         "mart_row_counts": dg.MetadataValue.json(result.mart_row_counts),
         **{f"rows.{MARTS_SCHEMA}.{t}": n for t, n in result.mart_row_counts.items()},
     }

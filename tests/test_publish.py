@@ -24,6 +24,7 @@ from cs_pipeline.publish import (
     build_published_warehouse,
     publish_deps,
     publish_warehouse,
+    read_build_info,
     readable_by_old_clients,
     storage_version_tuple,
 )
@@ -373,6 +374,15 @@ def test_published_warehouse_asset_reports_path_size_and_row_counts(tmp_path: Pa
     assert md["mart_row_counts"].value == {"customer_360": ROWS, "unmatched_records": 1}
     assert md["rows.marts.customer_360"].value == ROWS
     assert read_build(cfg.settings.warehouse) == (ROWS, 5, 5)
+    # marts.build_info says what BI reads: in the published file, not in the build.
+    info = read_build_info(cfg.settings.warehouse)
+    assert [(str(r[0]), r[3], r[4]) for r in info] == [
+        ("2024-06-30", "customer_360", ROWS), ("2024-06-30", "unmatched_records", 1)
+    ]
+    assert {r[2] for r in info} == {md["code_version"].value} and info[0][2]
+    assert "| 2024-06-30 |" in md["marts.build_info"].value
+    with pytest.raises(duckdb.CatalogException):
+        read_build_info(cfg.settings.build_warehouse)
 
 
 def test_failed_blocking_check_upstream_skips_publishing(tmp_path: Path) -> None:
