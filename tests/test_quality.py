@@ -10,9 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from cs_pipeline.config import CsConfig
+from cs_pipeline.config import STOPPED_BY_TAG, CsConfig
 from cs_pipeline.ingest import raw_assets
-from cs_pipeline.config import STOPPED_BY_TAG
 from cs_pipeline.quality.checks import ERROR_CHECK, WARN_CHECK
 from cs_pipeline.quality.rules import (
     DATE,
