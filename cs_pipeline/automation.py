@@ -1,7 +1,7 @@
 """When cs360 builds by itself, and where a failed build is announced.
 
-- ``nightly_build``: every asset (extracts -> raw -> dbt -> published warehouse), with a retry
-  policy for transient errors (see :data:`NIGHTLY_RETRY_POLICY`).
+- ``nightly_build``: every asset (extracts -> raw -> dbt -> published warehouse); every step
+  retries transient errors (:data:`cs_pipeline.config.RETRY_POLICY`).
 - ``nightly_build_schedule``: the nightly run, cron and time zone from ``CS_SCHEDULE_CRON`` and
   ``CS_SCHEDULE_TZ``.
 - ``new_extracts_sensor``: starts a run as soon as a *complete* new set of extract files has
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from cs_pipeline.config import AutomationSettings, CsConfig
+from cs_pipeline.config import STOPPED_BY_TAG, AutomationSettings, CsConfig
 from cs_pipeline.sources import EXTRACTS, Extract
 
 log = logging.getLogger(__name__)
@@ -32,23 +32,13 @@ ALERT_TIMEOUT_SECONDS = 5.0
 SENSOR_INTERVAL_SECONDS = 60
 EXTRACTS_SIGNATURE_TAG = "cs360/extracts_signature"
 
-# Retries: one job-level op retry policy rather than run retries. A transient error (the build
-# file locked by a stray reader or a UI run, an extract file briefly unreadable while it is
-# replaced) fails one step; retrying that step inside the same run keeps what the other steps
-# did. Run retries (`dagster/max_retries`) re-launch the run and need the instance's
-# `run_retries` setting; they are for crashed run workers, which a nightly in-process run on
-# one machine rarely meets. A failed blocking check is not an exception of the step's code and
-# is not retried; a failing `dbt build` is (dagster-dbt raises), costing two more dbt runs
-# before the failure is recorded. Manual materializations from the UI are not retried.
-NIGHTLY_RETRY_POLICY = dg.RetryPolicy(
-    max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
-
+# Retries are a policy on every asset and check (config.RETRY_POLICY), so this job, the UI's
+# "Materialize all" and `make run` retry alike.
 nightly_build = dg.define_asset_job(
     "nightly_build",
     selection=dg.AssetSelection.all(),
-    op_retry_policy=NIGHTLY_RETRY_POLICY,
-    description="Load every extract, build and check every model, publish the warehouse.",
+    description="Load every extract, build and check every model, publish the warehouse. "
+    "By hand: `make run` (or this job's launchpad).",
 )
 
 
@@ -239,6 +229,33 @@ def _root_cause(error: object) -> str:
     return _first_line(getattr(error, "message", None))
 
 
+def _record(
+    context: dg.RunStatusSensorContext,
+    settings: AutomationSettings,
+    cs_config: CsConfig,
+    *,
+    message: str,
+    failed_steps: dict[str, str],
+) -> None:
+    run = context.dagster_run
+    record = failure_record(
+        run_id=run.run_id,
+        job_name=run.job_name,
+        failed_at=dt.datetime.now(dt.UTC),
+        message=message,
+        failed_steps=failed_steps,
+        tags={k: v for k, v in run.tags.items() if not k.startswith(".dagster")},
+    )
+    path = cs_config.settings.run_failures_log
+    append_failure(path, record)
+    context.log.error(
+        f"run {run.run_id} of {run.job_name}: {message} (steps: "
+        f"{', '.join(failed_steps) or 'none'}); recorded in {path}"
+    )
+    if settings.alert_webhook_url:
+        post_alert(settings.alert_webhook_url, record)
+
+
 def build_run_failure_sensor(settings: AutomationSettings) -> dg.SensorDefinition:
     @dg.run_failure_sensor(
         name="run_failure_recorder",
@@ -247,31 +264,37 @@ def build_run_failure_sensor(settings: AutomationSettings) -> dg.SensorDefinitio
         "warehouse and POSTs it to CS_ALERT_WEBHOOK_URL when set.",
     )
     def run_failure_recorder(context: dg.RunFailureSensorContext, cs_config: CsConfig) -> None:
-        run = context.dagster_run
         steps = {
             event.step_key or "?": _root_cause(getattr(event.event_specific_data, "error", None))
             for event in context.get_step_failure_events()
         }
-        record = failure_record(
-            run_id=run.run_id,
-            job_name=run.job_name,
-            failed_at=dt.datetime.now(dt.UTC),
-            message=_first_line(context.failure_event.message),
-            failed_steps=steps,
-            tags={k: v for k, v in run.tags.items() if not k.startswith(".dagster")},
-        )
-        path = cs_config.settings.run_failures_log
-        append_failure(path, record)
-        context.log.error(
-            f"run {run.run_id} of {run.job_name} failed (steps: {', '.join(steps) or 'none'}); "
-            f"recorded in {path}"
-        )
-        if settings.alert_webhook_url:
-            post_alert(settings.alert_webhook_url, record)
+        _record(context, settings, cs_config,
+                message=_first_line(context.failure_event.message), failed_steps=steps)
 
     return run_failure_recorder
+
+
+def build_stopped_run_sensor(settings: AutomationSettings) -> dg.SensorDefinition:
+    """A run stopped by a failed ERROR check on a raw table succeeds in Dagster's terms (the
+    rest was skipped, nothing failed) yet published nothing: recorded like a failure."""
+
+    @dg.run_status_sensor(
+        name="stopped_run_recorder",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Records a run that a failed ERROR check stopped (tag cs360/stopped_by) "
+        "as run_failure_recorder records a failed one.",
+    )
+    def stopped_run_recorder(context: dg.RunStatusSensorContext, cs_config: CsConfig) -> None:
+        stopped = context.dagster_run.tags.get(STOPPED_BY_TAG)
+        if stopped:
+            _record(context, settings, cs_config, failed_steps={},
+                    message=f"stopped by {stopped}: nothing downstream ran, nothing published")
+
+    return stopped_run_recorder
 
 
 _automation = AutomationSettings.from_env()
 nightly_build_schedule = build_nightly_schedule(_automation)
 run_failure_recorder = build_run_failure_sensor(_automation)
+stopped_run_recorder = build_stopped_run_sensor(_automation)

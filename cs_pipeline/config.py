@@ -171,6 +171,16 @@ class AutomationSettings:
         )
 
 
+# Every asset and check step, whatever starts the run (schedule, sensor, launchpad, "Materialize"
+# in the lineage, `make run`), retries twice on an error (30 s, then 60 s later, jittered) for
+# transient trouble such as a file locked by a stray reader. A failed check is not an error of
+# the step and is not retried; a failing `dbt build` is (dagster-dbt raises): two more dbt runs
+# before the failure is recorded. On the assets rather than on a job or in the instance's
+# `run_retries` (which needs the daemon and re-launches whole runs), so one rule holds everywhere.
+RETRY_POLICY = dg.RetryPolicy(
+    max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
 AS_OF_TAG = "cs360/as_of"
 # Set on a run whose failed ERROR check withheld a raw asset's output: everything downstream
 # was skipped and nothing published, though no step failed (cs_pipeline/ingest.py).

@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from cs_pipeline.config import CsConfig, CsSettings, connect, quote_ident
+from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect, quote_ident
 from cs_pipeline.dbt_project import dbt_environ, dbt_project
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
@@ -44,7 +44,11 @@ def dbt_build_args(settings: CsSettings) -> list[str]:
     return [*args, "--full-refresh"] if settings.full_refresh else args
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=CsDbtTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=CsDbtTranslator(),
+    retry_policy=RETRY_POLICY,
+)
 def cs360_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, cs_config: CsConfig
 ) -> Iterator[Any]:

@@ -7,6 +7,7 @@ from cs_pipeline.automation import (
     nightly_build,
     nightly_build_schedule,
     run_failure_recorder,
+    stopped_run_recorder,
 )
 from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
@@ -34,7 +35,7 @@ defs = dg.Definitions(
     asset_checks=all_checks,
     jobs=[nightly_build],
     schedules=[nightly_build_schedule],
-    sensors=[new_extracts_sensor, run_failure_recorder],
+    sensors=[new_extracts_sensor, run_failure_recorder, stopped_run_recorder],
     resources={
         "cs_config": CsConfig.from_env(),
         "dbt": dbt_resource,

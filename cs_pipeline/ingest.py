@@ -28,6 +28,7 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import (
+    RETRY_POLICY,
     STOPPED_BY_TAG,
     CsConfig,
     connect,
@@ -524,6 +525,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             *table_check_specs(gx_spec, key, blocking=False),
         ],
         output_required=False,
+        retry_policy=RETRY_POLICY,
     )
     def _raw_asset(
         context: dg.AssetExecutionContext, cs_config: CsConfig

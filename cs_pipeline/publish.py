@@ -30,7 +30,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import PROJECT_ROOT, CsConfig, connect, quote_literal
+from cs_pipeline.config import PROJECT_ROOT, RETRY_POLICY, CsConfig, connect, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +385,7 @@ def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
         group_name="publish",
         deps=list(deps),
         kinds={"duckdb"},
+        retry_policy=RETRY_POLICY,
         description="The DuckDB file BI tools read (CS_WAREHOUSE), replaced atomically by a "
         "verified copy of the build once every mart and its blocking checks have passed.",
     )

@@ -14,7 +14,6 @@ import pytest
 
 from cs_pipeline.automation import (
     EXTRACTS_SIGNATURE_TAG,
-    NIGHTLY_RETRY_POLICY,
     ExtractsCursor,
     build_nightly_schedule,
     build_run_failure_sensor,
@@ -24,7 +23,7 @@ from cs_pipeline.automation import (
     nightly_build,
     post_alert,
 )
-from cs_pipeline.config import AutomationSettings, CsConfig
+from cs_pipeline.config import RETRY_POLICY, AutomationSettings, CsConfig
 from cs_pipeline.sources import EXTRACTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,8 +86,17 @@ def test_nightly_job_selects_every_asset_and_retries_steps() -> None:
         "nightly_build")
     assert {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()} == {
         "upstream", "downstream"}
-    assert nightly_build.op_retry_policy == NIGHTLY_RETRY_POLICY
-    assert NIGHTLY_RETRY_POLICY.max_retries == 2
+    assert RETRY_POLICY.max_retries == 2
+
+
+def test_every_run_path_retries_alike() -> None:
+    """The policy is on every asset and check step, not on the nightly job: "Materialize all"
+    from the lineage and `make run` retry exactly as the schedule's runs do."""
+    from cs_pipeline.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    policies = {node.name: node.definition.retry_policy for node in job.graph.node_dict.values()}
+    assert policies and set(policies.values()) == {RETRY_POLICY}, policies
 
 
 # --- new extracts sensor -------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import dagster as dg
 
-from cs_pipeline.config import CsConfig, CsSettings
+from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings
 from cs_pipeline.quality.model_rules import mart_specs, model_asset_key
 from cs_pipeline.quality.rules import Severity, TableSpec
 
@@ -121,7 +121,7 @@ def quality_checks(
     ]
 
     # can_subset: a run that selects some of the tables checks only those.
-    @dg.multi_asset_check(name=name, specs=specs, can_subset=True)
+    @dg.multi_asset_check(name=name, specs=specs, can_subset=True, retry_policy=RETRY_POLICY)
     def _checks(
         context: dg.AssetCheckExecutionContext, cs_config: CsConfig
     ) -> Iterator[dg.AssetCheckResult]:

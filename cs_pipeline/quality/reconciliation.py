@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from cs_pipeline.config import CsConfig, connect
+from cs_pipeline.config import RETRY_POLICY, CsConfig, connect
 
 SUMMARY_TABLE = "marts.data_quality_summary"
 SUMMARY_ASSET = dg.AssetKey(["marts", "data_quality_summary"])
@@ -143,6 +143,7 @@ def reconciliation_result(rows: Sequence[SummaryRow]) -> dg.AssetCheckResult:
     asset=SUMMARY_ASSET,
     name=CHECK_NAME,
     blocking=True,
+    retry_policy=RETRY_POLICY,
     description=(
         "Every raw row is accounted for: raw = staged + deleted + quarantined + superseded "
         "ticket versions, per source and entity. Blocks publishing when a row was lost; reports "
