@@ -181,6 +181,10 @@ RETRY_POLICY = dg.RetryPolicy(
     max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 
+# Who answers for every asset and check: the data team (shown as the owner in the UI).
+OWNERS = ["team:data"]
+LAYER_TAG = "layer"  # raw, staging, intermediate, marts, config, publish
+
 AS_OF_TAG = "cs360/as_of"
 # Set on a run whose failed ERROR check withheld a raw asset's output: everything downstream
 # was skipped and nothing published, though no step failed (cs_pipeline/ingest.py).

@@ -9,22 +9,43 @@ dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the
 """
 
 
+import itertools
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
-from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect, quote_ident
+from cs_pipeline.config import (
+    LAYER_TAG,
+    OWNERS,
+    RETRY_POLICY,
+    CsConfig,
+    CsSettings,
+    connect,
+    quote_ident,
+)
 from cs_pipeline.dbt_project import dbt_environ, dbt_project
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
 
 
 class CsDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt nodes by layer (`staging`, `intermediate`, `marts`) and seeds as `config`."""
+    """Groups dbt nodes by layer (`staging`, `intermediate`, `marts`) and seeds as `config`;
+    the data team owns every asset; code references point at each model's SQL file; every
+    dbt test, as an asset check, says in words what it guards."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -33,6 +54,62 @@ class CsDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2:
             return fqn[1]
         return super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return OWNERS
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        layer = self.get_group_name(dbt_resource_props) or "raw"
+        return {**super().get_tags(dbt_resource_props), LAYER_TAG: layer}
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=test_description(manifest["nodes"][unique_id]),
+            additional_deps=[d.asset_key for d in spec.additional_deps],
+            metadata=spec.metadata,
+            blocking=spec.blocking,
+        )
+
+
+def _opening_comment(sql: str) -> str:
+    """The comment a singular test's SQL opens with (after a `config()` call), on one line."""
+    text = re.sub(r"^\s*\{\{.*?\)\s*\}\}\s*", "", sql, count=1, flags=re.S)
+    if text.startswith("{#"):
+        body = text[2 : text.find("#}")].strip("-")
+    else:
+        lines = itertools.takewhile(lambda line: line.startswith("--"), text.splitlines())
+        body = " ".join(line[2:] for line in lines)
+    return " ".join(body.split())
+
+
+def test_description(test: Mapping[str, Any]) -> str:
+    """What a dbt test guards, in words: its YAML description, else for a generic test its
+    kind, column and arguments, else the comment a singular test's SQL opens with."""
+    severity = (test.get("config", {}).get("severity") or "error").lower()
+    stops = "fails the build" if severity == "error" else "warns"
+    if test.get("description"):
+        return f"{test['description']} ({stops})"
+    meta = test.get("test_metadata") or {}
+    if meta:
+        kwargs = {k: v for k, v in meta.get("kwargs", {}).items() if k != "model"}
+        column = kwargs.pop("column_name", None)
+        subject = f"`{column}`" if column else "the table"
+        args = "; ".join(f"{k}: {v}" for k, v in kwargs.items() if v not in (None, "", []))
+        what = meta["name"].replace("_", " ")
+        return f"{subject} {what}" + (f" ({args})" if args else "") + f". Else the test {stops}."
+    text = _opening_comment(test.get("raw_code", "")) or test["name"]
+    return f"{text} Else the test {stops}."
 
 
 def dbt_build_args(settings: CsSettings) -> list[str]:
@@ -46,6 +123,7 @@ def dbt_build_args(settings: CsSettings) -> list[str]:
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
+    project=dbt_project,
     dagster_dbt_translator=CsDbtTranslator(),
     retry_policy=RETRY_POLICY,
 )

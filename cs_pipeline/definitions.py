@@ -31,7 +31,8 @@ all_checks = [
 ]
 
 defs = dg.Definitions(
-    assets=all_assets,
+    # Each asset links to the code that defines it (dbt models: their SQL file as well).
+    assets=dg.with_source_code_references(all_assets),
     asset_checks=all_checks,
     jobs=[nightly_build],
     schedules=[nightly_build_schedule],

@@ -16,6 +16,7 @@ and remembered in :data:`LOADED_FILES` (README, "Incremental ticket exports").
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -28,6 +29,8 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import (
+    LAYER_TAG,
+    OWNERS,
     RETRY_POLICY,
     STOPPED_BY_TAG,
     CsConfig,
@@ -36,6 +39,7 @@ from cs_pipeline.config import (
     quote_literal,
     tag_run,
 )
+from cs_pipeline.dbt_project import dbt_project
 from cs_pipeline.extract_files import (
     CHUNK_SIZE,
     UTF8_BOM,
@@ -459,15 +463,38 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     return "\n".join(lines)
 
 
-def materialize_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
-    schema = dg.TableSchema(
-        columns=[dg.TableColumn(c, "VARCHAR") for c in report.columns]
+@functools.cache
+def contract_column_docs() -> dict[tuple[str, str], dict[str, str]]:
+    """Each raw table's column descriptions, as the dbt sources' YAML gives them (written from
+    the extract contract): ``{(source, entity): {column: description}}``."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {
+        (node["source_name"], node["name"]): {
+            name: column.get("description", "") for name, column in node["columns"].items()
+        }
+        for node in manifest["sources"].values()
+    }
+
+
+def raw_table_schema(extract: Extract, columns: Sequence[str]) -> dg.TableSchema:
+    """The raw table's columns: text as delivered, described from the contract; drift (a
+    column the contract does not name) says so."""
+    docs = contract_column_docs().get((extract.source, extract.entity), {})
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c, "VARCHAR", docs.get(c) or "Not in the extract contract (drift).")
+            for c in columns
+        ]
         + [
             dg.TableColumn("_source_file", "VARCHAR", LINEAGE_DESCRIPTIONS["_source_file"]),
             dg.TableColumn("_row_number", "BIGINT", LINEAGE_DESCRIPTIONS["_row_number"]),
             dg.TableColumn("_loaded_at", "TIMESTAMP", LINEAGE_DESCRIPTIONS["_loaded_at"]),
         ]
     )
+
+
+def materialize_metadata(report: LoadReport, extract: Extract) -> dict[str, dg.MetadataValue]:
+    schema = raw_table_schema(extract, report.columns)
     return {
         "row_count": dg.MetadataValue.int(report.row_count),
         # The standard keys: the UI charts the row count and lists the columns.
@@ -507,14 +534,20 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=extract.asset_key,
-        group_name=extract.source,
+        group_name=f"raw_{extract.source}",
         kinds={"duckdb", extract.format},
+        owners=OWNERS,
+        tags={LAYER_TAG: "raw", "source": extract.source},
         description=(
             f"{files} from the extracts folder, loaded as delivered into "
             f"`{extract.qualified_table}`: the file's columns as text, plus `_source_file`, "
             f"`_row_number` and `_loaded_at`."
         ),
-        metadata={"dagster/table_name": extract.qualified_table, "extract_file": extract.file},
+        metadata={
+            "dagster/table_name": extract.qualified_table,
+            "dagster/column_schema": raw_table_schema(extract, extract.columns),
+            "extract_file": extract.file,
+        },
         # Judged here rather than in separate check steps: a check step never runs when its
         # asset fails, and a missing file must still be reported as the freshness ERROR. A
         # failed ERROR check withholds the output (hence not required): Dagster then skips
@@ -567,7 +600,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             as_of=settings.as_of,
             file_modified_at=freshness.modified_at,
         )
-        metadata = {**cs_config.as_of_metadata(context), **materialize_metadata(report)}
+        metadata = {**cs_config.as_of_metadata(context), **materialize_metadata(report, extract)}
         if extract.delta_folder is not None:
             metadata |= ledger_metadata(report)
             context.log.info(

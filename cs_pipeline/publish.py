@@ -30,7 +30,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import PROJECT_ROOT, RETRY_POLICY, CsConfig, connect, quote_literal
+from cs_pipeline.config import (
+    LAYER_TAG,
+    OWNERS,
+    PROJECT_ROOT,
+    RETRY_POLICY,
+    CsConfig,
+    connect,
+    quote_literal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +393,8 @@ def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
         group_name="publish",
         deps=list(deps),
         kinds={"duckdb"},
+        owners=OWNERS,
+        tags={LAYER_TAG: "publish"},
         retry_policy=RETRY_POLICY,
         description="The DuckDB file BI tools read (CS_WAREHOUSE), replaced atomically by a "
         "verified copy of the build once every mart and its blocking checks have passed.",
@@ -424,5 +434,7 @@ def publish_metadata(result: PublishResult, info: BuildInfo) -> dict[str, object
             *build_info,
         ])),
         "mart_row_counts": dg.MetadataValue.json(result.mart_row_counts),
+        # The UI's row count of this asset: every row the published marts hold.
+        "dagster/row_count": dg.MetadataValue.int(sum(result.mart_row_counts.values())),
         **{f"rows.{MARTS_SCHEMA}.{t}": n for t, n in result.mart_row_counts.items()},
     }

@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
+
+from cs_pipeline.ui import webserver
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -80,39 +78,6 @@ def prepare(root: Path) -> dict[str, str]:
     if nightly(env) == 0:
         raise SystemExit("the nightly build with a repeated account Id published")
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def webserver(env: dict[str, str]):
-    """dagster-webserver on a free local port; yields its URL; stopped (its process group)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "dagster-webserver"), "-m", "cs_pipeline.definitions", "-h", "127.0.0.1",
-         "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/server_info", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("dagster-webserver did not start") from None
-                time.sleep(1)
-        yield url
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
 
 
 def shoot(url: str, out: Path) -> list[Path]:

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "unmatched_records"}}}) }}
 -- Every record that reaches no account is listed in marts.unmatched_records, and match_rates
 -- counts the same records: the contract promises unmatched records are never dropped.
 -- Returns the record types whose three counts disagree.

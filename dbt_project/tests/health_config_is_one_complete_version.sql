@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "health_weights"}}}) }}
 {#- The three health seeds form one complete configuration: a single config_version shared by all
     of them (so customer_360.health_config_version names exactly what produced a score), one
     weight per component, bands for every metric the score reads and none for unknown metrics,
