@@ -4,39 +4,20 @@
 -- raw_rows = staged + deleted + quarantined + superseded, so `unaccounted` must be 0.
 -- Staged rows are counted in the staging models, quarantined rows in the quarantine models, so
 -- a staging model that lost rows shows up here. Deleted rows and superseded ticket versions are
--- counted from the raw rows staging reads. Each big table is read once (no rule re-evaluated).
+-- counted from the raw rows staging reads, in the stg_<source>__raw_counts models (no mart
+-- reads a source directly). Each big table is read once (no rule re-evaluated).
 -- Match rates come from marts.match_rates; the minimums are dbt vars (docs/configuration.md).
 with raw_counts as (
 
-    select 'crm' as source, 'Account' as entity, count(*) as raw_rows from {{ source('crm', 'account') }}
+    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_crm__raw_counts') }}
     union all
-    select 'crm' as source, 'User' as entity, count(*) as raw_rows from {{ source('crm', 'user') }}
+    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_support__raw_counts') }}
     union all
-    select 'crm' as source, 'Opportunity' as entity, count(*) as raw_rows from {{ source('crm', 'opportunity') }}
+    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_finance__raw_counts') }}
     union all
-    select 'crm' as source, 'Task' as entity, count(*) as raw_rows from {{ source('crm', 'task') }}
+    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_training__raw_counts') }}
     union all
-    select 'crm' as source, 'NPS_Response__c' as entity, count(*) as raw_rows from {{ source('crm', 'nps_response') }}
-    union all
-    select 'support' as source, 'organizations' as entity, count(*) as raw_rows from {{ source('support', 'organizations') }}
-    union all
-    select 'support' as source, 'tickets' as entity, count(*) as raw_rows from {{ source('support', 'tickets') }}
-    union all
-    select 'finance' as source, 'customers' as entity, count(*) as raw_rows from {{ source('finance', 'customers') }}
-    union all
-    select 'finance' as source, 'subscriptions' as entity, count(*) as raw_rows from {{ source('finance', 'subscriptions') }}
-    union all
-    select 'finance' as source, 'invoices' as entity, count(*) as raw_rows from {{ source('finance', 'invoices') }}
-    union all
-    select 'finance' as source, 'fx_rates' as entity, count(*) as raw_rows from {{ source('finance', 'fx_rates') }}
-    union all
-    select 'training' as source, 'enrollments' as entity, count(*) as raw_rows from {{ source('training', 'enrollments') }}
-    union all
-    select 'licenses' as source, 'entitlements' as entity, count(*) as raw_rows from {{ source('licenses', 'entitlements') }}
-    union all
-    select 'licenses' as source, 'installations' as entity, count(*) as raw_rows from {{ source('licenses', 'installations') }}
-    union all
-    select 'licenses' as source, 'product_releases' as entity, count(*) as raw_rows from {{ source('licenses', 'product_releases') }}
+    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_licenses__raw_counts') }}
 
 ),
 
@@ -74,18 +55,6 @@ staged_counts as (
 
 ),
 
-removed_counts as (
-
-    select 'crm' as source, 'Account' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'account') }} where {{ passes_row_rules('crm', 'account') }}
-    union all
-    select 'crm' as source, 'Opportunity' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'opportunity') }} where {{ passes_row_rules('crm', 'opportunity') }}
-    union all
-    select 'crm' as source, 'Task' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'task') }} where {{ passes_row_rules('crm', 'task') }}
-    union all
-    select 'support' as source, 'tickets' as entity, 0 as deleted, count(*) - count(distinct coalesce({{ clean_key('id') }}, '#row' || cast(_row_number as {{ dbt.type_string() }}))) as superseded from {{ source('support', 'tickets') }} where {{ passes_row_rules('support', 'tickets') }}
-
-),
-
 quarantined_counts as (
 
     select source, entity, count(*) as quarantined from {{ ref('stg_crm__quarantine') }} group by source, entity
@@ -107,16 +76,14 @@ typed as (
         raw_counts.entity,
         cast(raw_counts.raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
         cast(staged_counts.staged as {{ dbt.type_bigint() }}) as staged,
-        cast(coalesce(removed_counts.deleted, 0) as {{ dbt.type_bigint() }}) as deleted,
+        raw_counts.deleted,
         cast(coalesce(quarantined_counts.quarantined, 0) as {{ dbt.type_bigint() }}) as quarantined,
-        cast(coalesce(removed_counts.superseded, 0) as {{ dbt.type_bigint() }}) as superseded,
+        raw_counts.superseded,
         cast(coalesce(staged_counts.dated_after_as_of, 0) as {{ dbt.type_bigint() }}) as dated_after_as_of
 
     from raw_counts
     inner join staged_counts
         on staged_counts.source = raw_counts.source and staged_counts.entity = raw_counts.entity
-    left join removed_counts
-        on removed_counts.source = raw_counts.source and removed_counts.entity = raw_counts.entity
     left join quarantined_counts
         on quarantined_counts.source = raw_counts.source
         and quarantined_counts.entity = raw_counts.entity
