@@ -21,7 +21,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,6 +68,7 @@ from cs_pipeline.quality.rules import raw_table_spec
 from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
+PROGRESS_SECONDS = 30  # a file still loading is reported this often
 _PREVIEW_CELL_CHARS = 60
 # Records of a JSON-lines file read in Python to find its top-level keys (see _jsonl_keys).
 JSON_SAMPLE_RECORDS = 10_000
@@ -131,8 +134,12 @@ def load_extract(
     loaded_at: dt.datetime,
     *,
     full_refresh: bool = False,
+    log: Callable[[str], None] = lambda message: None,
 ) -> LoadReport:
     """Load an extract into ``raw.<source>__<entity>`` in one transaction.
+
+    ``log`` hears each file's size as its load starts, its progress every
+    :data:`PROGRESS_SECONDS` while it loads, and its rows and MB/s when done.
 
     An extract without a delta folder replaces its table every night. An extract with one
     (the tickets) appends only the files the ledger ``raw._loaded_files`` has not seen, and
@@ -152,6 +159,9 @@ def load_extract(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cs360-ingest-") as tmp, connect(warehouse) as con:
         con.execute("SET preserve_insertion_order = true")  # _row_number follows the file
+        # DuckDB tracks a query's progress (query_progress(), for the log) only with its
+        # progress bar on; it prints nothing.
+        con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         con.begin()
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
@@ -167,7 +177,7 @@ def load_extract(
                 )
             appended = 0
             for f in files:
-                rows = _insert(con, extract, f, loaded_at)
+                rows = _insert_logged(con, extract, f, loaded_at, log)
                 appended += rows
                 if extract.delta_folder is not None:
                     con.execute(
@@ -349,6 +359,38 @@ def _ddl(columns: Sequence[str]) -> str:
         [f"{quote_ident(c)} VARCHAR" for c in columns]
         + ["_source_file VARCHAR", "_row_number BIGINT", "_loaded_at TIMESTAMP"]
     )
+
+
+def _insert_logged(
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    f: _File,
+    loaded_at: dt.datetime,
+    log: Callable[[str], None],
+) -> int:
+    """:func:`_insert`, telling ``log`` how far it got: a big file is never silent for long."""
+    mb = f.stat.st_size / 1e6
+    log(f"{f.relative}: loading {mb:,.1f} MB ({f.encoding})")
+    started = time.monotonic()
+    done = threading.Event()
+
+    def report_progress() -> None:
+        while not done.wait(PROGRESS_SECONDS):
+            percent = con.query_progress()  # DuckDB's own estimate for the running query
+            share = f"{percent:.0f}% of " if percent >= 0 else ""
+            log(f"{f.relative}: {share}{mb:,.1f} MB after {time.monotonic() - started:.0f}s")
+
+    reporter = threading.Thread(target=report_progress, daemon=True)
+    reporter.start()
+    try:
+        rows = _insert(con, extract, f, loaded_at)
+    finally:
+        done.set()
+        reporter.join()
+    seconds = time.monotonic() - started
+    log(f"{f.relative}: {rows:,} rows, {mb:,.1f} MB in {seconds:.1f}s "
+        f"({mb / max(seconds, 1e-3):,.0f} MB/s)")
+    return rows
 
 
 def _insert(
@@ -579,6 +621,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                 settings.build_warehouse,
                 loaded_at,
                 full_refresh=settings.full_refresh,
+                log=context.log.info,
             )
         except ExtractFileError as exc:
             raise dg.Failure(
