@@ -10,6 +10,7 @@ export CS_WAREHOUSE ?= $(CURDIR)/data/warehouse/cs360.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 SAMPLE_ACCOUNTS ?= 500
 SAMPLE_SEED ?= 42
+DEV_PORT ?= 3000
 # `make run FULL_REFRESH=1`: reload raw tickets from every file and `dbt build --full-refresh`.
 ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
@@ -61,9 +62,9 @@ sample-data: install
 			--accounts $(SAMPLE_ACCOUNTS) --seed $(SAMPLE_SEED) $${CS_AS_OF:+--as-of $$CS_AS_OF}; \
 	fi
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: dagster-instance.yaml
 	mkdir -p "$(DAGSTER_HOME)"
-	cp dagster.yaml "$@"
+	cp dagster-instance.yaml "$@"
 
 # The nightly build by hand: the job `nightly_build`, tagged with its as-of date; exits 1
 # unless the warehouse was published.
@@ -71,7 +72,7 @@ run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m cs_pipeline.nightly
 
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/python scripts/dev.py -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
 
 test: manifest $(CHROMIUM)
 	$(BIN)/pytest

@@ -135,7 +135,7 @@ def fresh_dagster_home() -> Path:
 
     shutil.rmtree(DAGSTER_HOME, ignore_errors=True)
     DAGSTER_HOME.mkdir(parents=True)
-    shutil.copy(ROOT / "dagster.yaml", DAGSTER_HOME / "dagster.yaml")
+    shutil.copy(ROOT / "dagster-instance.yaml", DAGSTER_HOME / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(DAGSTER_HOME)) as instance:
         instance.get_runs(limit=1)
     return DAGSTER_HOME

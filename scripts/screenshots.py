@@ -66,7 +66,7 @@ def repeat_an_account(extracts: Path) -> None:
 def prepare(root: Path) -> dict[str, str]:
     env = workspace_env(root)
     (root / "dagster_home").mkdir(parents=True)
-    shutil.copy(ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    shutil.copy(ROOT / "dagster-instance.yaml", root / "dagster_home" / "dagster.yaml")
     subprocess.run(
         [sys.executable, "-m", "cs_pipeline.sample_data", "--out", env["CS_EXTRACTS_DIR"],
          "--accounts", str(ACCOUNTS), "--seed", "42", "--as-of", AS_OF],

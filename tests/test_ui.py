@@ -52,7 +52,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
     env.pop("DAGSTER_IS_DEV_CLI", None)
     (root / "dagster_home").mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    shutil.copy(PROJECT_ROOT / "dagster-instance.yaml", root / "dagster_home" / "dagster.yaml")
     subprocess.run(
         [sys.executable, "-m", "cs_pipeline.sample_data", "--out", env["CS_EXTRACTS_DIR"],
          "--accounts", "100", "--seed", "7", "--as-of", AS_OF],
