@@ -598,7 +598,7 @@ def rules_doc() -> str:
                          f"{expected(rule)} |")
     lines += [
         "",
-        "### Raw-table checks (`gx_errors` blocks, `gx_warnings` warns)",
+        "### Raw-table checks (`gx_errors` stops downstream, `gx_warnings` warns)",
         "",
         rules_markdown(raw_table_spec(e) for e in EXTRACTS),
     ]
