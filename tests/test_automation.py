@@ -17,13 +17,14 @@ from cs_pipeline.automation import (
     ExtractsCursor,
     build_nightly_schedule,
     build_run_failure_sensor,
+    build_stopped_run_sensor,
     decide_extracts_run,
     extract_set_state,
     new_extracts_sensor,
     nightly_build,
     post_alert,
 )
-from cs_pipeline.config import RETRY_POLICY, AutomationSettings, CsConfig
+from cs_pipeline.config import RETRY_POLICY, STOPPED_BY_TAG, AutomationSettings, CsConfig
 from cs_pipeline.sources import EXTRACTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -251,6 +252,40 @@ def test_failure_sensor_writes_jsonl_and_posts_webhook(tmp_path: Path, webhook) 
         "load_crm_account": "ValueError: crm/Account.csv: missing required column 'Id'"}
     assert record["tags"]["dagster/schedule_name"] == "nightly_build_schedule"
     assert record["failed_at"].endswith("+00:00")
+    assert bodies == [record]
+
+
+def test_stopped_run_is_recorded_like_a_failed_one(tmp_path: Path, webhook) -> None:
+    """A run a failed ERROR check stopped succeeds in Dagster's terms; it is still recorded."""
+    url, bodies = webhook
+    cfg = cs_config(tmp_path)
+    sensor = build_stopped_run_sensor(AutomationSettings(alert_webhook_url=url))
+
+    @dg.op
+    def load_crm_account() -> None: ...
+
+    @dg.job(tags={STOPPED_BY_TAG: "crm/account gx_errors"})
+    def stopped_standin() -> None:
+        load_crm_account()
+
+    with dg.instance_for_test() as instance:
+        result = stopped_standin.execute_in_process(instance=instance)
+        with dg.build_run_status_sensor_context(
+            sensor_name="stopped_run_recorder",
+            dagster_event=instance.all_logs(
+                result.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)[0].dagster_event,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+            resources={"cs_config": cfg},
+        ) as context:
+            sensor(context)
+
+    [line] = cfg.settings.run_failures_log.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["run_id"] == result.run_id
+    assert record["message"] == (
+        "stopped by crm/account gx_errors: nothing downstream ran, nothing published")
+    assert record["failed_steps"] == [] and record["tags"][STOPPED_BY_TAG]
     assert bodies == [record]
 
 

@@ -194,3 +194,16 @@ def test_reconciliation_fails_naming_the_file_that_lost_rows() -> None:
         "rows unaccounted for: finance/invoices: raw 73 != staged 70 + deleted 0 + "
         "quarantined 2 + superseded 0 (+1)"
     )
+
+
+def test_freshness_of_today_is_measured_to_now_not_to_midnight(tmp_path: Path) -> None:
+    """A file written two minutes ago is two minutes old tonight (it read 6 h at 18:00 when
+    measured to the end of the as-of day)."""
+    now = dt.datetime(2026, 11, 29, 18, 0, tzinfo=dt.UTC)
+    _touch(tmp_path / ACCOUNT.file, now - dt.timedelta(minutes=2))
+    result = evaluate_freshness(ACCOUNT, tmp_path, now.date(), now=now)
+    assert result.status is FreshnessStatus.FRESH
+    assert result.age_hours == pytest.approx(2 / 60)
+    assert freshness_check_result(result).metadata["measured_to_utc"].value == (
+        "2026-11-29T18:00:00Z"
+    )
