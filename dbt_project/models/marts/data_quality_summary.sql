@@ -4,20 +4,12 @@
 -- raw_rows = staged + deleted + quarantined + superseded, so `unaccounted` must be 0.
 -- Staged rows are counted in the staging models, quarantined rows in the quarantine models, so
 -- a staging model that lost rows shows up here. Deleted rows and superseded ticket versions are
--- counted from the raw rows staging reads, in the stg_<source>__raw_counts models (no mart
--- reads a source directly). Each big table is read once (no rule re-evaluated).
+-- counted from the raw rows staging reads, in stg_raw__row_counts (no mart reads a source
+-- directly). Each big table is read once (no rule re-evaluated).
 -- Match rates come from marts.match_rates; the minimums are dbt vars (docs/configuration.md).
 with raw_counts as (
 
-    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_crm__raw_counts') }}
-    union all
-    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_support__raw_counts') }}
-    union all
-    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_finance__raw_counts') }}
-    union all
-    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_training__raw_counts') }}
-    union all
-    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_licenses__raw_counts') }}
+    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_raw__row_counts') }}
 
 ),
 
