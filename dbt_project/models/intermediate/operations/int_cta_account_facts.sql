@@ -1,6 +1,6 @@
--- One row per customer account with every figure a call-to-action rule reads (calls_to_action
--- holds the rules only, so its unit tests give this one table). Figures are customer_360's,
--- plus the details a CSM needs in the reason text: which release lines are behind or past end
+-- One row per customer account with every figure a call-to-action rule reads (int_cta_candidates
+-- holds the rules only, so its unit tests give this table and marts.renewals). Figures are
+-- customer_360's, plus the details a CSM needs in the reason text: which release lines are behind or past end
 -- of support, the ticket counts of the surge window and its baseline, the latest NPS answer and
 -- the oldest overdue invoice.
 
@@ -117,6 +117,8 @@ select
     accounts.segment,
     owners.owner_id,
     accounts.csm_name,
+    accounts.owner_is_active,
+    accounts.has_finance_record,
     accounts.as_of_date,
     accounts.arr_usd,
     accounts.health_score,

@@ -1,0 +1,342 @@
+-- The calls to action that the rules call for tonight: one row per customer account and theme
+-- whose condition holds on the as-of date, before any history (marts.cta_history gives each an
+-- id and keeps it while the condition holds; docs/operations.md has the rules). A theme merges
+-- the signals of one subject: version currency holds end of support and versions behind with
+-- both reasons; renewal holds the account's contract renewals at a checkpoint, led by the most
+-- important (highest tier, then the nearest). Every rule, severity, SLA and queue is a cta_* var.
+
+{%- set severity = var('cta_severity') %}
+{%- set sla = var('cta_sla_days') %}
+{%- set checkpoints = var('cta_renewal_windows_days') | map('int') | sort | list %}
+{%- set arr_text = dbt.concat(["'ARR USD '", as_whole_text('facts.arr_usd')]) %}
+
+with facts as (
+
+    select * from {{ ref('int_cta_account_facts') }}
+
+),
+
+renewals as (
+
+    select
+        renewals.*,
+        tiers.support_tier_rank,
+        case
+            {%- for w in checkpoints %}
+            when renewals.days_to_renewal <= {{ w }} then 'renewal_{{ w }}d'
+            {%- endfor %}
+        end as checkpoint_code
+    from {{ ref('renewals') }} as renewals
+    left join {{ ref('support_tiers') }} as tiers
+        on tiers.support_tier = renewals.support_tier
+    where renewals.days_to_renewal <= {{ checkpoints | last }}
+      and (renewals.support_tier in ('{{ var("cta_renewal_tiers") | join("', '") }}')
+           or renewals.health_band in ('{{ var("cta_renewal_bands") | join("', '") }}'))
+
+),
+
+signals as (
+
+    {# Contract renewals at a checkpoint (120/90/60 days ahead): premium support and TAM always,
+       any tier when the account's health is a risk. The condition is the contract renewal and
+       its checkpoint, so each checkpoint opens a new call to action. #}
+    select
+        renewals.account_id,
+        'renewal' as theme,
+        renewals.checkpoint_code as reason_code,
+        case
+            when renewals.health_band in ('{{ var("cta_renewal_bands") | join("', '") }}')
+                then {{ severity['renewal_health_risk'] }}
+            {%- for w in checkpoints %}
+            when renewals.checkpoint_code = 'renewal_{{ w }}d' then {{ severity['renewal_' ~ w ~ 'd'] }}
+            {%- endfor %}
+        end as severity,
+        {{ dbt.concat(['renewals.contract_id', "'|'", as_text('renewals.renewal_date'), "'|'", 'renewals.checkpoint_code']) }}
+            as condition_key,
+        row_number() over (
+            partition by renewals.account_id
+            order by renewals.support_tier_rank desc, renewals.renewal_date, renewals.contract_id
+        ) as lead_order,
+        coalesce(renewals.arr_usd, 0) as arr_at_stake_usd,
+        renewals.renewal_date as due_cap,
+        {{ dbt.concat([
+            "'Contract '", "renewals.contract_id", "' ('", "renewals.support_tier", "', '",
+            "renewals.product_codes", "', ARR USD '", "coalesce(" ~ as_whole_text('renewals.arr_usd') ~ ", 'n/a')",
+            "') renews '", as_text('renewals.renewal_date'), "' in '", as_text('renewals.days_to_renewal'),
+            "' days'",
+            "case when renewals.auto_renew then ', auto-renew' else '' end",
+            "coalesce(" ~ dbt.concat(["'; Renewal opportunity '", "renewals.renewal_opportunity_stage"]) ~ ", '; no open Renewal opportunity')",
+            "'; health '", "coalesce(renewals.health_band, 'n/a')"]) }} as reason
+    from renewals
+
+    union all
+
+    {# Version currency: release lines past end of support and lines N or more behind GA are
+       one call to action (one upgrade fixes both), with either reason or both. #}
+    select
+        facts.account_id,
+        'version_currency' as theme,
+        'end_of_support' as reason_code,
+        {{ severity['end_of_support'] }} as severity,
+        'version_currency' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        {{ dbt.concat([
+            "'Production runs release lines past end of support: '",
+            "coalesce(facts.lines_end_of_support, 'see installations')"]) }} as reason
+    from facts
+    where facts.is_end_of_support
+
+    union all
+
+    select
+        facts.account_id,
+        'version_currency' as theme,
+        'version_behind' as reason_code,
+        {{ severity['version_behind'] }} as severity,
+        'version_currency' as condition_key,
+        2 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        {{ dbt.concat([
+            "'Production is '", as_text('facts.max_versions_behind'),
+            "' release lines behind GA: '",
+            "coalesce(facts.lines_behind, 'see installations')"]) }} as reason
+    from facts
+    where facts.max_versions_behind >= {{ var('cta_version_min_lines_behind') }}
+
+    union all
+
+    {# Ticket surge against the account's own baseline rate. #}
+    select
+        facts.account_id,
+        'ticket_surge' as theme,
+        'ticket_surge' as reason_code,
+        {{ severity['ticket_surge'] }} as severity,
+        'ticket_surge' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        {{ dbt.concat([
+            as_text('facts.tickets_recent'), "' tickets in the last " ~ var('cta_ticket_surge_window_days')
+                ~ " days vs '",
+            format_one_decimal('facts.tickets_expected'), "' expected from the "
+                ~ var('cta_ticket_surge_baseline_days') ~ " days before ('",
+            as_text('facts.tickets_baseline'), "' tickets)'"]) }} as reason
+    from (
+        select
+            facts.*,
+            facts.tickets_baseline * {{ var('cta_ticket_surge_window_days') }}
+                / {{ var('cta_ticket_surge_baseline_days') }}.0 as tickets_expected
+        from facts
+    ) as facts
+    where facts.tickets_recent >= {{ var('cta_ticket_surge_min_tickets') }}
+      and facts.tickets_recent >= {{ var('cta_ticket_surge_ratio') }} * facts.tickets_expected
+
+    union all
+
+    {# No completed CSM activity for N days, or none on record. #}
+    select
+        facts.account_id,
+        'csm_activity' as theme,
+        'no_csm_activity' as reason_code,
+        {{ severity['no_csm_activity'] }} as severity,
+        'csm_activity' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        case
+            when facts.last_activity_date is null then 'No completed CSM activity on record'
+            else {{ dbt.concat(["'No completed CSM activity for '", as_text('facts.days_since_last_activity'),
+                                "' days (last on '", as_text('facts.last_activity_date'), "')'"]) }}
+        end as reason
+    from facts
+    where facts.days_since_last_activity >= {{ var('cta_inactivity_days') }}
+       or facts.last_activity_date is null
+
+    union all
+
+    {# Seats bought but not used. #}
+    select
+        facts.account_id,
+        'seat_utilization' as theme,
+        'low_seat_utilization' as reason_code,
+        {{ severity['low_seat_utilization'] }} as severity,
+        'seat_utilization' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        {{ dbt.concat([
+            "'Seat utilization '", as_whole_text('100 * facts.seat_utilization'), "'% ('",
+            as_text('facts.seats_in_use'), "' of '", as_text('facts.seats_purchased'),
+            "' seats in use), below " ~ (100 * var('cta_seat_utilization_below')) | round | int ~ "%'"]) }} as reason
+    from facts
+    where facts.seats_purchased > 0
+      and facts.seat_utilization < {{ var('cta_seat_utilization_below') }}
+
+    union all
+
+    {# The latest NPS answer is a detractor's, and recent: close the loop. #}
+    select
+        facts.account_id,
+        'nps' as theme,
+        'nps_detractor' as reason_code,
+        {{ severity['nps_detractor'] }} as severity,
+        'nps' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        {{ dbt.concat([
+            "'NPS detractor: latest answer '", as_text('facts.nps_latest'), "' of 10 on '",
+            as_text('facts.nps_latest_date')]) }} as reason
+    from facts
+    where facts.nps_latest <= {{ var('cta_nps_detractor_max_score') }}
+      and facts.nps_latest_date > {{ dbt.dateadd('day', -(var('cta_nps_lookback_days') | int), 'facts.as_of_date') }}
+
+    union all
+
+    {# Money overdue long enough for the CSM to help finance. #}
+    select
+        facts.account_id,
+        'overdue_invoice' as theme,
+        'overdue_invoice' as reason_code,
+        {{ severity['overdue_invoice'] }} as severity,
+        'overdue_invoice' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        {{ dbt.concat([
+            "'USD '", as_whole_text('facts.overdue_amount_usd'), "' overdue; oldest invoice '",
+            "facts.oldest_overdue_invoice", "' due '", as_text('facts.oldest_overdue_due_date'),
+            "' ('", as_text('facts.oldest_overdue_days'), "' days)'"]) }} as reason
+    from facts
+    where facts.oldest_overdue_days >= {{ var('cta_overdue_min_days') }}
+      and facts.overdue_amount_usd >= {{ var('cta_overdue_min_usd') }}
+
+    union all
+
+    {# A customer no ERP customer resolves to: its ARR, renewals and invoices cannot reach it.
+       A data fix (confirm the mapping), so it goes to the data team's queue, not the CSM. #}
+    select
+        facts.account_id,
+        'data_fix' as theme,
+        'missing_finance_record' as reason_code,
+        {{ severity['missing_finance_record'] }} as severity,
+        'data_fix' as condition_key,
+        1 as lead_order,
+        facts.arr_usd as arr_at_stake_usd,
+        cast(null as date) as due_cap,
+        'No ERP customer resolves to this account, so its ARR, renewals and invoices are missing: confirm its ERP customer in seeds/account_overrides.csv (see marts.unmatched_records)'
+            as reason
+    from facts
+    where not facts.has_finance_record
+
+),
+
+ranked as (
+
+    select
+        signals.*,
+        row_number() over (
+            partition by signals.account_id, signals.theme
+            order by signals.lead_order, signals.reason_code
+        ) as signal_rank
+    from signals
+
+),
+
+reason_codes as (
+
+    select distinct account_id, theme, reason_code
+    from signals
+
+),
+
+reason_code_lists as (
+
+    select
+        account_id,
+        theme,
+        {{ dbt.listagg('reason_code', "','", 'order by reason_code') }} as reasons
+    from reason_codes
+    group by account_id, theme
+
+),
+
+themes as (
+
+    select
+        account_id,
+        theme,
+        min(severity) as severity,
+        case when theme = 'renewal' then sum(arr_at_stake_usd) else max(arr_at_stake_usd) end
+            as arr_at_stake_usd,
+        min(due_cap) as due_cap,
+        {{ dbt.listagg('reason', "'; '", 'order by signal_rank') }} as reason
+    from ranked
+    group by account_id, theme
+
+),
+
+candidates as (
+
+    select
+        facts.as_of_date,
+        themes.account_id,
+        themes.theme,
+        lead.condition_key,
+        reason_code_lists.reasons,
+        themes.reason,
+        themes.severity,
+        {# One priority step lower when less than cta_priority_arr_usd is at stake. #}
+        case
+            when themes.severity + case when themes.arr_at_stake_usd >= {{ var('cta_priority_arr_usd') }} then 0 else 1 end > 4 then 4
+            else themes.severity + case when themes.arr_at_stake_usd >= {{ var('cta_priority_arr_usd') }} then 0 else 1 end
+        end as priority,
+        themes.arr_at_stake_usd,
+        case
+            when themes.theme = 'data_fix' then '{{ var("cta_data_team_queue") }}'
+            when facts.owner_is_active then facts.csm_name
+            else '{{ var("cta_fallback_queue") }}'
+        end as owner_name,
+        case
+            when themes.theme = 'data_fix' then 'data_team'
+            when facts.owner_is_active then 'account_owner'
+            else 'owner_inactive'
+        end as routing_reason,
+        {# Due after the theme's SLA from tonight, a renewal's no later than its renewal date:
+           never before the as-of date the call to action is created on. #}
+        case
+            {%- for theme, days in sla.items() %}
+            when themes.theme = '{{ theme }}' then cast({{ dbt.dateadd('day', days | int, 'facts.as_of_date') }} as date)
+            {%- endfor %}
+        end as sla_due_date,
+        themes.due_cap
+    from themes
+    inner join reason_code_lists
+        on reason_code_lists.account_id = themes.account_id
+        and reason_code_lists.theme = themes.theme
+    inner join ranked as lead
+        on lead.account_id = themes.account_id
+        and lead.theme = themes.theme
+        and lead.signal_rank = 1
+    inner join facts
+        on facts.account_id = themes.account_id
+
+)
+
+select
+    as_of_date,
+    account_id,
+    theme,
+    condition_key,
+    reasons,
+    reason,
+    severity,
+    priority,
+    arr_at_stake_usd,
+    owner_name,
+    routing_reason,
+    case when due_cap < sla_due_date then due_cap else sla_due_date end as due_date_if_new
+from candidates
