@@ -145,6 +145,43 @@ def restore_build(build: Path, published: Path) -> bool:
     return True
 
 
+def add_rows_to_published(published: Path, table: str, source: Path, where: str) -> int:
+    """Insert ``source``'s rows of ``table`` matching ``where`` into the published warehouse.
+
+    The backfill's way to grow history without rebuilding or replacing anything else BI tools
+    read: like a publish, a copy of the published file is changed, verified (every other mart
+    keeps its row count; ``table`` grows by exactly the rows inserted) and renamed over it, so
+    readers see the old file or the new one, never a half-written one. Returns the rows added.
+    """
+    published, source = Path(published), Path(source)
+    schema, name = table.split(".")
+    with _publish_lock(published):
+        _remove_leftover_temps(published)
+        tmp = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            _copy_bytes(published, tmp)
+            with connect(tmp) as con:
+                catalog = con.execute("select current_database()").fetchone()[0]
+                before = _mart_row_counts(con, catalog)
+                con.execute(f"ATTACH '{_sql_str(source)}' AS cs360_source (READ_ONLY)")
+                added = con.execute(
+                    f"INSERT INTO {table} BY NAME SELECT * FROM cs360_source.{table} WHERE {where}"
+                ).fetchone()[0]
+                con.execute("DETACH cs360_source")
+                con.execute("CHECKPOINT")
+            _fsync_file(tmp)
+            expected = {**before, name: before.get(name, 0) + added} if schema == MARTS_SCHEMA \
+                else before
+            _verify(tmp, expected)
+            _set_aside_stale_wal(published)
+            os.replace(tmp, published)
+            _fsync_dir(published.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+            wal_path(tmp).unlink(missing_ok=True)
+    return added
+
+
 @contextlib.contextmanager
 def _publish_lock(target: Path) -> Iterator[None]:
     """One publisher per target, so cleaning up leftover temporary files is safe.

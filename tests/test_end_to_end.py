@@ -180,7 +180,8 @@ def test_renewals_agree_with_customer_360(run: tuple[Path, Path]) -> None:
             assert rows == [] and customer["arr_usd"] == 0
     window = {60: "60d", 90: "90d", 120: "120d", 180: "180d"}
     for row in renewals:
-        assert row["renewal_window"] == window[min(w for w in window if row["days_to_renewal"] <= w)]
+        smallest = min(w for w in window if row["days_to_renewal"] <= w)
+        assert row["renewal_window"] == window[smallest]
 
 
 def test_health_fields_are_valid(run: tuple[Path, Path]) -> None:

@@ -6,7 +6,9 @@ one small generated sample, reading the published warehouse after each run as a 
 1. as-of D-30: the first snapshot of ``marts.health_history``;
 2. as-of D: a second date, so ``health_score_change_30d`` has a snapshot 30 days back;
 3. as-of D again, after deleting the build file: the run must restore the build from the
-   published warehouse (history survives) and give the same calls to action.
+   published warehouse (history survives) and give the same calls to action;
+
+and then backfills D-31 (``make backfill``), which must add history and change nothing else.
 
 ``restore_build`` itself is also tested directly, without Dagster.
 """
@@ -21,6 +23,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cs_pipeline.backfill import BackfillError, backfill, scratch_warehouse
 from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
@@ -53,14 +56,16 @@ class Runs:
     second: Published  # as-of D
     third: Published  # as-of D again, after the build file was deleted
     build_was_restored: bool
+    config: CsConfig  # as of D: the warehouse BI reads
 
 
-def _materialize(extracts: Path, warehouse: Path, as_of: dt.date) -> None:
+def _materialize(extracts: Path, warehouse: Path, as_of: dt.date) -> CsConfig:
     config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse), as_of=as_of.isoformat())
     result = dg.materialize(
         [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
     )
     assert result.success
+    return config
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> Rows:
@@ -95,9 +100,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
     build.unlink()
     wal_path(build).unlink(missing_ok=True)
-    _materialize(extracts, warehouse, AS_OF)
+    config = _materialize(extracts, warehouse, AS_OF)
     third = _published(warehouse)
-    return Runs(first, second, third, build_was_restored=build.exists())
+    return Runs(first, second, third, build_was_restored=build.exists(), config=config)
 
 
 def _by_date(history: Rows) -> dict[dt.date, Rows]:
@@ -231,7 +236,7 @@ def test_a_call_to_action_keeps_its_id_across_nights_and_closes_when_it_clears(
         before = first[cta["cta_id"]]
         assert (cta["account_id"], cta["theme"], cta["due_date"]) == (
             before["account_id"], before["theme"], before["due_date"])
-    for cta_id, before in first.items():
+    for cta_id in first:
         now = second[cta_id]
         if now["status"] == "closed":
             assert now["closed_on"] == AS_OF
@@ -352,6 +357,77 @@ def test_kpi_totals_are_sums_of_their_parts_and_match_customer_360(runs: Runs) -
     as_of_total = next(r for r in kpis if r["is_as_of_month"] and r["segment"] == "all"
                        and r["region"] == "all")
     assert as_of_total["arr_closing_usd"] == sum(r["arr_usd"] for r in runs.second.customer_360)
+
+
+# --- backfill (last: it adds history to the published warehouse) ------------------------------
+
+
+def test_backfill_adds_history_and_leaves_the_published_marts_alone(runs: Runs) -> None:
+    settings = runs.config.settings
+    past = AS_OF - dt.timedelta(days=31)
+    customers = len(runs.third.customer_360)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        before = {t: _rows(con, f"select * from marts.{t} order by all")
+                  for (t,) in con.execute("select table_name from information_schema.tables "
+                                          "where table_schema = 'marts'").fetchall()}
+
+    result = backfill(settings, past, EARLIER)
+    assert (result.dates, result.skipped, result.rows) == ([past], [EARLIER], customers)
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        after = {t: _rows(con, f"select * from marts.{t} order by all") for t in before}
+    # Every current mart row for row (customer_360 included); the history one date more.
+    assert {t: rows for t, rows in after.items() if t != "health_history"} == \
+        {t: rows for t, rows in before.items() if t != "health_history"}
+    added = [r for r in after["health_history"] if r["as_of_date"] == past]
+    assert len(added) == customers
+    assert [r for r in after["health_history"] if r["as_of_date"] != past] == \
+        before["health_history"]
+    with duckdb.connect(str(settings.build_warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.health_history where as_of_date = ?",
+                           [past]).fetchone() == (customers,)
+    assert not scratch_warehouse(settings).parent.exists()
+    # Every customer of D now has a snapshot 30 or more days back: the next run has a trend.
+    assert {r["account_id"] for r in added} == {r["account_id"] for r in runs.third.customer_360}
+    # Tickets as they stood on D-31: urgent ticket 104 was open until D-10 (with today's
+    # versions it is closed); 102 (high) was created on D-30, 101 on D-5.
+    kestrel = next(r for r in added if r["account_id"] == KESTREL)
+    assert kestrel["urgent_open_tickets"] == 1
+
+    again = backfill(settings, past, past)
+    assert (again.dates, again.skipped, again.rows) == ([], [past], 0)
+    with pytest.raises(BackfillError, match="before the published as-of date"):
+        backfill(settings, past, AS_OF)
+
+
+def test_health_change_is_explained_by_the_components_points(runs: Runs) -> None:
+    history = {(r["account_id"], r["as_of_date"]): r for r in runs.second.history}
+    explained = 0
+    for row in runs.second.customer_360:
+        before, now = history.get((row["account_id"], EARLIER)), history.get(
+            (row["account_id"], AS_OF))
+        if before is None or row["health_score"] is None or before["health_score"] is None:
+            continue
+        points = {c: (now[f"health_points_{c}"] or 0) - (before[f"health_points_{c}"] or 0)
+                  for c in ("support", "sentiment", "adoption", "training", "version",
+                            "financial", "engagement")}
+        # The components' point changes add up to the score's exact change.
+        assert sum(points.values()) == pytest.approx(
+            now["health_score_exact"] - before["health_score_exact"], abs=1e-6)
+        assert row["health_change_30d"] == pytest.approx(
+            now["health_score_exact"] - before["health_score_exact"], abs=0.051)
+        moved = sorted(((c, p) for c, p in points.items() if abs(p) >= 0.5),
+                       key=lambda cp: (-abs(cp[1]), cp[0]))
+        if not moved:
+            assert row["health_change_explained"] == "no component moved by a point"
+            continue
+        parts = row["health_change_explained"].split("; ")
+        assert [p.split(" ")[0] for p in parts] == [c for c, _ in moved]
+        for part, (_, p) in zip(parts, moved, strict=True):
+            assert part.split(" ")[1] == f"{'+' if p > 0 else ''}{round(p):d}" or \
+                abs(float(part.split(" ")[1]) - p) <= 0.5
+        explained += 1
+    assert explained, "some scores moved in 30 days"
 
 
 # --- restore_build, directly ------------------------------------------------------------------

@@ -16,6 +16,9 @@
     4. points lost by a component = weight / sum(present weights) * (100 - score); the points
        lost of all components add up to 100 - the unrounded score. health_drivers names the
        components that lost most, largest first (ties by component name).
+    5. points a component contributes = weight / sum(present weights) * score (health_points_<c>);
+       they add up to the unrounded score, so between two snapshots the changes of the
+       components' points add up to the change of the score (customer_360.health_change_explained).
 -#}
 {% macro health_scores(inputs, keys) -%}
 {%- set key_list = keys | join(', ') -%}
@@ -139,6 +142,10 @@ scores as (
         {%- for component in health_components() %}
         max(case when ranked.component = '{{ component }}' then ranked.component_score end) as health_{{ component }},
         {%- endfor %}
+        {%- for component in health_components() %}
+        sum(case when ranked.component = '{{ component }}' then ranked.present_weight * ranked.component_score end)
+            / nullif(sum(ranked.present_weight), 0) as health_points_{{ component }},
+        {%- endfor %}
         sum(ranked.present_weight * ranked.component_score)
             / nullif(sum(ranked.present_weight), 0) as health_score_exact,
         {{ dbt.listagg(
@@ -158,6 +165,9 @@ select
     {%- endfor %}
     {%- for component in health_components() %}
     scores.health_{{ component }},
+    {%- endfor %}
+    {%- for component in health_components() %}
+    scores.health_points_{{ component }},
     {%- endfor %}
     scores.health_score_exact,
     cast(round(scores.health_score_exact, 0) as {{ dbt.type_int() }}) as health_score,

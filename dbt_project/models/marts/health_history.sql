@@ -61,6 +61,9 @@ snapshot as (
         health.health_{{ component }},
         {%- endfor %}
         health.health_score_exact,
+        {%- for component in health_components() %}
+        health.health_points_{{ component }},
+        {%- endfor %}
         health.health_drivers,
         health.health_config_version,
         metrics.arr_usd,
@@ -69,6 +72,12 @@ snapshot as (
         metrics.is_version_current,
         metrics.is_end_of_support,
         production_checkins.production_checkin_at,
+        metrics.urgent_open_tickets,
+        metrics.nps_latest,
+        metrics.seat_utilization,
+        metrics.trained_users,
+        metrics.overdue_amount_usd,
+        metrics.days_since_last_activity,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as snapshot_taken_at,
         '{{ invocation_id }}' as snapshot_invocation_id
     from metrics
