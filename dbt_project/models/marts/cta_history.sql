@@ -16,15 +16,7 @@
 -- Nights are meant to be built in date order (a night built before an existing later one does
 -- not rewrite the later one).
 
-{%- set on_spark = target.type in ('spark', 'databricks') %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('insert_overwrite' if on_spark else 'delete+insert'),
-    unique_key=(none if on_spark else 'as_of_date'),
-    partition_by=(['as_of_date'] if on_spark else none),
-    full_refresh=false,
-    on_schema_change='append_new_columns',
-) }}
+{{ config(**history_config()) }}
 
 with candidates as (
 

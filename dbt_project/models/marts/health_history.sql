@@ -11,15 +11,7 @@
 --     restored from that copy when the build file is gone (cs_pipeline.publish).
 -- It is built from int_accounts_health_scored, not from customer_360, which reads it (health trend).
 
-{%- set on_spark = target.type in ('spark', 'databricks') %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('insert_overwrite' if on_spark else 'delete+insert'),
-    unique_key=(none if on_spark else 'as_of_date'),
-    partition_by=(['as_of_date'] if on_spark else none),
-    full_refresh=false,
-    on_schema_change='append_new_columns',
-) }}
+{{ config(**history_config()) }}
 
 with health as (
 

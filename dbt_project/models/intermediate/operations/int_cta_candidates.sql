@@ -4,11 +4,57 @@
 -- the signals of one subject: version currency holds end of support and versions behind with
 -- both reasons; renewal holds the account's contract renewals at a checkpoint, led by the most
 -- important (highest tier, then the nearest). Every rule, severity, SLA and queue is a cta_* var.
+-- The data_fix theme (no ERP customer resolves to the customer) goes to the data team's queue.
 
 {%- set severity = var('cta_severity') %}
 {%- set sla = var('cta_sla_days') %}
 {%- set checkpoints = var('cta_renewal_windows_days') | map('int') | sort | list %}
-{%- set arr_text = dbt.concat(["'ARR USD '", as_whole_text('facts.arr_usd')]) %}
+
+{#- The account-level rules, in the order their reasons are listed within a theme. #}
+{%- set account_rules = [
+    {'theme': 'version_currency', 'code': 'end_of_support',
+     'when': 'facts.is_end_of_support',
+     'reason': dbt.concat(["'Production runs release lines past end of support: '",
+                           "coalesce(facts.lines_end_of_support, 'see installations')"])},
+    {'theme': 'version_currency', 'code': 'version_behind',
+     'when': 'facts.max_versions_behind >= ' ~ var('cta_version_min_lines_behind'),
+     'reason': dbt.concat(["'Production is '", as_text('facts.max_versions_behind'),
+                           "' release lines behind GA: '",
+                           "coalesce(facts.lines_behind, 'see installations')"])},
+    {'theme': 'ticket_surge', 'code': 'ticket_surge',
+     'when': 'facts.tickets_recent >= ' ~ var('cta_ticket_surge_min_tickets')
+             ~ ' and facts.tickets_recent >= ' ~ var('cta_ticket_surge_ratio') ~ ' * facts.tickets_expected',
+     'reason': dbt.concat([as_text('facts.tickets_recent'),
+                           "' tickets in the last " ~ var('cta_ticket_surge_window_days') ~ " days vs '",
+                           format_one_decimal('facts.tickets_expected'),
+                           "' expected from the " ~ var('cta_ticket_surge_baseline_days') ~ " days before ('",
+                           as_text('facts.tickets_baseline'), "' tickets)'"])},
+    {'theme': 'csm_activity', 'code': 'no_csm_activity',
+     'when': 'facts.days_since_last_activity >= ' ~ var('cta_inactivity_days') ~ ' or facts.last_activity_date is null',
+     'reason': "case when facts.last_activity_date is null then 'No completed CSM activity on record' else "
+               ~ dbt.concat(["'No completed CSM activity for '", as_text('facts.days_since_last_activity'),
+                             "' days (last on '", as_text('facts.last_activity_date'), "')'"]) ~ " end"},
+    {'theme': 'seat_utilization', 'code': 'low_seat_utilization',
+     'when': 'facts.seats_purchased > 0 and facts.seat_utilization < ' ~ var('cta_seat_utilization_below'),
+     'reason': dbt.concat(["'Seat utilization '", as_whole_text('100 * facts.seat_utilization'), "'% ('",
+                           as_text('facts.seats_in_use'), "' of '", as_text('facts.seats_purchased'),
+                           "' seats in use), below " ~ (100 * var('cta_seat_utilization_below')) | round | int ~ "%'"])},
+    {'theme': 'nps', 'code': 'nps_detractor',
+     'when': 'facts.nps_latest <= ' ~ var('cta_nps_detractor_max_score') ~ ' and facts.nps_latest_date > '
+             ~ dbt.dateadd('day', -(var('cta_nps_lookback_days') | int), 'facts.as_of_date'),
+     'reason': dbt.concat(["'NPS detractor: latest answer '", as_text('facts.nps_latest'), "' of 10 on '",
+                           as_text('facts.nps_latest_date')])},
+    {'theme': 'overdue_invoice', 'code': 'overdue_invoice',
+     'when': 'facts.oldest_overdue_days >= ' ~ var('cta_overdue_min_days')
+             ~ ' and facts.overdue_amount_usd >= ' ~ var('cta_overdue_min_usd'),
+     'reason': dbt.concat(["'USD '", as_whole_text('facts.overdue_amount_usd'), "' overdue; oldest invoice '",
+                           "facts.oldest_overdue_invoice", "' due '", as_text('facts.oldest_overdue_due_date'),
+                           "' ('", as_text('facts.oldest_overdue_days'), "' days)'"])},
+    {'theme': 'data_fix', 'code': 'missing_finance_record',
+     'when': 'not facts.has_finance_record',
+     'reason': "'No ERP customer resolves to this account, so its ARR, renewals and invoices are missing: "
+               ~ "confirm its ERP customer in seeds/account_overrides.csv (see marts.unmatched_records)'"},
+] %}
 
 with facts as (
 
@@ -69,168 +115,25 @@ signals as (
             "'; health '", "coalesce(renewals.health_band, 'n/a')"]) }} as reason
     from renewals
 
+    {# Every other theme: one signal per rule that holds, about the account as a whole (its
+       condition is the theme itself, so it continues while any of its reasons fires). #}
+    {%- for rule in account_rules %}
+
     union all
 
-    {# Version currency: release lines past end of support and lines N or more behind GA are
-       one call to action (one upgrade fixes both), with either reason or both. #}
     select
         facts.account_id,
-        'version_currency' as theme,
-        'end_of_support' as reason_code,
-        {{ severity['end_of_support'] }} as severity,
-        'version_currency' as condition_key,
-        1 as lead_order,
+        '{{ rule.theme }}' as theme,
+        '{{ rule.code }}' as reason_code,
+        {{ severity[rule.code] }} as severity,
+        '{{ rule.theme }}' as condition_key,
+        {{ loop.index }} as lead_order,
         facts.arr_usd as arr_at_stake_usd,
         cast(null as date) as due_cap,
-        {{ dbt.concat([
-            "'Production runs release lines past end of support: '",
-            "coalesce(facts.lines_end_of_support, 'see installations')"]) }} as reason
+        {{ rule.reason }} as reason
     from facts
-    where facts.is_end_of_support
-
-    union all
-
-    select
-        facts.account_id,
-        'version_currency' as theme,
-        'version_behind' as reason_code,
-        {{ severity['version_behind'] }} as severity,
-        'version_currency' as condition_key,
-        2 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        {{ dbt.concat([
-            "'Production is '", as_text('facts.max_versions_behind'),
-            "' release lines behind GA: '",
-            "coalesce(facts.lines_behind, 'see installations')"]) }} as reason
-    from facts
-    where facts.max_versions_behind >= {{ var('cta_version_min_lines_behind') }}
-
-    union all
-
-    {# Ticket surge against the account's own baseline rate. #}
-    select
-        facts.account_id,
-        'ticket_surge' as theme,
-        'ticket_surge' as reason_code,
-        {{ severity['ticket_surge'] }} as severity,
-        'ticket_surge' as condition_key,
-        1 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        {{ dbt.concat([
-            as_text('facts.tickets_recent'), "' tickets in the last " ~ var('cta_ticket_surge_window_days')
-                ~ " days vs '",
-            format_one_decimal('facts.tickets_expected'), "' expected from the "
-                ~ var('cta_ticket_surge_baseline_days') ~ " days before ('",
-            as_text('facts.tickets_baseline'), "' tickets)'"]) }} as reason
-    from (
-        select
-            facts.*,
-            facts.tickets_baseline * {{ var('cta_ticket_surge_window_days') }}
-                / {{ var('cta_ticket_surge_baseline_days') }}.0 as tickets_expected
-        from facts
-    ) as facts
-    where facts.tickets_recent >= {{ var('cta_ticket_surge_min_tickets') }}
-      and facts.tickets_recent >= {{ var('cta_ticket_surge_ratio') }} * facts.tickets_expected
-
-    union all
-
-    {# No completed CSM activity for N days, or none on record. #}
-    select
-        facts.account_id,
-        'csm_activity' as theme,
-        'no_csm_activity' as reason_code,
-        {{ severity['no_csm_activity'] }} as severity,
-        'csm_activity' as condition_key,
-        1 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        case
-            when facts.last_activity_date is null then 'No completed CSM activity on record'
-            else {{ dbt.concat(["'No completed CSM activity for '", as_text('facts.days_since_last_activity'),
-                                "' days (last on '", as_text('facts.last_activity_date'), "')'"]) }}
-        end as reason
-    from facts
-    where facts.days_since_last_activity >= {{ var('cta_inactivity_days') }}
-       or facts.last_activity_date is null
-
-    union all
-
-    {# Seats bought but not used. #}
-    select
-        facts.account_id,
-        'seat_utilization' as theme,
-        'low_seat_utilization' as reason_code,
-        {{ severity['low_seat_utilization'] }} as severity,
-        'seat_utilization' as condition_key,
-        1 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        {{ dbt.concat([
-            "'Seat utilization '", as_whole_text('100 * facts.seat_utilization'), "'% ('",
-            as_text('facts.seats_in_use'), "' of '", as_text('facts.seats_purchased'),
-            "' seats in use), below " ~ (100 * var('cta_seat_utilization_below')) | round | int ~ "%'"]) }} as reason
-    from facts
-    where facts.seats_purchased > 0
-      and facts.seat_utilization < {{ var('cta_seat_utilization_below') }}
-
-    union all
-
-    {# The latest NPS answer is a detractor's, and recent: close the loop. #}
-    select
-        facts.account_id,
-        'nps' as theme,
-        'nps_detractor' as reason_code,
-        {{ severity['nps_detractor'] }} as severity,
-        'nps' as condition_key,
-        1 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        {{ dbt.concat([
-            "'NPS detractor: latest answer '", as_text('facts.nps_latest'), "' of 10 on '",
-            as_text('facts.nps_latest_date')]) }} as reason
-    from facts
-    where facts.nps_latest <= {{ var('cta_nps_detractor_max_score') }}
-      and facts.nps_latest_date > {{ dbt.dateadd('day', -(var('cta_nps_lookback_days') | int), 'facts.as_of_date') }}
-
-    union all
-
-    {# Money overdue long enough for the CSM to help finance. #}
-    select
-        facts.account_id,
-        'overdue_invoice' as theme,
-        'overdue_invoice' as reason_code,
-        {{ severity['overdue_invoice'] }} as severity,
-        'overdue_invoice' as condition_key,
-        1 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        {{ dbt.concat([
-            "'USD '", as_whole_text('facts.overdue_amount_usd'), "' overdue; oldest invoice '",
-            "facts.oldest_overdue_invoice", "' due '", as_text('facts.oldest_overdue_due_date'),
-            "' ('", as_text('facts.oldest_overdue_days'), "' days)'"]) }} as reason
-    from facts
-    where facts.oldest_overdue_days >= {{ var('cta_overdue_min_days') }}
-      and facts.overdue_amount_usd >= {{ var('cta_overdue_min_usd') }}
-
-    union all
-
-    {# A customer no ERP customer resolves to: its ARR, renewals and invoices cannot reach it.
-       A data fix (confirm the mapping), so it goes to the data team's queue, not the CSM. #}
-    select
-        facts.account_id,
-        'data_fix' as theme,
-        'missing_finance_record' as reason_code,
-        {{ severity['missing_finance_record'] }} as severity,
-        'data_fix' as condition_key,
-        1 as lead_order,
-        facts.arr_usd as arr_at_stake_usd,
-        cast(null as date) as due_cap,
-        'No ERP customer resolves to this account, so its ARR, renewals and invoices are missing: confirm its ERP customer in seeds/account_overrides.csv (see marts.unmatched_records)'
-            as reason
-    from facts
-    where not facts.has_finance_record
+    where {{ rule.when }}
+    {%- endfor %}
 
 ),
 
