@@ -40,9 +40,12 @@ accounts as (
 
 ),
 
+-- Tonight's owner of each account: a call to action closed earlier shows who would own it now,
+-- so none points at an owner who has left since (data_fix always stays with the data team).
 owners as (
 
-    select account_id, owner_id from {{ ref('int_customer_accounts') }}
+    select account_id, owner_id, cta_owner_name, cta_routing_reason
+    from {{ ref('int_cta_account_facts') }}
 
 ),
 
@@ -66,8 +69,16 @@ actions as (
                 order by current_state.priority, current_state.arr_at_stake_usd desc,
                     current_state.due_date, current_state.cta_id)
         end as rank,
-        current_state.owner_name,
-        current_state.routing_reason,
+        case
+            when current_state.status = 'open' or current_state.theme = 'data_fix'
+                then current_state.owner_name
+            else coalesce(owners.cta_owner_name, current_state.owner_name)
+        end as owner_name,
+        case
+            when current_state.status = 'open' or current_state.theme = 'data_fix'
+                then current_state.routing_reason
+            else coalesce(owners.cta_routing_reason, current_state.routing_reason)
+        end as routing_reason,
         owners.owner_id,
         accounts.csm_name,
         current_state.opened_on,

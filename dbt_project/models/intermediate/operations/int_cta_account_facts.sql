@@ -118,6 +118,11 @@ select
     owners.owner_id,
     accounts.csm_name,
     accounts.owner_is_active,
+    {#- Who the account's calls to action go to: the owner while active, else the fallback queue. #}
+    case when accounts.owner_is_active then accounts.csm_name else '{{ var("cta_fallback_queue") }}' end
+        as cta_owner_name,
+    case when accounts.owner_is_active then 'account_owner' else 'owner_inactive' end
+        as cta_routing_reason,
     accounts.has_finance_record,
     accounts.as_of_date,
     accounts.arr_usd,

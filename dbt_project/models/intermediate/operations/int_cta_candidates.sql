@@ -200,14 +200,10 @@ candidates as (
         themes.arr_at_stake_usd,
         case
             when themes.theme = 'data_fix' then '{{ var("cta_data_team_queue") }}'
-            when facts.owner_is_active then facts.csm_name
-            else '{{ var("cta_fallback_queue") }}'
+            else facts.cta_owner_name
         end as owner_name,
-        case
-            when themes.theme = 'data_fix' then 'data_team'
-            when facts.owner_is_active then 'account_owner'
-            else 'owner_inactive'
-        end as routing_reason,
+        case when themes.theme = 'data_fix' then 'data_team' else facts.cta_routing_reason end
+            as routing_reason,
         {# Due after the theme's SLA from tonight, a renewal's no later than its renewal date:
            never before the as-of date the call to action is created on. #}
         case
