@@ -198,7 +198,7 @@ def test_planted_account_families(run: tuple[Path, Path]) -> None:
     assert (k["family_accounts"], k["direct_children"], k["all_descendants"]) == (2, 1, 1)
     assert float(k["family_arr_usd"]) == pytest.approx(arr_k + arr_uk, abs=0.01)
     # (69 x ARR Kestrel + 50 x ARR Kestrel UK) / (both ARRs): Kestrel's 364,560 USD outweighs
-    # Kestrel UK's 21,870 USD.
+    # Kestrel UK's 22,611 USD.
     assert k["family_health_score"] == round((69 * arr_k + 50 * arr_uk) / (arr_k + arr_uk)) == 68
     assert k["worst_health_band"] == "at_risk"
     # CTR-0000101 renews D+45 (Kestrel), CTR-0000301 D+1 (Kestrel UK); CTR-0000102 (D+265)
