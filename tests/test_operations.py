@@ -29,7 +29,14 @@ from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.publish import restore_build, wal_path
 from cs_pipeline.sample_data.generator import generate
-from cs_pipeline.sample_data.planted import BRIGHTWATER, HOKUSEI, KESTREL, KESTREL_UK
+from cs_pipeline.sample_data.planted import (
+    BRIGHTWATER,
+    HOKUSEI,
+    KESTREL,
+    KESTREL_UK,
+    TERN,
+    TERN_GROUP,
+)
 
 AS_OF = dt.date(2026, 11, 1)
 EARLIER = AS_OF - dt.timedelta(days=30)
@@ -271,7 +278,29 @@ def test_planted_accounts_get_their_calls_to_action(runs: Runs) -> None:
     assert uk["csm_activity"]["reason"] == (
         "No completed CSM activity for 400 days (last on 2025-09-27)")
 
+    # Silent for 400 days (no ticket, NPS answer, training or completed activity); two of its
+    # production installations (50 seats) have not checked in for more than 30 days.
+    assert uk["customer_silence"]["reason"] == (
+        "No customer signal for 400 days (ticket, NPS answer, training completion or "
+        "completed activity)")
+    assert uk["customer_silence"]["priority"] == 3  # severity 2, ARR below USD 50 000
+    assert uk["stale_installations"]["reason"] == (
+        "2 production installation(s) without a check-in for more than 30 days "
+        "(50 seats in use)")
+
+    # Tern Systems (1 + 1 events in the last 90 days vs 4 + 4 before) and its group (3 vs 12):
+    # falling engagement, severity 3; Tern's ARR (USD 40 000) is below 50 000: priority 4.
+    for account_id, last, prior, priority in ((TERN, 2, 8, 4), (TERN_GROUP, 3, 12, 3)):
+        engagement = ctas(account_id)["engagement"]
+        assert (engagement["reasons"], engagement["priority"]) == ("falling_engagement", priority)
+        assert engagement["reason"] == (
+            f"Engagement falling: {last} tickets, completed activities and training completions "
+            f"in the last 90 days vs {prior} in the 90 days before")
+
     kestrel = ctas(KESTREL)
+    assert kestrel["stale_installations"]["reason"] == (
+        "1 production installation(s) without a check-in for more than 30 days "
+        "(85 seats in use)")
     assert kestrel["version_currency"]["reasons"] == "version_behind"
     assert kestrel["version_currency"]["reason"] == (
         "Production is 3 release lines behind GA: ORB 9.9 (3 behind, GA 10.1)")

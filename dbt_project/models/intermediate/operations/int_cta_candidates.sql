@@ -50,6 +50,23 @@
      'reason': dbt.concat(["'USD '", as_whole_text('facts.overdue_amount_usd'), "' overdue; oldest invoice '",
                            "facts.oldest_overdue_invoice", "' due '", as_text('facts.oldest_overdue_due_date'),
                            "' ('", as_text('facts.oldest_overdue_days'), "' days)'"])},
+    {'theme': 'customer_silence', 'code': 'customer_silent',
+     'when': 'facts.customer_silent',
+     'reason': "case when facts.days_since_customer_signal is null then "
+               ~ "'No customer signal on record (ticket, NPS answer, training completion or completed activity)' else "
+               ~ dbt.concat(["'No customer signal for '", as_text('facts.days_since_customer_signal'),
+                             "' days (ticket, NPS answer, training completion or completed activity)'"]) ~ " end"},
+    {'theme': 'engagement', 'code': 'falling_engagement',
+     'when': "facts.engagement_trend = 'falling'",
+     'reason': dbt.concat(["'Engagement falling: '", as_text('facts.engagement_last_90d'),
+                           "' tickets, completed activities and training completions in the last 90 days vs '",
+                           as_text('facts.engagement_prior_90d'), "' in the 90 days before'"])},
+    {'theme': 'stale_installations', 'code': 'stale_production_installations',
+     'when': 'facts.stale_production_installations > 0',
+     'reason': dbt.concat([as_text('facts.stale_production_installations'),
+                           "' production installation(s) without a check-in for more than "
+                           ~ var('stale_installation_days') ~ " days ('",
+                           as_text('facts.stale_production_seats'), "' seats in use)'"])},
     {'theme': 'data_fix', 'code': 'missing_finance_record',
      'when': 'not facts.has_finance_record',
      'reason': "'No ERP customer resolves to this account, so its ARR, renewals and invoices are missing: "
