@@ -30,6 +30,7 @@ from cs_pipeline.sample_data.planted import (
     PLANTED_DOMAINS,
     PLANTED_ORG_IDS,
     PLANTED_TICKET_IDS,
+    planted_renewals,
 )
 from cs_pipeline.sample_data.writers import SHIFT_JIS_FILE, STYLES
 from cs_pipeline.sources import EXTRACTS
@@ -296,7 +297,8 @@ def test_values_are_within_the_contract_sets_and_dates_parse(sample) -> None:
     for r in data["licenses/installations.csv"]:
         assert r["environment"] in ("production", "staging", "test")
         assert VERSION.match(r["version"]) and int(r["seats_in_use"]) >= 0
-        z_timestamp(r["last_checkin_at"])
+        # empty: never checked in (the customer-360 contract counts it as stale)
+        assert r["last_checkin_at"] == "" or z_timestamp(r["last_checkin_at"])
     for r in data["licenses/product_releases.csv"]:
         assert VERSION.match(r["version"]) and r["is_ga"] in ("true", "false")
         date(r["release_date"])
@@ -490,6 +492,21 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
     by15 = {i[:15]: i for i in accounts}
     by_domain = {_domain(r["Website"]): i for i, r in accounts.items() if r["Website"]}
     users = {r["Id"]: r["Name"] for r in data["crm/User.csv"]}
+    user_active = {r["Id"]: r["IsActive"] == "true" for r in data["crm/User.csv"]}
+    every = {r["Id"]: r for r in data["crm/Account.csv"]}  # deleted ones too: they link a chain
+    every15 = {i[:15]: i for i in every}
+
+    def ultimate_parent(aid: str) -> str:
+        """Up the ParentId chain until a parent is missing; in a cycle, its smallest id."""
+        seen: list[str] = []
+        while aid not in seen:
+            seen.append(aid)
+            parent = every[aid]["ParentId"]
+            parent = parent if parent in every else every15.get(parent) if parent else None
+            if parent is None:
+                return aid
+            aid = parent
+        return min(seen[seen.index(aid):])
 
     def sfdc(value: str | None) -> str | None:
         if not value:
@@ -554,6 +571,9 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
                   for r in prod]
         purchased = sum(int(r["seats_purchased"]) for r in active.values())
         in_use = sum(int(r["seats_in_use"]) for r in prod if r["entitlement_id"] in active)
+        stale = [r for r in prod if r["entitlement_id"] in active and (
+            not r["last_checkin_at"]
+            or (as_of - dt.date.fromisoformat(r["last_checkin_at"][:10])).days > 30)]
         overdue = sum((usd(r["amount"], r["currency"]) for r in data["finance/invoices.csv"]
                        if erp.get(r["customer_number"]) == aid and r["status"] == "Open"
                        and r["due_date"] < as_of.isoformat()), Decimal(0))
@@ -583,8 +603,13 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
             "is_end_of_support": any(catalog.is_end_of_support(
                 releases, r["product_code"], r["version"], as_of) for r in prod),
             "overdue_amount_usd": float(overdue),
+            "owner_is_active": user_active.get(a["OwnerId"]),
+            "has_finance_record": aid in erp.values(),
             "days_since_last_activity": (as_of - dt.date.fromisoformat(max(activity))).days
             if activity else None,
+            "ultimate_parent_account_id": ultimate_parent(aid),
+            "stale_production_installations": len(stale),
+            "stale_production_seats": sum(int(r["seats_in_use"]) for r in stale),
         }
     return out
 
@@ -611,9 +636,54 @@ def test_planted_expectations_follow_from_the_files(tmp_path: Path, as_of: dt.da
         assert_matches(p.expected, reference[p.account_id], p.key)
 
 
+def renewals_reference(data: dict[str, list[dict]], as_of: dt.date) -> list[dict]:
+    """A plain reading of the contract's marts.renewals, for ERP customers that carry a
+    Salesforce id (15 or 18 characters): the independent check of the planted rows."""
+    customers = {r["customer_number"]: sfdc_id_18(r["sfdc_account_id"])
+                 if len(r["sfdc_account_id"]) == 15 else r["sfdc_account_id"]
+                 for r in data[SHIFT_JIS_FILE] if r["sfdc_account_id"]}
+    fx: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for r in data["finance/fx_rates.csv"]:
+        fx[r["currency"]][r["month"]] = Decimal(r["rate_to_usd"])
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in data["finance/subscriptions.csv"]:
+        start, end = dt.date.fromisoformat(r["start_date"]), dt.date.fromisoformat(r["end_date"])
+        if (r["status"] == "Active" and start <= as_of < end
+                and (end - as_of).days <= 180 and r["customer_number"] in customers):
+            groups[(customers[r["customer_number"]], r["contract_id"], r["end_date"])].append(r)
+    out = []
+    for (account, contract, end), lines in sorted(groups.items()):
+        days = (dt.date.fromisoformat(end) - as_of).days
+        month = max(m for m in fx[lines[0]["currency"]] if m <= as_of.strftime("%Y-%m"))
+        out.append({
+            "account_id": account, "contract_id": contract,
+            "renewal_date": dt.date.fromisoformat(end), "days_to_renewal": days,
+            "arr_usd": float(sum(Decimal(r["annual_value"]) * fx[r["currency"]][month]
+                                 for r in lines)),
+            "support_tier": max((r["support_tier"] for r in lines), key=catalog.TIERS.index),
+            "product_codes": ",".join(sorted({r["product_code"] for r in lines})),
+            "auto_renew": all(r["auto_renew"] == "Y" for r in lines),
+            "renewal_window": next(f"{w}d" for w in (60, 90, 120, 180) if days <= w),
+        })
+    return out
+
+
+def test_planted_renewals_follow_from_the_files(tmp_path: Path) -> None:
+    generate(tmp_path, 30, SEED, AS_OF)
+    planted = {r["account_id"]: r for r in planted_renewals(AS_OF)}
+    reference = {r["account_id"]: r for r in renewals_reference(read_all(tmp_path), AS_OF)
+                 if r["account_id"] in planted}
+    assert set(reference) == set(planted)
+    for account_id, want in planted.items():
+        got = reference[account_id]
+        assert got["arr_usd"] == pytest.approx(want["arr_usd"], abs=0.01)
+        assert {k: v for k, v in got.items() if k != "arr_usd"} == {
+            k: want[k] for k in got if k != "arr_usd"}
+
+
 def test_planted_accounts_cover_the_brief(sample) -> None:
     planted = {p.key: p for p in planted_accounts(AS_OF)}
-    assert len(planted) == 6
+    assert len(planted) == 8
     assert [p.key for p in planted.values() if not p.in_customer_360] == ["northwind", "old_mill"]
     k, h = planted["kestrel"].expected, planted["hokusei"].expected
     # EUR at the as-of month's rate, JPY at the previous month's (no JPY rate for June).
