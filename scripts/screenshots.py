@@ -80,6 +80,14 @@ def prepare(root: Path) -> dict[str, str]:
     return env
 
 
+def dismiss_dialog(page) -> None:
+    """Close the UI's newsletter dialog when it is open."""
+    skip = page.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.first.click()
+        page.wait_for_timeout(500)
+
+
 def shoot(url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -96,14 +104,13 @@ def shoot(url: str, out: Path) -> list[Path]:
         page = browser.new_page(viewport=VIEWPORT)
         for name, path, wait_for, click in pages:
             page.goto(url + path, wait_until="networkidle", timeout=120_000)
-            skip = page.get_by_role("button", name="Skip")  # the UI's newsletter dialog
-            if skip.count():
-                skip.first.click()
+            dismiss_dialog(page)
             if click:
                 page.get_by_text(click, exact=True).first.click()
             if wait_for:
                 page.get_by_text(wait_for).first.wait_for(timeout=60_000)
             page.wait_for_timeout(3_000)  # the graph lays itself out after the data arrives
+            dismiss_dialog(page)  # it may open only once the page has settled
             page.screenshot(path=str(out / name))
             written.append(out / name)
         browser.close()
