@@ -624,11 +624,13 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                 log=context.log.info,
             )
         except ExtractFileError as exc:
+            # A bad file is not transient: retrying it (RETRY_POLICY) would only delay the error.
             raise dg.Failure(
                 description=str(exc),
                 metadata={
                     "source_file": dg.MetadataValue.path(str(settings.extracts_dir / extract.file))
                 },
+                allow_retries=False,
             ) from exc
         if report.drift:
             context.log.warning(
