@@ -216,7 +216,8 @@ def _entity_ctes(e: Extract) -> list[str]:
 )""",
         f"""{e.entity}_quarantined as (
 
-    select '{e.file_stem}' as entity, record_id, _source_file, _row_number, _loaded_at,
+    select '{e.source}' as source, '{e.file_stem}' as entity, record_id,
+        _source_file, _row_number, _loaded_at,
         case {first} end as rule_number,
         case {offending} end as offending_value,
         {count} as rules_broken
@@ -286,35 +287,25 @@ def quarantine_sql(source: str) -> str:
         *_shared_ctes(extracts),
         *(c for e in extracts for c in _entity_ctes(e)),
     ]
-    union = "\n    union all\n".join(
-        f"    select * from {e.entity}_quarantined" for e in extracts
-    )
+    union = "\n\nunion all\n\n".join(f"select * from {e.entity}_quarantined" for e in extracts)
     return f"""{HEADER}
 -- Raw rows of {source}/ that break a row-level rule ({names}): one row per record,
--- tagged with the FIRST rule it breaks in the declared order ({RULES_MODEL}), the value as delivered,
--- what was expected and how many rules it breaks in all. Per raw table: each value a rule
--- reads is read once as staging reads it and each rule evaluated once per row (`_checked`);
--- the rows that break one keep the first broken rule (`_quarantined`). The staging models of
--- {source} leave these rows out (macro passes_row_rules: an anti-join on _source_file,
--- _row_number); nothing is loaded with NULLs in place of a bad value.
-with {(","+chr(10)+chr(10)).join(ctes)},
-
-quarantined as (
+-- with the number of the FIRST rule it breaks in the declared order (marts.quarantined_records
+-- names it from {RULES_MODEL}), the value as delivered and how many rules it breaks in all.
+-- Per raw table: each value a rule reads is read once as staging reads it and each rule
+-- evaluated once per row (`_checked`); the rows that break one keep the first broken rule
+-- (`_quarantined`). The staging models of {source} leave these rows out (macro
+-- passes_row_rules: an anti-join on _source_file, _row_number); nothing is loaded with NULLs
+-- in place of a bad value.
+with {(","+chr(10)+chr(10)).join(ctes)}
 
 {union}
-
-)
-
-select rules.source, q.entity, q.record_id, rules.rule, rules.column_name, q.offending_value,
-    rules.expected, q.rules_broken, q._source_file, q._row_number, q._loaded_at
-from quarantined as q
-inner join {{{{ ref('{RULES_MODEL}') }}}} as rules
-    on rules.source = '{source}' and rules.entity = q.entity and rules.rule_number = q.rule_number
 """
 
 
 def quarantined_records_sql() -> str:
-    """marts.quarantined_records: the five quarantine models as one table for a BI page."""
+    """marts.quarantined_records: the five quarantine models as one table for a BI page, each
+    row named by its rule."""
     models = "\n    union all\n".join(
         f"    select * from {{{{ ref('stg_{source}__quarantine') }}}}" for source in SOURCES
     )
@@ -323,11 +314,16 @@ def quarantined_records_sql() -> str:
 -- row per record left out of staging because it breaks a row-level rule, with the rule, the
 -- offending value and where it is in the delivered file.
 select
-    source, entity, record_id, rule, column_name, offending_value, expected, rules_broken,
-    _source_file as source_file, _row_number as source_row_number
+    quarantine.source, quarantine.entity, quarantine.record_id, rules.rule, rules.column_name,
+    quarantine.offending_value, rules.expected, quarantine.rules_broken,
+    quarantine._source_file as source_file, quarantine._row_number as source_row_number
 from (
 {models}
 ) as quarantine
+inner join {{{{ ref('{RULES_MODEL}') }}}} as rules
+    on rules.source = quarantine.source
+    and rules.entity = quarantine.entity
+    and rules.rule_number = quarantine.rule_number
 """
 
 
@@ -411,13 +407,23 @@ def data_quality_summary_sql() -> str:
         f"and {step}.entity = raw_counts.entity"
         for step in dict.fromkeys(COUNTS.values()) if step != "raw_counts"
     )
-    counts = "".join(f"\n    typed.{count}," for count in ("raw_rows", *ACCOUNTED))
     unaccounted = " - ".join(f"typed.{count}" for count in ("raw_rows", *ACCOUNTED))
-    rates = "\n".join(
-        f"                when '{source}' then cast({{{{ var('min_match_rate_{source}') }}}} "
-        "as {{ type_double() }})"
+    columns = ",\n    ".join([
+        "typed.source",
+        "typed.entity",
+        "{{ as_of_date() }} as as_of_date",
+        *(f"typed.{count}" for count in ("raw_rows", *ACCOUNTED)),
+        f"{unaccounted} as unaccounted",
+        "typed.dated_after_as_of",
+        *(f"match_rates.{rate}" for rate in ("matched", "unmatched", "match_rate")),
+        "case when match_rates.entity is not null then min_match_rates.min_match_rate end"
+        " as min_match_rate",
+    ])
+    minimums = _union([
+        f"select '{source}' as source, cast({{{{ var('min_match_rate_{source}') }}}} "
+        "as {{ type_double() }}) as min_match_rate"
         for source in SOURCES
-    )
+    ])
     return f"""{HEADER}
 -- Where every raw row of every extract went, one row per source and entity, for a BI page and
 -- for the blocking reconciliation check (cs_pipeline/quality/reconciliation.py):
@@ -463,28 +469,22 @@ typed as (
     from raw_counts
 {joins}
 
+),
+
+min_match_rates as (
+
+{minimums}
+
 )
 
 select
-    typed.source,
-    typed.entity,
-    {{{{ as_of_date() }}}} as as_of_date,{counts}
-    {unaccounted} as unaccounted,
-    typed.dated_after_as_of,
-    match_rates.matched,
-    match_rates.unmatched,
-    match_rates.match_rate,
-    case
-        when match_rates.entity is not null then
-            case typed.source
-{rates}
-            end
-    end as min_match_rate
+    {columns}
 
 from typed
 left join {{{{ ref('match_rates') }}}} as match_rates
-    on match_rates.source = typed.source
-    and match_rates.entity = typed.entity
+    on match_rates.source = typed.source and match_rates.entity = typed.entity
+left join min_match_rates
+    on min_match_rates.source = typed.source
 """
 
 

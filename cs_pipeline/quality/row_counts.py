@@ -153,18 +153,12 @@ def check_row_count(
 # --- Dagster ---------------------------------------------------------------------------------
 
 
-def row_count_check_spec(extract: Extract) -> dg.AssetCheckSpec:
-    """The ``row_count_change`` check of one raw asset; blocking, so its ERROR (emptied) blocks."""
-    return dg.AssetCheckSpec(
-        CHECK_NAME,
-        asset=dg.AssetKey(extract.asset_key),
-        blocking=True,
-        description=(
-            f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
-            f"beyond {MAX_RATIO:g}x more or fewer, ERROR (blocking) when it had rows and is now "
-            f"empty. Counts are kept in `{LOAD_HISTORY}`."
-        ),
-        metadata={"load_history": LOAD_HISTORY},
+def row_count_check_description(extract: Extract) -> str:
+    """What the ``row_count_change`` check of a raw asset judges (emptied: blocking ERROR)."""
+    return (
+        f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
+        f"beyond {MAX_RATIO:g}x more or fewer, ERROR (blocking) when it had rows and is now "
+        f"empty. Counts are kept in `{LOAD_HISTORY}`."
     )
 
 

@@ -1,20 +1,12 @@
 {#- Ids of Salesforce accounts flagged IsDeleted. Kept apart from stg_crm__account (which holds
     live accounts only) so identity resolution can tell "points to a deleted account" from
     "points to no account at all" when it reports unmatched records. -#}
-with renamed as (
+select
+    {{ sfdc_id_18(clean_key('Id')) }} as account_id,
+    _source_file,
+    _row_number,
+    _loaded_at
 
-    select
-        {{ sfdc_id_18(clean_key('Id')) }} as account_id,
-        {{ clean_text('Name') }} as account_name,
-        coalesce({{ parse_boolean('IsDeleted') }}, false) as is_deleted,
-        _source_file,
-        _row_number,
-        _loaded_at
-
-    from {{ source('crm', 'account') }}
-    where {{ passes_row_rules('crm', 'account') }}
-
-)
-
-select * from renamed
-where is_deleted
+from {{ source('crm', 'account') }}
+where {{ passes_row_rules('crm', 'account') }}
+    and coalesce({{ parse_boolean('IsDeleted') }}, false)
