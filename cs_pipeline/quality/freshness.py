@@ -143,15 +143,6 @@ def evaluate_freshness(
 # --- Dagster ---------------------------------------------------------------------------------
 
 
-def freshness_check_description(extract: Extract) -> str:
-    """What the ``freshness`` check of a raw asset judges (a missing file: blocking ERROR)."""
-    return (
-        f"`{extract.file}` is tonight's export: WARN when it was last modified more than "
-        f"{max_age_hours(extract.source):g} h before the end of the as-of day (UTC), ERROR "
-        f"(blocking) when it is missing."
-    )
-
-
 def freshness_check_result(freshness: Freshness) -> dg.AssetCheckResult:
     severity = dg.AssetCheckSeverity.ERROR if freshness.missing else dg.AssetCheckSeverity.WARN
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -153,15 +153,6 @@ def check_row_count(
 # --- Dagster ---------------------------------------------------------------------------------
 
 
-def row_count_check_description(extract: Extract) -> str:
-    """What the ``row_count_change`` check of a raw asset judges (emptied: blocking ERROR)."""
-    return (
-        f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
-        f"beyond {MAX_RATIO:g}x more or fewer, ERROR (blocking) when it had rows and is now "
-        f"empty. Counts are kept in `{LOAD_HISTORY}`."
-    )
-
-
 def row_count_check_result(change: RowCountChange) -> dg.AssetCheckResult:
     bad = change.status in (RowCountStatus.SPIKE, RowCountStatus.DROP, RowCountStatus.EMPTIED)
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -8,14 +8,7 @@
 
 with accounts as (
 
-    select
-        account_id,
-        account_name,
-        parent_account_id,
-        region,
-        segment,
-        csm_name
-    from {{ ref('int_customer_accounts') }}
+    select * from {{ ref('int_customer_accounts') }}
 
 ),
 
