@@ -61,6 +61,7 @@ select
     version,
     environment,
     seats_in_use,
+    last_checkin_at,
     case when is_version_parsed then {{ release_line_label('parsed_major', 'parsed_minor') }} end as release_line,
     case when parsed_minor is not null then parsed_major end as line_major,
     case when parsed_major is not null then parsed_minor end as line_minor,
