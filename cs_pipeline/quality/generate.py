@@ -1,12 +1,13 @@
 """Generate the quarantine models (and the marts listing them) from ``cs_pipeline/sources.py``.
 
 ``python -m cs_pipeline.quality.generate`` writes the rule tables at
-the end of docs/operations-checks.md, ``marts.quarantined_records``,
+the end of docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule
+once), ``marts.quarantined_records`` (which names each quarantined row's rule from it),
 ``marts.data_quality_summary`` and one quarantine model per source,
 ``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``: plain SQL that
 reads each raw table once, computes each value a rule reads once, evaluates each rule once
-per row (``broken_<n>``), and keeps the rows that break one, tagged with the FIRST rule they
-break in the declared order. ``--check`` only compares (exit 1 when a file is stale);
+per row (``broken_<n>``), and keeps the rows that break one, with the number of the FIRST
+rule they break in the declared order. ``--check`` only compares (exit 1 when a file is stale);
 tests/test_quality_generate.py fails when a committed file differs from what this writes.
 
 The staging models leave those rows out with an anti-join on (_source_file, _row_number)
