@@ -199,7 +199,7 @@ customers as (
         rows reached the same one -#}
     select
         record_id as customer_number,
-        case when count(distinct account_id) = 1 and count(account_id) = count(*) then min(account_id) end as account_id
+        {{ agreed_account_id('account_id') }} as account_id
     from own_keys_resolved
     where source = 'finance' and entity = 'customers' and record_id is not null
     group by record_id
@@ -287,7 +287,7 @@ entitlements as (
 
     select
         record_id as entitlement_id,
-        case when count(distinct account_id) = 1 and count(account_id) = count(*) then min(account_id) end as account_id
+        {{ agreed_account_id('account_id') }} as account_id
     from (
         select record_id, account_id from own_keys_resolved
         where source = 'licenses' and entity = 'entitlements'
