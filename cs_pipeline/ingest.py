@@ -39,15 +39,18 @@ from cs_pipeline.extract_files import (
     transcode_to_utf8,
 )
 from cs_pipeline.publish import restore_build
+from cs_pipeline.quality.freshness import CHECK_NAME as FRESHNESS_CHECK
 from cs_pipeline.quality.freshness import (
     evaluate_freshness,
     freshness_check_result,
-    freshness_check_spec,
+    max_age_hours,
 )
+from cs_pipeline.quality.row_counts import CHECK_NAME as ROW_COUNT_CHECK
 from cs_pipeline.quality.row_counts import (
+    LOAD_HISTORY,
+    MAX_RATIO,
     check_row_count,
     row_count_check_result,
-    row_count_check_spec,
 )
 from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, RAW_SCHEMA, Extract
 
@@ -513,7 +516,22 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         metadata={"dagster/table_name": extract.qualified_table, "extract_file": extract.file},
         # Judged here rather than in separate check steps: a check step never runs when its
         # asset fails, and a missing file must still be reported as the freshness ERROR.
-        check_specs=[freshness_check_spec(extract), row_count_check_spec(extract)],
+        check_specs=[
+            dg.AssetCheckSpec(name, asset=dg.AssetKey(extract.asset_key), blocking=True,
+                              description=description, metadata=metadata)
+            for name, description, metadata in (
+                (FRESHNESS_CHECK,
+                 f"`{extract.file}` is tonight's export: WARN when it was last modified more "
+                 f"than {max_age_hours(extract.source):g} h before the end of the as-of day "
+                 "(UTC), ERROR (blocking) when it is missing.",
+                 {"extract_file": extract.file}),
+                (ROW_COUNT_CHECK,
+                 f"`{extract.qualified_table}` has about as many rows as at its previous load: "
+                 f"WARN beyond {MAX_RATIO:g}x more or fewer, ERROR (blocking) when it had rows "
+                 f"and is now empty. Counts are kept in `{LOAD_HISTORY}`.",
+                 {"load_history": LOAD_HISTORY}),
+            )
+        ],
     )
     def _raw_asset(
         context: dg.AssetExecutionContext, cs_config: CsConfig

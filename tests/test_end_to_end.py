@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+from _reader import read_while
 
 from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import dbt_resource
@@ -368,21 +366,11 @@ def test_bi_reader_is_never_broken_by_a_nightly_rerun(
     """A full run publishing over the warehouse while a separate process queries it."""
     extracts, warehouse = run
     before = _query(warehouse, "select * from marts.customer_360 order by all")
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", BI_READER, str(warehouse), str(stop)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
+
+    def rerun() -> None:
         assert _materialize(extracts, warehouse).success
-        stop.touch()
-        out, _ = reader.communicate(timeout=60)
-    finally:
-        if reader.poll() is None:
-            reader.kill()
-    report = json.loads(out)
+
+    report = read_while(BI_READER, [str(warehouse)], tmp_path / "stop", rerun)
     assert report["failures"] == []
     assert report["queries"] > 10
     # Only complete builds: every query saw all customer rows, never a partial table.

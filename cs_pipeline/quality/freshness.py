@@ -143,21 +143,6 @@ def evaluate_freshness(
 # --- Dagster ---------------------------------------------------------------------------------
 
 
-def freshness_check_spec(extract: Extract) -> dg.AssetCheckSpec:
-    """The ``freshness`` check of one raw asset; blocking, so its ERROR (a missing file) blocks."""
-    return dg.AssetCheckSpec(
-        CHECK_NAME,
-        asset=dg.AssetKey(extract.asset_key),
-        blocking=True,
-        description=(
-            f"`{extract.file}` is tonight's export: WARN when it was last modified more than "
-            f"{max_age_hours(extract.source):g} h before the end of the as-of day (UTC), ERROR "
-            f"(blocking) when it is missing."
-        ),
-        metadata={"extract_file": extract.file},
-    )
-
-
 def freshness_check_result(freshness: Freshness) -> dg.AssetCheckResult:
     severity = dg.AssetCheckSeverity.ERROR if freshness.missing else dg.AssetCheckSeverity.WARN
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -153,21 +153,6 @@ def check_row_count(
 # --- Dagster ---------------------------------------------------------------------------------
 
 
-def row_count_check_spec(extract: Extract) -> dg.AssetCheckSpec:
-    """The ``row_count_change`` check of one raw asset; blocking, so its ERROR (emptied) blocks."""
-    return dg.AssetCheckSpec(
-        CHECK_NAME,
-        asset=dg.AssetKey(extract.asset_key),
-        blocking=True,
-        description=(
-            f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
-            f"beyond {MAX_RATIO:g}x more or fewer, ERROR (blocking) when it had rows and is now "
-            f"empty. Counts are kept in `{LOAD_HISTORY}`."
-        ),
-        metadata={"load_history": LOAD_HISTORY},
-    )
-
-
 def row_count_check_result(change: RowCountChange) -> dg.AssetCheckResult:
     bad = change.status in (RowCountStatus.SPIKE, RowCountStatus.DROP, RowCountStatus.EMPTIED)
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -8,15 +8,7 @@
 
 with accounts as (
 
-    select
-        account_id,
-        account_name,
-        parent_account_id,
-        region,
-        segment,
-        csm_name,
-        owner_is_active
-    from {{ ref('int_customer_accounts') }}
+    select * from {{ ref('int_customer_accounts') }}
 
 ),
 

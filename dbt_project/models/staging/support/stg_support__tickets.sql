@@ -51,12 +51,13 @@ renamed as (
         {{ parse_integer(json_text('metric_set', '$.reply_time_in_minutes.calendar')) }} as reply_time_minutes,
         {{ parse_integer(json_text('metric_set', '$.full_resolution_time_in_minutes.calendar')) }} as full_resolution_time_minutes,
         {{ parse_timestamp(json_text('metric_set', '$.solved_at')) }} as solved_at,
-        {#- versions are grouped by the id as delivered, so rows whose id does not parse are
-            never collapsed into one another -#}
-        coalesce({{ clean_key('id') }}, {{ dbt.concat(["'#row'", "cast(_row_number as " ~ dbt.type_string() ~ ")"]) }}) as _version_group,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        {#- versions are grouped by the id as delivered, so rows whose id does not parse are
+            never collapsed into one another; last, so that this model's own rows (its columns,
+            in this order) plus the group line up with these -#}
+        coalesce({{ clean_key('id') }}, {{ dbt.concat(["'#row'", "cast(_row_number as " ~ dbt.type_string() ~ ")"]) }}) as _version_group
 
     from source
 
@@ -66,31 +67,11 @@ renamed as (
 {#- the new versions, and the current winner of each ticket they touch -#}
 candidates as (
 
-    select * from renamed  {# the same columns in the same order as below #}
+    select * from renamed
 
     union all
 
-    select
-        ticket_id,
-        created_at,
-        updated_at,
-        status,
-        priority,
-        ticket_type,
-        subject,
-        organization_id,
-        requester_email,
-        tags,
-        satisfaction_score,
-        product_code,
-        reported_version,
-        reply_time_minutes,
-        full_resolution_time_minutes,
-        solved_at,
-        {{ dbt.cast('ticket_id', api.Column.translate_type('string')) }} as _version_group,
-        _source_file,
-        _row_number,
-        _loaded_at
+    select *, {{ dbt.cast('ticket_id', api.Column.translate_type('string')) }} as _version_group
     from {{ this }}
     where ticket_id in (select ticket_id from renamed)
 
