@@ -15,7 +15,7 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev test bench install sample-data manifest browser lint clean
+.PHONY: run dev app test bench bench-app install sample-data manifest browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The CS cockpit over the published warehouse (CS_WAREHOUSE), read-only: http://127.0.0.1:8501
+APP_PORT ?= 8501
+app: install
+	$(BIN)/streamlit run cs_pipeline/app/main.py --server.address 127.0.0.1 \
+		--server.port $(APP_PORT) --server.headless true --browser.gatherUsageStats false \
+		--client.toolbarMode viewer
 
 test: manifest $(CHROMIUM)
 	$(BIN)/pytest

@@ -1,0 +1,131 @@
+"""The account brief: everything a CSM needs before a customer call, on one printable page.
+
+Opened by URL, ``<app>/brief?account=<account_id>``, or by searching a name.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from cs_pipeline.app import display, queries
+
+# Printing the page prints the brief alone: no sidebar, header or toolbar.
+st.html("""<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], .no-print { display: none !important; }
+  .block-container { padding-top: 0 !important; }
+}
+</style>""")
+
+account_id = st.query_params.get("account")
+with display.page_cursor() as cur:
+    if not account_id:
+        st.title("Account brief")
+        text = st.text_input("Account name or id", key="brief_search")
+        if text:
+            found = queries.find_accounts(cur, text)
+            display.table(display.with_brief_links(found))
+        st.stop()
+    account = queries.account(cur, account_id)
+    if account is None:
+        st.title("Account brief")
+        st.error(f"No customer account {account_id!r} in marts.customer_360.")
+        st.stop()
+    trend = queries.health_trend(cur, account_id)
+    movement = queries.score_movement(cur, account_id)
+    renewals = queries.renewals(cur, account_id)
+    tickets = queries.open_tickets(cur, account_id)
+    nps = queries.latest_nps(cur, account_id)
+    training = queries.training(cur, account_id)
+    installations = queries.installations(cur, account_id)
+    ctas = queries.open_ctas(cur, account_id)
+    children = queries.children(cur, account_id)
+
+a = account
+st.title(a["account_name"])
+identity = [a["account_id"], a["region"], a["segment"], f"CSM {a['csm_name'] or '–'}",
+            f"as of {display.date(a['as_of_date'])}"]
+st.caption(" · ".join(str(part) for part in identity if part))
+if a["parent_account_id"]:
+    st.markdown(f"Part of [{a['parent_account_name'] or a['parent_account_id']}]"
+                f"({display.brief_url(a['parent_account_id'])})")
+
+# --- health -----------------------------------------------------------------------------------
+score, band, trend_metric, arr, renewal, tier = st.columns(6)
+score.metric("Health score", display.number(a["health_score"]),
+             delta=a["health_score_change_30d"], help="0–100; the change is over 30 days")
+band.metric("Health band", (a["health_band"] or "–").replace("_", " "))
+trend_metric.metric("Trend (30 days)", a["health_trend"] or "–")
+arr.metric("ARR", display.usd(a["arr_usd"]))
+renewal.metric("Next renewal", display.days(a["days_to_renewal"]),
+               help=f"on {display.date(a['next_renewal_date'])}")
+tier.metric("Support tier", a["support_tier"] or "–")
+
+chart_column, drivers_column = st.columns([3, 2])
+with chart_column:
+    st.subheader("Health over time")
+    chart = (
+        alt.Chart(trend)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("as_of_date:T", title="as of"),
+            y=alt.Y("health_score:Q", title="health score", scale=alt.Scale(domain=[0, 100])),
+            tooltip=["as_of_date:T", "health_score:Q", "health_band:N"],
+        )
+        .properties(height=220)
+    )
+    st.altair_chart(chart, width="stretch")
+with drivers_column:
+    st.subheader("What drives the score")
+    st.markdown(f"Pulled down most by: **{a['health_drivers'] or 'nothing'}**")
+    previous = movement.previous_as_of.dropna()
+    st.caption(f"Components (0–100) now and at the previous snapshot "
+               f"({display.date(previous.iloc[0].date()) if len(previous) else 'none yet'})")
+    display.table(movement.drop(columns=["previous_as_of"]),
+                  **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
+                     for c in ("score_now", "score_before", "change")})
+
+# --- renewals ---------------------------------------------------------------------------------
+st.subheader("Renewals")
+display.table(renewals)
+
+# --- support and sentiment ---------------------------------------------------------------------
+st.subheader("Support and sentiment")
+open_t, urgent_t, recent_t, csat, nps_metric, overdue = st.columns(6)
+open_t.metric("Open tickets", display.number(a["open_tickets"]))
+urgent_t.metric("Urgent open", display.number(a["urgent_open_tickets"]))
+recent_t.metric("Tickets, 90 days", display.number(a["tickets_90d"]))
+csat.metric("CSAT, 90 days", display.percent(a["csat_90d"]))
+nps_metric.metric("Latest NPS", display.number(a["nps_latest"]))
+overdue.metric("Overdue invoices", display.usd(a["overdue_amount_usd"]))
+if len(tickets):
+    display.table(tickets)
+if nps and nps["comment"]:
+    st.markdown(f"NPS {nps['score']} on {display.date(nps['submitted_date'])}:")
+    st.text(nps["comment"])
+
+# --- adoption: training and installations -------------------------------------------------------
+st.subheader("Adoption")
+trained, purchased, in_use, utilization, behind, activity = st.columns(6)
+trained.metric("Trained users", display.number(a["trained_users"]))
+purchased.metric("Seats purchased", display.number(a["seats_purchased"]))
+in_use.metric("Seats in use", display.number(a["seats_in_use"]))
+utilization.metric("Seat utilization", display.percent(a["seat_utilization"]))
+behind.metric("Max lines behind GA", display.number(a["max_versions_behind"]),
+              help="end of support reached" if a["is_end_of_support"] else None)
+activity.metric("Days since CSM activity", display.number(a["days_since_last_activity"]))
+display.table(installations)
+if len(training):
+    display.table(training)
+
+# --- next actions and the account family ---------------------------------------------------------
+st.subheader("Open calls to action")
+if len(ctas):
+    display.table(ctas, reason=st.column_config.TextColumn("reason", width="large"))
+else:
+    st.caption("None.")
+if len(children):
+    st.subheader("Child accounts")
+    display.table(display.with_brief_links(children))
