@@ -90,6 +90,12 @@ bench: manifest
 	$(BIN)/python bench/run.py --scales $(BENCH_SCALES) --ticket-deltas $(BENCH_TICKET_DELTAS) \
 		$(if $(filter 1,$(BENCH_INCREMENTAL)),--incremental,--no-incremental)
 
+# The cockpit's pages rendered from the warehouse of a scale (make bench's, built if missing),
+# written to bench/app_results.json: APP_BENCH_ACCOUNTS=100000 make bench-app
+APP_BENCH_ACCOUNTS ?= 10000
+bench-app: manifest
+	$(BIN)/python bench/app_speed.py --accounts $(APP_BENCH_ACCOUNTS)
+
 lint: install
 	$(BIN)/ruff check cs_pipeline tests
 
