@@ -29,6 +29,7 @@ from conftest import SAMPLE_AS_OF
 from streamlit.testing.v1 import AppTest
 
 from cs_pipeline.app.display import usd
+from cs_pipeline.app.screenshot import launch_chromium
 from cs_pipeline.app.warehouse import Warehouse
 from cs_pipeline.publish import publish_warehouse
 from cs_pipeline.sample_data.catalog import fx_rate_as_of
@@ -43,8 +44,6 @@ from cs_pipeline.sample_data.planted import (
 
 MAIN = Path(__file__).resolve().parents[1] / "cs_pipeline" / "app" / "main.py"
 PLANTED = {p.key: p.expected for p in planted_accounts(SAMPLE_AS_OF)}
-CHROMIUM = os.environ.get("CS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def _day(n: int) -> dt.date:
@@ -399,7 +398,7 @@ def browser(served: tuple[str, Path]):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(p)
         try:
             yield chromium
         finally:

@@ -77,24 +77,15 @@ class Warehouse:
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        attachment = self._acquire()
+        attachment, cur = self._acquire()
         try:
-            cur = attachment.con.cursor()
-            try:
-                cur.execute(f"USE {CATALOG}")  # per cursor: a cursor is a connection of its own
-                yield cur
-            finally:
-                cur.close()
+            cur.execute(f"USE {CATALOG}")  # per cursor: a cursor is a connection of its own
+            yield cur
         finally:
+            cur.close()
             self._release(attachment)
 
-    @property
-    def version(self) -> FileVersion | None:
-        """The version the latest request used (None before the first)."""
-        current = self._current
-        return current.version if current else None
-
-    def _acquire(self) -> _Attachment:
+    def _acquire(self) -> tuple[_Attachment, duckdb.DuckDBPyConnection]:
         version = FileVersion.of(self.path)
         with self._lock:
             current = self._current
@@ -106,7 +97,7 @@ class Warehouse:
                         current.con.close()
                 self._current = current = fresh
             current.users += 1
-            return current
+            return current, current.con.cursor()
 
     def _release(self, attachment: _Attachment) -> None:
         with self._lock:
