@@ -190,7 +190,9 @@ def main() -> None:
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "duckdb_threads": os.environ.get("CS_DUCKDB_THREADS", "all cores"),
-        "warehouse": str(warehouse), "customer_accounts": accounts,
+        "warehouse": str(warehouse.relative_to(ROOT) if warehouse.is_relative_to(ROOT)
+                         else warehouse),
+        "customer_accounts": accounts,
         "warehouse_mb": round(warehouse.stat().st_size / 1e6, 1),
         "target_s": TARGET_S, "cases": rows,
     }

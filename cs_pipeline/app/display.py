@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 import duckdb
@@ -50,6 +51,25 @@ def date(value: dt.date | None) -> str:
     return "–" if value is None else value.isoformat()
 
 
+def label(value: str | None) -> str:
+    """A code as words: ``at_risk`` -> ``at risk``; ``–`` for none."""
+    return "–" if value is None else value.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    delta: Number = None
+    help: str | None = None
+
+
+def metric_row(*metrics: Metric) -> None:
+    """Figures side by side, one column each."""
+    for column, m in zip(st.columns(len(metrics)), metrics, strict=True):
+        column.metric(m.label, m.value, delta=m.delta, help=m.help)
+
+
 def brief_url(account_id: str) -> str:
     """A relative link to an account's brief, for link columns of tables."""
     return f"{BRIEF_PATH}?account={account_id}"
@@ -71,22 +91,22 @@ def table(frame: pd.DataFrame, **column_config: object) -> None:
     dates as dates, a ``brief`` column of links (see :func:`with_brief_links`), names humane."""
     config: dict[str, object] = {}
     for name in frame.columns:
-        label = name.replace("_", " ")
+        title = label(name)
         if name == "brief":
             config[name] = st.column_config.LinkColumn(
                 "brief", display_text="open brief", help="the account's pre-call brief")
         elif name.endswith("_usd"):
-            config[name] = st.column_config.NumberColumn(label.removesuffix(" usd") + " (USD)",
+            config[name] = st.column_config.NumberColumn(title.removesuffix(" usd") + " (USD)",
                                                          format="dollar")
         elif pd.api.types.is_datetime64_any_dtype(frame[name]):
             # DuckDB DATEs arrive as midnight timestamps: show them as dates.
             values = frame[name].dropna()
             if (values == values.dt.normalize()).all():
-                config[name] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+                config[name] = st.column_config.DateColumn(title, format="YYYY-MM-DD")
             else:
-                config[name] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
+                config[name] = st.column_config.DatetimeColumn(title, format="YYYY-MM-DD HH:mm")
         else:
-            config[name] = label
+            config[name] = title
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config | column_config)
 
 

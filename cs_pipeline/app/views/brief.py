@@ -53,15 +53,16 @@ if a["parent_account_id"]:
                 f"({display.brief_url(a['parent_account_id'])})")
 
 # --- health -----------------------------------------------------------------------------------
-score, band, trend_metric, arr, renewal, tier = st.columns(6)
-score.metric("Health score", display.number(a["health_score"]),
-             delta=a["health_score_change_30d"], help="0–100; the change is over 30 days")
-band.metric("Health band", (a["health_band"] or "–").replace("_", " "))
-trend_metric.metric("Trend (30 days)", a["health_trend"] or "–")
-arr.metric("ARR", display.usd(a["arr_usd"]))
-renewal.metric("Next renewal", display.days(a["days_to_renewal"]),
-               help=f"on {display.date(a['next_renewal_date'])}")
-tier.metric("Support tier", a["support_tier"] or "–")
+display.metric_row(
+    display.Metric("Health score", display.number(a["health_score"]),
+                   delta=a["health_score_change_30d"], help="0–100; the change is over 30 days"),
+    display.Metric("Health band", display.label(a["health_band"])),
+    display.Metric("Trend (30 days)", display.label(a["health_trend"])),
+    display.Metric("ARR", display.usd(a["arr_usd"])),
+    display.Metric("Next renewal", display.days(a["days_to_renewal"]),
+                   help=f"on {display.date(a['next_renewal_date'])}"),
+    display.Metric("Support tier", display.label(a["support_tier"])),
+)
 
 chart_column, drivers_column = st.columns([3, 2])
 with chart_column:
@@ -84,7 +85,7 @@ with drivers_column:
     st.caption(f"Components (0–100) now and at the previous snapshot "
                f"({display.date(previous.iloc[0].date()) if len(previous) else 'none yet'})")
     display.table(movement.drop(columns=["previous_as_of"]),
-                  **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f")
+                  **{c: st.column_config.NumberColumn(display.label(c), format="%.1f")
                      for c in ("score_now", "score_before", "change")})
 
 # --- renewals ---------------------------------------------------------------------------------
@@ -93,13 +94,14 @@ display.table(renewals)
 
 # --- support and sentiment ---------------------------------------------------------------------
 st.subheader("Support and sentiment")
-open_t, urgent_t, recent_t, csat, nps_metric, overdue = st.columns(6)
-open_t.metric("Open tickets", display.number(a["open_tickets"]))
-urgent_t.metric("Urgent open", display.number(a["urgent_open_tickets"]))
-recent_t.metric("Tickets, 90 days", display.number(a["tickets_90d"]))
-csat.metric("CSAT, 90 days", display.percent(a["csat_90d"]))
-nps_metric.metric("Latest NPS", display.number(a["nps_latest"]))
-overdue.metric("Overdue invoices", display.usd(a["overdue_amount_usd"]))
+display.metric_row(
+    display.Metric("Open tickets", display.number(a["open_tickets"])),
+    display.Metric("Urgent open", display.number(a["urgent_open_tickets"])),
+    display.Metric("Tickets, 90 days", display.number(a["tickets_90d"])),
+    display.Metric("CSAT, 90 days", display.percent(a["csat_90d"])),
+    display.Metric("Latest NPS", display.number(a["nps_latest"])),
+    display.Metric("Overdue invoices", display.usd(a["overdue_amount_usd"])),
+)
 if len(tickets):
     display.table(tickets)
 if nps and nps["comment"]:
@@ -108,14 +110,15 @@ if nps and nps["comment"]:
 
 # --- adoption: training and installations -------------------------------------------------------
 st.subheader("Adoption")
-trained, purchased, in_use, utilization, behind, activity = st.columns(6)
-trained.metric("Trained users", display.number(a["trained_users"]))
-purchased.metric("Seats purchased", display.number(a["seats_purchased"]))
-in_use.metric("Seats in use", display.number(a["seats_in_use"]))
-utilization.metric("Seat utilization", display.percent(a["seat_utilization"]))
-behind.metric("Max lines behind GA", display.number(a["max_versions_behind"]),
-              help="end of support reached" if a["is_end_of_support"] else None)
-activity.metric("Days since CSM activity", display.number(a["days_since_last_activity"]))
+display.metric_row(
+    display.Metric("Trained users", display.number(a["trained_users"])),
+    display.Metric("Seats purchased", display.number(a["seats_purchased"])),
+    display.Metric("Seats in use", display.number(a["seats_in_use"])),
+    display.Metric("Seat utilization", display.percent(a["seat_utilization"])),
+    display.Metric("Max lines behind GA", display.number(a["max_versions_behind"]),
+                   help="end of support reached" if a["is_end_of_support"] else None),
+    display.Metric("Days since CSM activity", display.number(a["days_since_last_activity"])),
+)
 display.table(installations)
 if len(training):
     display.table(training)

@@ -28,7 +28,7 @@ band_columns = st.columns(len(queries.HEALTH_BANDS))
 by_band = {row.health_band: row for row in bands.itertuples()}
 for column, band in zip(band_columns, queries.HEALTH_BANDS, strict=True):
     row = by_band.get(band)
-    column.metric(band.replace("_", " "), display.number(row.accounts if row else 0),
+    column.metric(display.label(band), display.number(row.accounts if row else 0),
                   help="accounts in the band")
     column.caption(f"ARR {display.usd(row.arr_usd if row else 0)}")
 unscored = by_band.get(None)
