@@ -93,21 +93,19 @@ def pick_inputs(warehouse: Path) -> dict[str, object]:
 class Case:
     page: str  # under cs_pipeline/app/views/
     query: dict[str, str] = field(default_factory=dict)  # URL query parameters
-    widgets: dict[str, object] = field(default_factory=dict)  # widget key -> value chosen
 
 
 def cases(inputs: dict[str, object]) -> dict[str, Case]:
     product, line = inputs["line"]
     return {
         "portfolio": Case("portfolio.py"),
-        "portfolio, one CSM": Case("portfolio.py", widgets={"portfolio_csm_name": inputs["csm"]}),
+        "portfolio, one CSM": Case("portfolio.py", query={"csm": str(inputs["csm"])}),
         "my actions": Case("actions.py", query={"owner": str(inputs["owner"])}),
         "brief, planted Kestrel": Case("brief.py", query={"account": KESTREL}),
         "brief, most tickets": Case("brief.py", query={"account": str(inputs["most_tickets"])}),
         "brief, most installations":
             Case("brief.py", query={"account": str(inputs["most_installations"])}),
-        "version lookup": Case("versions.py", widgets={"versions_product": product,
-                                                       "versions_line": line}),
+        "version lookup": Case("versions.py", query={"product": product, "line": line}),
         "data quality": Case("quality.py"),
     }
 
@@ -119,8 +117,6 @@ def page_session(case: Case) -> AppTest:
     at.switch_page(f"views/{case.page}")
     for key, value in case.query.items():
         at.query_params[key] = value
-    for key, value in case.widgets.items():
-        at.session_state[key] = value
     at.run()
     return at
 

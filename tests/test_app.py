@@ -120,8 +120,9 @@ def test_portfolio_counts_bands_and_lists_renewals_at_risk(warehouse: Path) -> N
 def test_portfolio_filtered_by_a_japanese_csm_name(warehouse: Path) -> None:
     rows = [r for r in _customer_360(warehouse).values() if r["csm_name"] == "田中 愛子"]
     at = AppTest.from_file(str(MAIN), default_timeout=60).run()
-    at.selectbox(key="portfolio_csm_name").set_value("田中 愛子").run()
+    at.selectbox(key="choice_csm").set_value("田中 愛子").run()
     assert not at.exception
+    assert at.query_params["csm"] == "田中 愛子"
     shown = metrics(at)
     assert sum(int(shown[b].replace(",", "")) for b in
                ("healthy", "monitor", "at risk", "critical")) == len(rows)
@@ -280,15 +281,13 @@ def test_brief_search_finds_an_account_by_part_of_its_name(warehouse: Path) -> N
 
 
 def test_version_lookup_lists_the_accounts_on_a_release_line(warehouse: Path) -> None:
-    at = render("versions")
-    at.selectbox(key="versions_product").set_value("ORB").run()
-    at.selectbox(key="versions_line").set_value("9.9").run()
-    assert not at.exception
+    at = render("versions", product="ORB", line="9.9")
     accounts = table(at, "seats_in_use")
     kestrel = accounts[accounts.account_name == "Kestrel Analytics GmbH"]
     assert list(zip(kestrel.environment, kestrel.seats_in_use, kestrel.versions,
                     strict=True)) == [("production", 410, "9.9.3")]
-    at.selectbox(key="versions_environment").set_value("staging").run()
+    at.selectbox(key="choice_environment").set_value("staging").run()
+    assert at.query_params["environment"] == "staging"
     assert "Kestrel Analytics GmbH" not in set(table(at, "seats_in_use").account_name)
 
 

@@ -70,6 +70,21 @@ def metric_row(*metrics: Metric) -> None:
         column.metric(m.label, m.value, delta=m.delta, help=m.help)
 
 
+def choice(column: object, label: str, options: list[str], param: str, placeholder: str
+           ) -> str | None:
+    """A select box whose choice is also in the URL (``?<param>=<value>``), so the page can be
+    linked to with it made; ``column`` is where it goes (``st`` or a column)."""
+    wanted = st.query_params.get(param)
+    value = column.selectbox(label, options,
+                             index=options.index(wanted) if wanted in options else None,
+                             placeholder=placeholder, key=f"choice_{param}")
+    if value is None:
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = value
+    return value
+
+
 def brief_url(account_id: str) -> str:
     """A relative link to an account's brief, for link columns of tables."""
     return f"{BRIEF_PATH}?account={account_id}"

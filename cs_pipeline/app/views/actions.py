@@ -12,14 +12,10 @@ st.title("My actions")
 
 with display.page_cursor() as cur:
     owners = [*queries.cta_owners(cur), UNASSIGNED]
-    wanted = st.query_params.get("owner")
-    owner = st.selectbox("Owner", owners,
-                         index=owners.index(wanted) if wanted in owners else None,
-                         placeholder="choose an owner", key="actions_owner")
+    owner = display.choice(st, "Owner", owners, "owner", "choose an owner")
     if owner is None:
         st.info("Choose an owner to see their calls to action.")
         st.stop()
-    st.query_params["owner"] = owner
     actions = queries.actions_of(cur, None if owner == UNASSIGNED else owner)
 
 overdue = int(actions.is_overdue.sum())

@@ -10,13 +10,12 @@ st.title("Portfolio")
 
 with display.page_cursor() as cur:
     options = queries.filter_options(cur)
-    labels = {"csm_name": "CSM", "region": "Region", "segment": "Segment",
-              "health_band": "Health band"}
-    columns = st.columns(len(labels))
+    fields = {"csm_name": ("CSM", "csm"), "region": ("Region", "region"),
+              "segment": ("Segment", "segment"), "health_band": ("Health band", "band")}
     chosen = {
-        field: column.selectbox(label, options[field], index=None, placeholder="all",
-                                key=f"portfolio_{field}")
-        for column, (field, label) in zip(columns, labels.items(), strict=True)
+        field: display.choice(column, label, options[field], param, "all")
+        for column, (field, (label, param)) in zip(st.columns(len(fields)), fields.items(),
+                                                    strict=True)
     }
     filters = queries.Filters(**chosen)
     bands = queries.portfolio_bands(cur, filters)

@@ -12,13 +12,11 @@ with display.page_cursor() as cur:
     lines = queries.release_lines(cur)
     products = sorted(lines.product_code.unique())
     left, middle, right = st.columns(3)
-    product = left.selectbox("Product", products, index=None, placeholder="choose a product",
-                             key="versions_product")
+    product = display.choice(left, "Product", products, "product", "choose a product")
     line_options = list(lines[lines.product_code == product].release_line) if product else []
-    line = middle.selectbox("Release line", line_options, index=None,
-                            placeholder="choose a release line", key="versions_line")
-    environment = right.selectbox("Environment", ["production", "staging", "test"], index=None,
-                                  placeholder="all", key="versions_environment")
+    line = display.choice(middle, "Release line", line_options, "line", "choose a release line")
+    environment = display.choice(right, "Environment", ["production", "staging", "test"],
+                                 "environment", "all")
     if product is None or line is None:
         st.info("Choose a product and a release line.")
         st.stop()
