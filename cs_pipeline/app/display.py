@@ -12,6 +12,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cs_pipeline.app.warehouse import WarehouseMissing, published_warehouse
 
@@ -70,12 +71,12 @@ def metric_row(*metrics: Metric) -> None:
         column.metric(m.label, m.value, delta=m.delta, help=m.help)
 
 
-def choice(column: object, label: str, options: list[str], param: str, placeholder: str
-           ) -> str | None:
+def choice(column: DeltaGenerator, title: str, options: list[str], param: str,
+           placeholder: str) -> str | None:
     """A select box whose choice is also in the URL (``?<param>=<value>``), so the page can be
     linked to with it made; ``column`` is where it goes (``st`` or a column)."""
     wanted = st.query_params.get(param)
-    value = column.selectbox(label, options,
+    value = column.selectbox(title, options,
                              index=options.index(wanted) if wanted in options else None,
                              placeholder=placeholder, key=f"choice_{param}")
     if value is None:
