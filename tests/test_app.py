@@ -38,12 +38,15 @@ from cs_pipeline.sample_data.planted import (
     HOKUSEI,
     KESTREL,
     KESTREL_UK,
+    TERN,
+    TERN_GROUP,
     USER_MARCUS,
     planted_accounts,
 )
 
 MAIN = Path(__file__).resolve().parents[1] / "cs_pipeline" / "app" / "main.py"
-PLANTED = {p.key: p.expected for p in planted_accounts(SAMPLE_AS_OF)}
+# Per planted account, the contract's figures and the hand-worked health, coverage and engagement.
+PLANTED = {p.key: p.expected | p.derived for p in planted_accounts(SAMPLE_AS_OF)}
 
 
 def _day(n: int) -> dt.date:
@@ -166,7 +169,6 @@ def _chart_scores(at: AppTest) -> list[int]:
 
 
 def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> None:
-    row = _customer_360(warehouse)[KESTREL]
     want = PLANTED["kestrel"]
     at = render("brief", account=KESTREL)
 
@@ -174,8 +176,8 @@ def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> No
     assert f"{KESTREL} · EMEA · Enterprise · CSM Marcus Webb · as of 2026-11-01" in [
         c.value for c in at.caption]
     shown = metrics(at)
-    assert shown["Health score"] == str(row["health_score"])
-    assert shown["Health band"] == row["health_band"].replace("_", " ")
+    assert (shown["Health score"], shown["Health band"], shown["Confidence"]) == (
+        "69", "monitor", "high")
     assert shown["ARR"] == usd(want["arr_usd"])
     assert shown["Next renewal"] == "45 days"
     assert shown["Support tier"] == "TAM"
@@ -188,8 +190,19 @@ def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> No
         "2", "600", "495")
     assert shown["Seat utilization"] == "82%"  # 495 / 600
     assert shown["Max lines behind GA"] == "3"
+    assert shown["Stale installations"] == "1"
     assert shown["Days since CSM activity"] == "12"
-    assert _chart_scores(at) == [row["health_score"]]
+    # Engagement: 10 events in the last 90 days against 3 before; a signal on the as-of day.
+    assert (shown["Engagement, 90 days"], shown["Engagement trend"],
+            shown["Days since a customer signal"]) == ("10", "rising", "0")
+    assert _chart_scores(at) == [69]
+    # Kestrel heads a family of two: itself and Kestrel UK (ARR-weighted health).
+    uk = PLANTED["kestrel_uk"]
+    family_arr = want["arr_usd"] + uk["arr_usd"]
+    assert (shown["Accounts"], shown["Family ARR"], shown["Family health"],
+            shown["Worst band"]) == (
+        "2", usd(family_arr),
+        str(round((want["arr_usd"] * 69 + uk["arr_usd"] * 50) / family_arr)), "at risk")
 
     # Renewals per contract: two EUR lines end on D+45 (TAM and Premium), one on D+265.
     eur = fx_rate_as_of("EUR", SAMPLE_AS_OF)
@@ -245,7 +258,21 @@ def test_brief_of_a_child_links_its_parent_and_shows_missing_figures_as_dashes(
     shown = metrics(at)
     assert (shown["Open tickets"], shown["CSAT, 90 days"], shown["Latest NPS"]) == ("0", "–", "–")
     assert shown["Next renewal"] == "1 day"
+    assert (shown["Health score"], shown["Confidence"]) == ("50", "high")  # coverage 0.85
+    assert shown["Stale installations"] == "2"
+    assert [w.value for w in at.warning] == [
+        "Silent customer: no ticket, survey answer, training completion or CSM activity "
+        "for 400 days."]
     assert shown["Overdue invoices"] == usd(PLANTED["kestrel_uk"]["overdue_amount_usd"])
+
+
+def test_brief_links_the_top_of_a_family_whose_parent_is_missing(warehouse: Path) -> None:
+    # Tern Systems Ltd -> Tern Systems Group -> a parent missing from Account.csv: the group
+    # is the top of the family.
+    at = render("brief", account=TERN)
+    assert f"Part of [Tern Systems Group](brief?account={TERN_GROUP})" in [
+        m.value for m in at.markdown]
+    assert metrics(at)["Health score"] == "88"
 
 
 def test_brightwater_arr_has_thousands_separators(warehouse: Path) -> None:
@@ -413,10 +440,9 @@ def _open_brief(page, url: str, account_id: str) -> str:
     return title.inner_text()
 
 
-def test_browser_opens_a_brief_by_url(served: tuple[str, Path], browser, warehouse: Path
-                                      ) -> None:
+def test_browser_opens_a_brief_by_url(served: tuple[str, Path], browser) -> None:
     url, _ = served
-    score = _customer_360(warehouse)[KESTREL]["health_score"]
+    score = PLANTED["kestrel"]["health_score"]  # worked out by hand: 69
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     assert _open_brief(page, url, KESTREL) == "Kestrel Analytics GmbH"
     metric = page.locator('[data-testid="stMetric"]', has_text="Health score")

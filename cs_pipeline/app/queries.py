@@ -191,13 +191,32 @@ def actions_of(cur: Cursor, owner: str | None) -> pd.DataFrame:
 
 
 def account(cur: Cursor, account_id: str) -> Row | None:
+    """The account's customer_360 row, with the names of its parent and of its family's top."""
     rows = _rows(cur, """
-        select c.*, p.account_name as parent_account_name
+        select
+            c.*,
+            p.account_name as parent_account_name,
+            u.account_name as ultimate_parent_account_name
         from marts.customer_360 as c
         left join marts.customer_360 as p
             on p.account_id = c.parent_account_id
+        left join marts.customer_360 as u
+            on u.account_id = c.ultimate_parent_account_id
         where c.account_id = $id
     """, {"id": account_id})
+    return rows[0] if rows else None
+
+
+def account_family(cur: Cursor, ultimate_parent_account_id: str) -> Row | None:
+    """The family (the top of a ParentId chain and every account below it) the account is in."""
+    rows = _rows(cur, """
+        select
+            family_accounts, direct_children, all_descendants, family_arr_usd,
+            family_health_score, worst_health_band, contract_renewals_120d,
+            renewing_arr_120d_usd, accounts_renewing_120d
+        from marts.account_family_360
+        where ultimate_parent_account_id = $id
+    """, {"id": ultimate_parent_account_id})
     return rows[0] if rows else None
 
 

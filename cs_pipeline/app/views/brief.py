@@ -42,6 +42,7 @@ with display.page_cursor() as cur:
     installations = queries.installations(cur, account_id)
     ctas = queries.open_ctas(cur, account_id)
     children = queries.children(cur, account_id)
+    family = queries.account_family(cur, account["ultimate_parent_account_id"])
 
 a = account
 st.title(a["account_name"])
@@ -49,14 +50,20 @@ identity = [a["account_id"], a["region"], a["segment"], f"CSM {a['csm_name'] or 
             f"as of {display.date(a['as_of_date'])}"]
 st.caption(" · ".join(str(part) for part in identity if part))
 if a["parent_account_id"]:
+    top = a["ultimate_parent_account_id"]
     st.markdown(f"Part of [{a['parent_account_name'] or a['parent_account_id']}]"
-                f"({display.brief_url(a['parent_account_id'])})")
+                f"({display.brief_url(a['parent_account_id'])})"
+                + (f", in the family of [{a['ultimate_parent_account_name'] or top}]"
+                   f"({display.brief_url(top)})" if top not in (a["parent_account_id"],
+                                                                 a["account_id"]) else ""))
 
 # --- health -----------------------------------------------------------------------------------
 display.metric_row(
     display.Metric("Health score", display.number(a["health_score"]),
                    delta=a["health_score_change_30d"], help="0–100; the change is over 30 days"),
     display.Metric("Health band", display.label(a["health_band"])),
+    display.Metric("Confidence", display.label(a["health_confidence"]),
+                   help=f"{display.percent(a['health_coverage'])} of the score's weight has data"),
     display.Metric("Trend (30 days)", display.label(a["health_trend"])),
     display.Metric("ARR", display.usd(a["arr_usd"])),
     display.Metric("Next renewal", display.days(a["days_to_renewal"]),
@@ -108,6 +115,22 @@ if nps and nps["comment"]:
     st.markdown(f"NPS {nps['score']} on {display.date(nps['submitted_date'])}:")
     st.text(nps["comment"])
 
+# --- engagement -----------------------------------------------------------------------------------
+st.subheader("Engagement")
+if a["customer_silent"]:
+    since = a["days_since_customer_signal"]
+    st.warning("Silent customer: no ticket, survey answer, training completion or CSM activity "
+               + ("ever." if since is None else f"for {display.days(since)}."))
+display.metric_row(
+    display.Metric("Engagement, 90 days", display.number(a["engagement_last_90d"]),
+                   delta=a["engagement_last_90d"] - a["engagement_prior_90d"],
+                   help="tickets, CSM activities and training completions; the change is "
+                        "against the 90 days before"),
+    display.Metric("Engagement trend", display.label(a["engagement_trend"])),
+    display.Metric("Days since a customer signal", display.number(a["days_since_customer_signal"])),
+    display.Metric("Days since CSM activity", display.number(a["days_since_last_activity"])),
+)
+
 # --- adoption: training and installations -------------------------------------------------------
 st.subheader("Adoption")
 display.metric_row(
@@ -117,7 +140,9 @@ display.metric_row(
     display.Metric("Seat utilization", display.percent(a["seat_utilization"])),
     display.Metric("Max lines behind GA", display.number(a["max_versions_behind"]),
                    help="end of support reached" if a["is_end_of_support"] else None),
-    display.Metric("Days since CSM activity", display.number(a["days_since_last_activity"])),
+    display.Metric("Stale installations", display.number(a["stale_production_installations"]),
+                   help=f"production, no check-in for over 30 days: "
+                        f"{display.number(a['stale_production_seats'])} seats"),
 )
 display.table(installations)
 if len(training):
@@ -129,6 +154,18 @@ if len(ctas):
     display.table(ctas, reason=st.column_config.TextColumn("reason", width="large"))
 else:
     st.caption("None.")
+if family and family["family_accounts"] > 1:
+    st.subheader("Account family")
+    display.metric_row(
+        display.Metric("Accounts", display.number(family["family_accounts"])),
+        display.Metric("Family ARR", display.usd(family["family_arr_usd"])),
+        display.Metric("Family health", display.number(family["family_health_score"]),
+                       help="ARR-weighted over the family's scored accounts"),
+        display.Metric("Worst band", display.label(family["worst_health_band"])),
+        display.Metric("Renewing in 120 days", display.usd(family["renewing_arr_120d_usd"]),
+                       help=f"{display.number(family['contract_renewals_120d'])} contract "
+                            "renewals"),
+    )
 if len(children):
     st.subheader("Child accounts")
     display.table(display.with_brief_links(children))
