@@ -15,7 +15,7 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev app test bench bench-app install sample-data manifest browser lint clean
+.PHONY: run dev app test bench bench-app backfill install sample-data manifest browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,10 +96,16 @@ APP_BENCH_ACCOUNTS ?= 10000
 bench-app: manifest
 	$(BIN)/python bench/app_speed.py --accounts $(APP_BENCH_ACCOUNTS)
 
+# Health history for past dates, added to the build and published history only (never the
+# current marts): `make backfill FROM=2026-10-01 TO=2026-10-30`, then `make run` for the trend.
+backfill: manifest
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(BIN)/python -m cs_pipeline.backfill --from $(FROM) --to $(TO)
+
 lint: install
 	$(BIN)/ruff check cs_pipeline tests
 
 # Keeps the published warehouse: it holds marts.health_history, which no run can rebuild (the
 # next run restores the build from it). Delete data/warehouse by hand to start history over.
 clean:
-	rm -rf data/warehouse/build data/dagster_home dbt_project/target dbt_project/logs
+	rm -rf data/warehouse/build data/warehouse/backfill data/dagster_home dbt_project/target dbt_project/logs

@@ -14,7 +14,8 @@ with accounts as (
         parent_account_id,
         region,
         segment,
-        csm_name
+        csm_name,
+        owner_is_active
     from {{ ref('int_customer_accounts') }}
 
 ),
@@ -92,6 +93,15 @@ invoiced as (
 
 ),
 
+finance_customers as (
+
+    select account_id, count(*) as finance_customers
+    from {{ ref('int_finance_customer_accounts') }}
+    where account_id is not null
+    group by account_id
+
+),
+
 activity as (
 
     select account_id, max(activity_date) as last_activity_date
@@ -110,6 +120,8 @@ select
     accounts.region,
     accounts.segment,
     accounts.csm_name,
+    accounts.owner_is_active,
+    coalesce(finance_customers.finance_customers, 0) > 0 as has_finance_record,
     {{ as_of_date() }} as as_of_date,
     coalesce(subscriptions.arr_usd, 0) as arr_usd,
     subscriptions.next_renewal_date,
@@ -175,6 +187,8 @@ left join overdue
     on overdue.account_id = accounts.account_id
 left join invoiced
     on invoiced.account_id = accounts.account_id
+left join finance_customers
+    on finance_customers.account_id = accounts.account_id
 left join activity
     on activity.account_id = accounts.account_id
 left join {{ ref('int_account_hierarchy') }} as hierarchy
