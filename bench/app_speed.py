@@ -74,8 +74,8 @@ def pick_inputs(warehouse: Path) -> dict[str, object]:
         return {
             "csm": one("select csm_name from marts.customer_360 where csm_name is not null "
                        "group by all order by count(*) desc, csm_name limit 1"),
-            "owner": one("select csm_name from marts.calls_to_action where csm_name is not null "
-                         "group by all order by count(*) desc, csm_name limit 1"),
+            "owner": one("select owner_name from marts.calls_to_action where status = 'open' "
+                         "group by all order by count(*) desc, owner_name limit 1"),
             "most_tickets": one("select account_id from marts.customer_360 "
                                 "order by tickets_90d desc, open_tickets desc, account_id limit 1"),
             "most_installations": one(

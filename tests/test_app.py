@@ -136,25 +136,37 @@ def test_portfolio_filtered_by_a_japanese_csm_name(warehouse: Path) -> None:
 # --- my actions -------------------------------------------------------------------------------
 
 
-def test_my_actions_lists_an_owners_calls_to_action_by_priority(warehouse: Path) -> None:
+def test_my_actions_lists_an_owners_open_calls_to_action_in_work_order(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         owned = con.execute(
-            "select count(*) from marts.calls_to_action where owner_id = ?", [USER_MARCUS]
+            "select count(*) from marts.calls_to_action "
+            "where owner_id = ? and owner_name = 'Marcus Webb' and status = 'open'",
+            [USER_MARCUS],
         ).fetchone()[0]
     at = render("actions", owner="Marcus Webb")
-    actions = table(at, "rule_code")
+    actions = table(at, "theme")
     assert len(actions) == owned > 0
-    assert list(actions.priority) == sorted(actions.priority)
-    assert set(actions.account_name) <= {"Kestrel Analytics GmbH", "Kestrel Analytics UK Ltd",
-                                         *(r["account_name"] for r in _customer_360(
-                                             warehouse).values()
-                                           if r["csm_name"] == "Marcus Webb")}
+    assert list(actions["rank"]) == sorted(actions["rank"])
+    assert set(actions.account_name) <= {r["account_name"] for r in _customer_360(
+        warehouse).values() if r["csm_name"] == "Marcus Webb"}
     # Kestrel's production ORB 9.9.3 is three release lines behind GA 10.1.
     kestrel = actions[(actions.account_name == "Kestrel Analytics GmbH")
-                      & (actions.rule_code == "version_behind")]
-    assert len(kestrel) == 1
-    assert "ORB 9.9 (3 behind, GA 10.1)" in kestrel.iloc[0].reason
+                      & (actions.theme == "version_currency")]
+    assert list(kestrel.reason) == [
+        "Production is 3 release lines behind GA: ORB 9.9 (3 behind, GA 10.1)"]
     assert kestrel.iloc[0].brief == f"brief?account={KESTREL}"
+
+
+def test_an_inactive_owners_actions_are_in_the_fallback_queue(warehouse: Path) -> None:
+    # Priya Nair, Brightwater's owner, is an inactive user: her accounts' actions are routed.
+    at = render("actions")
+    owners = at.selectbox(key="choice_owner").options
+    assert "Priya Nair" not in owners and "CS Operations queue" in owners
+    at = render("actions", owner="CS Operations queue")
+    routed = table(at, "theme")
+    brightwater = routed[routed.account_name == "Brightwater Logistics, Inc."]
+    assert len(brightwater) > 0
+    assert set(brightwater.routing_reason) == {"owner_inactive"}
 
 
 # --- the account brief ------------------------------------------------------------------------
@@ -204,15 +216,17 @@ def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> No
         "2", usd(family_arr),
         str(round((want["arr_usd"] * 69 + uk["arr_usd"] * 50) / family_arr)), "at risk")
 
-    # Renewals per contract: two EUR lines end on D+45 (TAM and Premium), one on D+265.
+    # Renewals within 180 days: contract 101's two EUR lines (TAM and Premium, both auto-renew)
+    # end on D+45; contract 102 (D+265) is beyond the window.
     eur = fx_rate_as_of("EUR", SAMPLE_AS_OF)
     renewals = table(at, "contract_id")
-    assert list(renewals.contract_id) == ["CTR-0000101", "CTR-0000102"]
-    assert [d.date() for d in renewals.renewal_date] == [_day(45), _day(265)]
-    assert list(renewals.days_to_renewal) == [45, 265]
-    assert list(renewals.support_tier) == ["TAM", "Standard"]
+    assert list(renewals.contract_id) == ["CTR-0000101"]
+    assert [d.date() for d in renewals.renewal_date] == [_day(45)]
+    assert list(zip(renewals.days_to_renewal, renewals.renewal_window, renewals.support_tier,
+                    renewals.product_codes, renewals.auto_renew, strict=True)) == [
+        (45, "60d", "TAM", "NEB,ORB", True)]
     assert [float(v) for v in renewals.arr_usd] == pytest.approx(
-        [float(Decimal(300000) * eur), float(Decimal(36000) * eur)], abs=0.01)
+        [float(Decimal(300000) * eur)], abs=0.01)
 
     # Open tickets, urgent and high first, with their age in days; the closed 104 is not open.
     tickets = table(at, "subject")
@@ -236,7 +250,7 @@ def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> No
     children = table(at, "health_band")
     assert list(children.account_name) == ["Kestrel Analytics UK Ltd"]
     assert list(children.brief) == [f"brief?account={KESTREL_UK}"]
-    assert "version_behind" in set(table(at, "rule_code").rule_code)
+    assert "version_currency" in set(table(at, "theme").theme)
 
 
 def test_brief_shows_japanese_names_as_written(warehouse: Path) -> None:

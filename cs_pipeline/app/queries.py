@@ -168,22 +168,23 @@ def version_scoreboard(cur: Cursor, filters: Filters) -> pd.DataFrame:
 
 
 def cta_owners(cur: Cursor) -> list[str]:
-    """Owners with open calls to action; accounts without an owner form the unassigned queue."""
-    return [r["csm_name"] for r in _rows(cur, """
-        select distinct csm_name from marts.calls_to_action
-        where csm_name is not null order by csm_name
+    """Everyone with open calls to action: account owners and the queues (the fallback queue of
+    inactive or missing owners, the data team's queue)."""
+    return [r["owner_name"] for r in _rows(cur, """
+        select distinct owner_name from marts.calls_to_action
+        where status = 'open' order by owner_name
     """)]
 
 
-def actions_of(cur: Cursor, owner: str | None) -> pd.DataFrame:
-    """One owner's calls to action (``None``: the unassigned queue), most urgent first."""
+def actions_of(cur: Cursor, owner: str) -> pd.DataFrame:
+    """One owner's (or queue's) open calls to action, in work order (rank)."""
     return _frame(cur, """
         select
-            a.priority, a.due_date, a.is_overdue, a.account_id, a.account_name, a.rule_code,
-            a.reason, a.health_band, a.arr_usd, a.opened_on
+            a.rank, a.priority, a.due_date, a.is_overdue, a.account_id, a.account_name, a.theme,
+            a.reason, a.arr_at_stake_usd, a.health_band, a.opened_on, a.routing_reason
         from marts.calls_to_action as a
-        where a.csm_name = $owner or ($owner is null and a.csm_name is null)
-        order by a.priority, a.due_date, a.arr_usd desc, a.cta_id
+        where a.owner_name = $owner and a.status = 'open'
+        order by a.rank
     """, {"owner": owner})
 
 
@@ -272,21 +273,14 @@ def score_movement(cur: Cursor, account_id: str) -> pd.DataFrame:
 
 
 def renewals(cur: Cursor, account_id: str) -> pd.DataFrame:
-    """Per contract and end date of the account's active subscription lines: tier, ARR, days."""
+    """The account's contract renewals in the next 180 days (marts.renewals)."""
     return _frame(cur, """
         select
-            s.contract_id,
-            s.end_date as renewal_date,
-            s.end_date - c.as_of_date as days_to_renewal,
-            arg_max(s.support_tier, s.support_tier_rank) as support_tier,
-            cast(sum(s.annual_value_usd) as decimal(18, 2)) as arr_usd,
-            string_agg(distinct s.product_code, ',' order by s.product_code) as product_codes
-        from intermediate.int_subscription_lines_active as s
-        inner join marts.customer_360 as c
-            on c.account_id = s.account_id
-        where s.account_id = $id
-        group by s.contract_id, s.end_date, c.as_of_date
-        order by s.end_date, s.contract_id
+            contract_id, renewal_date, days_to_renewal, renewal_window, support_tier, arr_usd,
+            product_codes, auto_renew, renewal_opportunity_stage
+        from marts.renewals
+        where account_id = $id
+        order by renewal_date, contract_id
     """, {"id": account_id})
 
 
@@ -355,10 +349,10 @@ def installations(cur: Cursor, account_id: str) -> pd.DataFrame:
 
 def open_ctas(cur: Cursor, account_id: str) -> pd.DataFrame:
     return _frame(cur, """
-        select priority, due_date, is_overdue, rule_code, reason, csm_name
+        select priority, due_date, is_overdue, theme, reason, owner_name
         from marts.calls_to_action
-        where account_id = $id
-        order by priority, due_date, cta_id
+        where account_id = $id and status = 'open'
+        order by rank
     """, {"id": account_id})
 
 

@@ -1,4 +1,4 @@
-"""My actions: one owner's calls to action (or the unassigned queue), most urgent first."""
+"""My actions: one owner's open calls to action (or a queue's), in work order."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import streamlit as st
 
 from cs_pipeline.app import display, queries
 
-UNASSIGNED = "(unassigned queue)"
-
 st.title("My actions")
 
 with display.page_cursor() as cur:
-    owners = [*queries.cta_owners(cur), UNASSIGNED]
-    owner = display.choice(st, "Owner", owners, "owner", "choose an owner")
+    owners = queries.cta_owners(cur)
+    owner = display.choice(st, "Owner or queue", owners, "owner", "choose an owner")
     if owner is None:
-        st.info("Choose an owner to see their calls to action.")
+        st.info("Choose an owner, or a queue (inactive owners' accounts go to the fallback "
+                "queue), to see their open calls to action.")
         st.stop()
-    actions = queries.actions_of(cur, None if owner == UNASSIGNED else owner)
+    actions = queries.actions_of(cur, owner)
 
 overdue = int(actions.is_overdue.sum())
-st.caption(f"{display.number(len(actions))} calls to action, {display.number(overdue)} overdue")
+st.caption(f"{display.number(len(actions))} open calls to action, {display.number(overdue)} "
+           f"overdue, {display.usd(actions.arr_at_stake_usd.sum())} ARR at stake")
 display.table(display.with_brief_links(actions),
               reason=st.column_config.TextColumn("reason", width="large"))
