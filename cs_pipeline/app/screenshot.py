@@ -24,7 +24,7 @@ def launch_chromium(playwright: Playwright) -> Browser:
     )
 
 
-def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2250) -> None:
+def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2800) -> None:
     """``url`` once its first figure is drawn and its charts rendered, as a PNG of the viewport
     (Streamlit scrolls inside the page, so the viewport is made as tall as the page)."""
     with sync_playwright() as playwright:
@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Screenshot a cockpit page.")
     parser.add_argument("url")
     parser.add_argument("out", type=Path)
-    parser.add_argument("--height", type=int, default=2250)
+    parser.add_argument("--height", type=int, default=2800)
     args = parser.parse_args()
     screenshot(args.url, args.out, height=args.height)
 

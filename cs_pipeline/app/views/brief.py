@@ -65,6 +65,8 @@ display.metric_row(
     display.Metric("Confidence", display.label(a["health_confidence"]),
                    help=f"{display.percent(a['health_coverage'])} of the score's weight has data"),
     display.Metric("Trend (30 days)", display.label(a["health_trend"])),
+)
+display.metric_row(
     display.Metric("ARR", display.usd(a["arr_usd"])),
     display.Metric("Next renewal", display.days(a["days_to_renewal"]),
                    help=f"on {display.date(a['next_renewal_date'])}"),
