@@ -338,7 +338,7 @@ def test_data_quality_counts_what_each_source_left_out(warehouse: Path) -> None:
             "select source, count(*) from marts.unmatched_records group by source").fetchall())
     at = render("quality")
     shown = metrics(at)
-    assert shown == {s: f"{n:,} unmatched" for s, n in unmatched.items()}
+    assert shown == {f"{s}: unmatched": f"{n:,}" for s, n in unmatched.items()}
     reasons = table(at, "reason")
     assert int(reasons.records.sum()) == sum(unmatched.values())
     assert set(table(at, "previous_rows").source_file) >= {"crm/Account.csv",

@@ -25,14 +25,14 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2800) -> None:
-    """``url`` once its first figure is drawn and its charts rendered, as a PNG of the viewport
+    """``url`` once its title is drawn and its data and charts arrived, as a PNG of the viewport
     (Streamlit scrolls inside the page, so the viewport is made as tall as the page)."""
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url)
-            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30_000)
+            page.locator("h1").first.wait_for(timeout=30_000)
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(1_000)  # charts draw after their data arrives
             page.screenshot(path=str(out))

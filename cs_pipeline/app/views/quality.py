@@ -22,7 +22,7 @@ with display.page_cursor() as cur:
 per_source = summary.groupby("source", sort=True)[["raw_rows", "quarantined", "unmatched"]].sum()
 columns = st.columns(len(per_source))
 for column, (source, row) in zip(columns, per_source.iterrows(), strict=True):
-    column.metric(source, f"{display.number(int(row.unmatched))} unmatched",
+    column.metric(f"{source}: unmatched", display.number(int(row.unmatched)),
                   help="records that reach no CRM account (marts.unmatched_records)")
     column.caption(f"{display.number(int(row.quarantined))} quarantined of "
                    f"{display.number(int(row.raw_rows))} raw rows")
