@@ -15,7 +15,7 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev test bench backfill install sample-data manifest browser lint clean
+.PHONY: run dev app test bench bench-app backfill install sample-data manifest browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,13 @@ run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+# The CS cockpit over the published warehouse (CS_WAREHOUSE), read-only: http://127.0.0.1:8501
+APP_PORT ?= 8501
+app: install
+	$(BIN)/streamlit run cs_pipeline/app/main.py --server.address 127.0.0.1 \
+		--server.port $(APP_PORT) --server.headless true --browser.gatherUsageStats false \
+		--client.toolbarMode viewer
+
 test: manifest $(CHROMIUM)
 	$(BIN)/pytest
 
@@ -82,6 +89,12 @@ BENCH_TICKET_DELTAS ?= 0
 bench: manifest
 	$(BIN)/python bench/run.py --scales $(BENCH_SCALES) --ticket-deltas $(BENCH_TICKET_DELTAS) \
 		$(if $(filter 1,$(BENCH_INCREMENTAL)),--incremental,--no-incremental)
+
+# The cockpit's pages rendered from the warehouse of a scale (make bench's, built if missing),
+# written to bench/app_results.json: APP_BENCH_ACCOUNTS=100000 make bench-app
+APP_BENCH_ACCOUNTS ?= 10000
+bench-app: manifest
+	$(BIN)/python bench/app_speed.py --accounts $(APP_BENCH_ACCOUNTS)
 
 # Health history for past dates, added to the build and published history only (never the
 # current marts): `make backfill FROM=2026-10-01 TO=2026-10-30`, then `make run` for the trend.

@@ -12,15 +12,11 @@ import datetime as dt
 import math
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 from _reader import read_while
+from conftest import SAMPLE_AS_OF, materialize
 
-from cs_pipeline.config import CsConfig
-from cs_pipeline.dbt import dbt_resource
-from cs_pipeline.definitions import all_assets, all_checks
-from cs_pipeline.sample_data.generator import generate
 from cs_pipeline.sample_data.planted import (
     KESTREL,
     KESTREL_UK,
@@ -30,8 +26,7 @@ from cs_pipeline.sample_data.planted import (
     planted_renewals,
 )
 
-AS_OF = dt.date(2026, 11, 1)
-ACCOUNTS = 40
+AS_OF = SAMPLE_AS_OF
 
 # The contract's columns, with the DuckDB type cs360 publishes for each.
 CONTRACT_TYPES = {
@@ -71,22 +66,9 @@ CONTRACT_TYPES = {
 }
 
 
-def _materialize(extracts: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse), as_of=AS_OF.isoformat())
-    return dg.materialize(
-        [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
-    )
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("e2e")
-    extracts = root / "extracts"
-    generate(extracts, accounts=ACCOUNTS, seed=11, as_of=AS_OF)
-    warehouse = root / "warehouse" / "cs360.duckdb"
-    result = _materialize(extracts, warehouse)
-    assert result.success
-    return extracts, warehouse
+def run(sample_run: tuple[Path, Path]) -> tuple[Path, Path]:
+    return sample_run
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:
@@ -333,7 +315,7 @@ def test_same_extracts_and_as_of_give_identical_marts(
 ) -> None:
     extracts, warehouse = run
     again = tmp_path / "again" / "cs360.duckdb"
-    assert _materialize(extracts, again).success
+    assert materialize(extracts, again).success
     for table in ("customer_360", "customer_product_360", "unmatched_records"):
         sql = f"select * from marts.{table} order by all"
         assert _query(again, sql) == _query(warehouse, sql), table
@@ -368,7 +350,7 @@ def test_bi_reader_is_never_broken_by_a_nightly_rerun(
     before = _query(warehouse, "select * from marts.customer_360 order by all")
 
     def rerun() -> None:
-        assert _materialize(extracts, warehouse).success
+        assert materialize(extracts, warehouse).success
 
     report = read_while(BI_READER, [str(warehouse)], tmp_path / "stop", rerun)
     assert report["failures"] == []
