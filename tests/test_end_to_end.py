@@ -146,7 +146,8 @@ def test_size_twins_score_the_same(run: tuple[Path, Path]) -> None:
     assert (small["urgent_open_tickets"], large["urgent_open_tickets"]) == (1, 2)
     assert (small["trained_users"], large["trained_users"]) == (2, 4)
     assert {c: small[c] for c in HEALTH_COLUMNS} == {c: large[c] for c in HEALTH_COLUMNS}
-    assert (small["health_score"], small["health_support"], small["health_training"]) == (88, 90, 75)
+    scored = (small["health_score"], small["health_support"], small["health_training"])
+    assert scored == (88, 90, 75)
 
 
 def test_low_confidence_is_never_healthy(run: tuple[Path, Path]) -> None:
@@ -259,7 +260,9 @@ def test_kpi_upsell_rate_counts_closed_expansion_opportunities(run: tuple[Path, 
             continue
         month = dt.date.fromisoformat(r["CloseDate"]).replace(day=1)
         closed.setdefault(month, []).append(r["IsWon"] == "true")
-    totals = _table(warehouse, "select * from marts.cs_kpis where segment = 'all' and region = 'all'")
+    totals = _table(
+        warehouse, "select * from marts.cs_kpis where segment = 'all' and region = 'all'"
+    )
     assert any(t["expansion_opportunities_closed"] for t in totals)
     for t in totals:
         outcomes = closed.get(t["month_start"], [])
