@@ -15,15 +15,16 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev test bench install sample-data manifest browser lint clean
+.PHONY: run run-spark dev test bench install sample-data manifest browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-install only when the dependency list changes.
+# Re-install only when the dependency list changes. The `spark` extra (pyspark, dbt-spark) is
+# always installed: `make test` proves the Spark build and `make run-spark` runs it.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -67,6 +68,10 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m cs_pipeline.definitions --select '*'
+
+# The same run with the dbt models built on Apache Spark (docs/scale-out.md; needs Java 17).
+run-spark:
+	CS_ENGINE=spark $(MAKE) run
 
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

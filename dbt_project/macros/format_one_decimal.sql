@@ -8,6 +8,11 @@
     printf('%.1f', {{ expression }})
 {%- endmacro %}
 
+{#- Spark: Java's formatter, as printf. -#}
+{% macro spark__format_one_decimal(expression) -%}
+    format_string('%.1f', cast({{ expression }} as double))
+{%- endmacro %}
+
 {% macro default__format_one_decimal(expression) -%}
     cast(cast(round({{ expression }}, 1) as {{ dbt.type_numeric() }}) as {{ dbt.type_string() }})
 {%- endmacro %}
