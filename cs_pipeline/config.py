@@ -184,11 +184,13 @@ class CsConfig(dg.ConfigurableResource):
     )
     engine: str = Field(
         default="duckdb",
-        description="Where dbt builds the models: duckdb or spark (docs/scale-out.md). Env CS_ENGINE.",
+        description="Where dbt builds the models: duckdb or spark (docs/scale-out.md). "
+        "Env CS_ENGINE.",
     )
     spark_dir: str = Field(
         default=str(DEFAULT_SPARK_DIR),
-        description="CS_ENGINE=spark: the raw Parquet export, Spark's tables and catalog. Env CS_SPARK_DIR.",
+        description="CS_ENGINE=spark: the raw Parquet export, Spark's tables and catalog. "
+        "Env CS_SPARK_DIR.",
     )
 
     @classmethod

@@ -1,4 +1,4 @@
-"""CS_ENGINE=spark: the dbt models build on Apache Spark (dbt-spark), BI still reads one DuckDB file.
+"""CS_ENGINE=spark: dbt builds the models on Apache Spark; BI still reads one DuckDB file.
 
 What runs where (docs/scale-out.md):
 
@@ -20,6 +20,8 @@ import json
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+
+import duckdb
 
 from cs_pipeline.config import CsSettings, connect
 from cs_pipeline.ingest import quote_ident, quote_literal
@@ -75,12 +77,10 @@ def export_raw(build: Path, destination: Path) -> dict[str, int]:
             tmp = destination / f".{table}.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
-            con.execute(
-                f"COPY {RAW_SCHEMA}.{quote_ident(table)} "
-                f"TO {quote_literal(str(tmp / 'part-0.parquet'))} (FORMAT parquet)"
-            )
-            (count,) = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{quote_ident(table)}").fetchone()
-            rows[table] = count
+            raw = f"{RAW_SCHEMA}.{quote_ident(table)}"
+            parquet = quote_literal(str(tmp / "part-0.parquet"))
+            con.execute(f"COPY {raw} TO {parquet} (FORMAT parquet)")
+            rows[table] = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
             shutil.rmtree(final, ignore_errors=True)
             tmp.rename(final)
     return rows
@@ -90,7 +90,9 @@ def built_relations(manifest_path: Path) -> list[dict]:
     """The tables a dbt build materializes (models and seeds; views hold no data), from the
     manifest: schema, alias, the declared columns of a partitioned table (Spark leaves its
     partition column out of the files, so the column order comes from the YAML), and the
-    declared types, for a table Spark left without files (an empty seed)."""
+    declared types, for a table Spark left without files (an empty seed). A history table
+    (``full_refresh: false``, partitioned on Spark: marts.health_history) is merged by its
+    partition columns instead of replaced (see :func:`load_spark_tables`)."""
     manifest = json.loads(Path(manifest_path).read_text())
     relations = []
     for node in manifest["nodes"].values():
@@ -100,12 +102,18 @@ def built_relations(manifest_path: Path) -> list[dict]:
         if not config.get("enabled", True) or config.get("materialized") in ("ephemeral", "view"):
             continue
         declared = {n: c.get("data_type") for n, c in node.get("columns", {}).items()}
+        partition_by = config.get("partition_by") or []
         relations.append(
             {
                 "schema": node["schema"],
                 "name": node.get("alias") or node["name"],
-                "columns": list(declared) if config.get("partition_by") else [],
+                "columns": list(declared) if partition_by else [],
                 "types": config.get("column_types") or declared,
+                "history_keys": (
+                    [partition_by] if isinstance(partition_by, str) else list(partition_by)
+                )
+                if config.get("full_refresh") is False
+                else [],
             }
         )
     return sorted(relations, key=lambda r: (r["schema"], r["name"]))
@@ -115,30 +123,49 @@ def load_spark_tables(
     build: Path, spark_warehouse: Path, relations: Iterable[dict]
 ) -> dict[str, int]:
     """Every table Spark built, loaded into the build warehouse under the same schema and name
-    (replacing what was there); returns the rows per ``schema.table``."""
+    (replacing what was there); returns the rows per ``schema.table``.
+
+    A history table is merged instead: its rows for the keys Spark holds (the as-of dates it
+    built) replace the build's rows for those keys, and the build's other rows stay. So history
+    kept in the build (restored from the published file, or written by DuckDB runs) survives
+    a switch of engine or a new CS_SPARK_DIR, as it survives a DuckDB run."""
     rows: dict[str, int] = {}
     with connect(build) as con:
         for relation in relations:
             schema, name = relation["schema"], relation["name"]
-            folder = spark_warehouse / f"{schema}.db" / name.lower()
-            files = sorted(str(p) for p in folder.rglob("*.parquet"))
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
             table = f"{quote_ident(schema)}.{quote_ident(name)}"
-            if files:
-                columns = ", ".join(quote_ident(c) for c in relation["columns"]) or "*"
-                file_list = "[" + ", ".join(quote_literal(f) for f in files) + "]"
-                con.execute(
-                    f"CREATE OR REPLACE TABLE {table} AS "
-                    f"SELECT {columns} FROM read_parquet({file_list}, hive_partitioning = true)"
-                )
-            elif relation["types"] and all(relation["types"].values()):
-                # Spark writes no file for an empty seed: its declared types say the columns.
-                ddl = ", ".join(f"{quote_ident(c)} {t}" for c, t in relation["types"].items())
-                con.execute(f"CREATE OR REPLACE TABLE {table} ({ddl})")
-            else:
-                raise SparkEngineError(f"Spark left no Parquet files for {schema}.{name} in {folder}")
-            (count,) = con.execute(
-                f"SELECT count(*) FROM {quote_ident(schema)}.{quote_ident(name)}"
-            ).fetchone()
-            rows[f"{schema}.{name}"] = count
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+            _load_table(con, table, relation, spark_warehouse / f"{schema}.db" / name.lower())
+            rows[f"{schema}.{name}"] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return rows
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, table: str, relation: dict, folder: Path) -> None:
+    files = sorted(str(p) for p in folder.rglob("*.parquet"))
+    keys = ", ".join(quote_ident(k) for k in relation["history_keys"])
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [relation["schema"], relation["name"]],
+    ).fetchone()[0]
+    if keys and exists:
+        if files:  # else Spark's history is empty and the build's stays as it is
+            spark_rows = _read_parquet(files, relation["columns"])
+            con.execute(
+                f"DELETE FROM {table} WHERE ({keys}) IN (SELECT {keys} FROM ({spark_rows}))"
+            )
+            con.execute(f"INSERT INTO {table} BY NAME {spark_rows}")
+    elif files:
+        spark_rows = _read_parquet(files, relation["columns"])
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {spark_rows}")
+    elif relation["types"] and all(relation["types"].values()):
+        # Spark writes no file for an empty seed: its declared types say the columns.
+        ddl = ", ".join(f"{quote_ident(c)} {t}" for c, t in relation["types"].items())
+        con.execute(f"CREATE OR REPLACE TABLE {table} ({ddl})")
+    else:
+        raise SparkEngineError(f"Spark left no Parquet files for {table} in {folder}")
+
+
+def _read_parquet(files: list[str], columns: list[str]) -> str:
+    file_list = ", ".join(quote_literal(f) for f in files)
+    select = ", ".join(quote_ident(c) for c in columns) or "*"
+    return f"SELECT {select} FROM read_parquet([{file_list}], hive_partitioning = true)"

@@ -99,8 +99,8 @@ fired as (
     from (
         select
             facts.*,
-            facts.tickets_baseline * {{ var('cta_ticket_surge_window_days') }}
-                / {{ var('cta_ticket_surge_baseline_days') }}.0 as tickets_expected
+            cast(facts.tickets_baseline * {{ var('cta_ticket_surge_window_days') }} as {{ type_double() }})
+                / {{ var('cta_ticket_surge_baseline_days') }} as tickets_expected
         from facts
     ) as facts
     where facts.tickets_recent >= {{ var('cta_ticket_surge_min_tickets') }}
