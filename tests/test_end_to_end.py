@@ -61,8 +61,12 @@ CONTRACT_TYPES = {
 }
 
 
-def _materialize(extracts: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse), as_of=AS_OF.isoformat())
+def materialize(extracts: Path, warehouse: Path, **settings: str) -> dg.ExecuteInProcessResult:
+    """Every asset and check, as the nightly job runs them; ``settings``: more CsConfig fields
+    (test_spark_engine builds with ``engine="spark"``)."""
+    config = CsConfig(
+        extracts_dir=str(extracts), warehouse=str(warehouse), as_of=AS_OF.isoformat(), **settings
+    )
     return dg.materialize(
         [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
     )
@@ -74,7 +78,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     extracts = root / "extracts"
     generate(extracts, accounts=ACCOUNTS, seed=11, as_of=AS_OF)
     warehouse = root / "warehouse" / "cs360.duckdb"
-    result = _materialize(extracts, warehouse)
+    result = materialize(extracts, warehouse)
     assert result.success
     return extracts, warehouse
 
@@ -158,7 +162,7 @@ def test_same_extracts_and_as_of_give_identical_marts(
 ) -> None:
     extracts, warehouse = run
     again = tmp_path / "again" / "cs360.duckdb"
-    assert _materialize(extracts, again).success
+    assert materialize(extracts, again).success
     for table in ("customer_360", "customer_product_360", "unmatched_records"):
         sql = f"select * from marts.{table} order by all"
         assert _query(again, sql) == _query(warehouse, sql), table
@@ -199,7 +203,7 @@ def test_bi_reader_is_never_broken_by_a_nightly_rerun(
     )
     try:
         assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
-        assert _materialize(extracts, warehouse).success
+        assert materialize(extracts, warehouse).success
         stop.touch()
         out, _ = reader.communicate(timeout=60)
     finally:

@@ -11,42 +11,32 @@ Slow (Spark starts a JVM and runs ~190 dbt nodes one by one): about 3 minutes on
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from cs_pipeline.config import CsConfig
-from cs_pipeline.dbt import dbt_resource
-from cs_pipeline.definitions import all_assets, all_checks
-from cs_pipeline.sample_data.generator import generate
+# `run`: test_end_to_end's DuckDB build of the sample, the one compared with.
+from test_end_to_end import materialize, run  # noqa: F401
 
-AS_OF = dt.date(2026, 11, 1)
-ACCOUNTS = 40
+from cs_pipeline.config import CsSettings
+from cs_pipeline.dbt_project import dbt_env
+from cs_pipeline.spark import load_spark_tables
+
 # The marts compared (the contract's, and the BI-facing ones of customer_360's contract).
 MARTS = ["customer_360", "customer_product_360", "calls_to_action", "unmatched_records"]
 
 
-def _materialize(extracts: Path, warehouse: Path, **engine: str) -> dg.ExecuteInProcessResult:
-    config = CsConfig(
-        extracts_dir=str(extracts), warehouse=str(warehouse), as_of=AS_OF.isoformat(), **engine
-    )
-    return dg.materialize(
-        [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
-    )
-
-
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("engines")
-    extracts = root / "extracts"
-    generate(extracts, accounts=ACCOUNTS, seed=11, as_of=AS_OF)
-    duck = root / "duckdb" / "cs360.duckdb"
-    spark = root / "spark" / "cs360.duckdb"
-    assert _materialize(extracts, duck).success
-    result = _materialize(extracts, spark, engine="spark", spark_dir=str(root / "spark_dir"))
+def builds(
+    run: tuple[Path, Path],  # noqa: F811 (the fixture imported above)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Path]:
+    extracts, duck = run
+    root = tmp_path_factory.mktemp("spark")
+    spark = root / "warehouse" / "cs360.duckdb"
+    result = materialize(extracts, spark, engine="spark", spark_dir=str(root / "spark_dir"))
     assert result.success
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks if c.severity == dg.AssetCheckSeverity.ERROR)
@@ -99,3 +89,64 @@ def test_spark_reads_the_raw_layer_ingest_wrote(builds: dict[str, Path]) -> None
         "SELECT count(*) FROM spark.marts.customer_360 WHERE health_drivers LIKE '%; %'"
     ).fetchone()[0]
     assert drivers > 0, "no account has two drivers: the listagg order is not exercised"
+
+
+def test_engine_setting() -> None:
+    """CS_ENGINE picks dbt's target (DBT_TARGET) and nothing else; a typo fails loudly."""
+    assert CsSettings.from_env({}).engine == "duckdb"
+    settings = CsSettings.from_env({"CS_ENGINE": "Spark", "CS_SPARK_DIR": "/lake/cs360"})
+    assert (settings.engine, settings.spark_dir) == ("spark", Path("/lake/cs360"))
+    assert dbt_env(settings)["DBT_TARGET"] == "spark"
+    assert dbt_env(settings)["CS_SPARK_DIR"] == "/lake/cs360"
+    with pytest.raises(ValueError, match="CS_ENGINE must be one of duckdb, spark, got 'sprak'"):
+        CsSettings.from_env({"CS_ENGINE": "sprak"})
+
+
+def test_spark_history_merges_into_the_build_by_as_of_date(tmp_path: Path) -> None:
+    """Loading Spark's health_history replaces the build's rows of the dates Spark holds and
+    keeps the others (history written by DuckDB runs, or restored from the published file),
+    with the partition column back in its declared place; other tables are replaced."""
+    spark_warehouse = tmp_path / "warehouse"
+    history = spark_warehouse / "marts.db" / "health_history"
+    con = duckdb.connect()
+    for day, score in (("2026-11-02", 70), ("2026-11-03", 55)):  # Spark's files: one per date
+        (history / f"as_of_date={day}").mkdir(parents=True)
+        con.execute(
+            f"COPY (SELECT 'A1' AS account_id, {score} AS health_score) "
+            f"TO '{history}/as_of_date={day}/part-00000.parquet' (FORMAT parquet)"
+        )
+    (spark_warehouse / "marts.db" / "customer_360").mkdir(parents=True)
+    con.execute(
+        f"COPY (SELECT 'A1' AS account_id) "
+        f"TO '{spark_warehouse}/marts.db/customer_360/part-00000.parquet' (FORMAT parquet)"
+    )
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as b:
+        b.execute("CREATE SCHEMA marts")
+        b.execute(
+            "CREATE TABLE marts.health_history "
+            "(account_id VARCHAR, as_of_date DATE, health_score INTEGER)"
+        )
+        b.execute(
+            "INSERT INTO marts.health_history "
+            "VALUES ('A1', '2026-11-01', 90), ('A1', '2026-11-02', 10)"
+        )
+        b.execute("CREATE TABLE marts.customer_360 AS SELECT 'OLD' AS account_id")
+    relations = [
+        {"schema": "marts", "name": "health_history", "types": {},
+         "columns": ["account_id", "as_of_date", "health_score"], "history_keys": ["as_of_date"]},
+        {"schema": "marts", "name": "customer_360", "types": {}, "columns": [], "history_keys": []},
+    ]
+    assert load_spark_tables(build, spark_warehouse, relations) == {
+        "marts.health_history": 3, "marts.customer_360": 1
+    }
+    with duckdb.connect(str(build), read_only=True) as b:
+        assert b.execute(
+            "SELECT account_id, CAST(as_of_date AS VARCHAR), health_score "
+            "FROM marts.health_history ORDER BY as_of_date"
+        ).fetchall() == [
+            ("A1", "2026-11-01", 90),
+            ("A1", "2026-11-02", 70),
+            ("A1", "2026-11-03", 55),
+        ]
+        assert b.execute("SELECT * FROM marts.customer_360").fetchall() == [("A1",)]
