@@ -259,8 +259,9 @@ def test_mart_totals_reconcile_with_staging(pipeline) -> None:
     errors = _evaluations(result)[(("marts", "customer_360"), ERROR_CHECK)]
     build = root / "warehouse" / "build" / "cs360.duckdb"
     with duckdb.connect(str(build), read_only=True) as con:
-        accounts, arr, seats = con.execute(
-            "SELECT count(*), sum(arr_usd)::DOUBLE, sum(seats_purchased) FROM marts.customer_360"
+        accounts, arr, seats, stale = con.execute(
+            "SELECT count(*), sum(arr_usd)::DOUBLE, sum(seats_purchased),"
+            " sum(stale_production_installations) FROM marts.customer_360"
         ).fetchone()
     rules = {r["rule"]: r for r in errors.metadata["results"].value if r["kind"] == "reconcile"}
     observed = {label.split(" equals ")[0]: r["observed_value"] for label, r in rules.items()}
@@ -269,8 +270,12 @@ def test_mart_totals_reconcile_with_staging(pipeline) -> None:
         "sum(arr_usd)": {"table": pytest.approx(arr), "expected": pytest.approx(arr),
                          "difference": pytest.approx(0, abs=0.01)},
         "sum(seats_purchased)": {"table": seats, "expected": seats, "difference": 0},
+        "sum(stale_production_installations)": {"table": stale, "expected": stale,
+                                                "difference": 0},
     }
-    assert arr > 0 and seats > 0  # the sample has ARR and seats to reconcile
+    # the sample has ARR and seats to reconcile, and planted stale installations (Kestrel 1,
+    # Kestrel UK 2)
+    assert arr > 0 and seats > 0 and stale >= 3
     assert all(r["engine"] == "duckdb" and r["success"] for r in rules.values())
 
 

@@ -296,7 +296,8 @@ def test_values_are_within_the_contract_sets_and_dates_parse(sample) -> None:
     for r in data["licenses/installations.csv"]:
         assert r["environment"] in ("production", "staging", "test")
         assert VERSION.match(r["version"]) and int(r["seats_in_use"]) >= 0
-        z_timestamp(r["last_checkin_at"])
+        # empty: never checked in (the customer-360 contract counts it as stale)
+        assert r["last_checkin_at"] == "" or z_timestamp(r["last_checkin_at"])
     for r in data["licenses/product_releases.csv"]:
         assert VERSION.match(r["version"]) and r["is_ga"] in ("true", "false")
         date(r["release_date"])
@@ -490,6 +491,20 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
     by15 = {i[:15]: i for i in accounts}
     by_domain = {_domain(r["Website"]): i for i, r in accounts.items() if r["Website"]}
     users = {r["Id"]: r["Name"] for r in data["crm/User.csv"]}
+    every = {r["Id"]: r for r in data["crm/Account.csv"]}  # deleted ones too: they link a chain
+    every15 = {i[:15]: i for i in every}
+
+    def ultimate_parent(aid: str) -> str:
+        """Up the ParentId chain until a parent is missing; in a cycle, its smallest id."""
+        seen: list[str] = []
+        while aid not in seen:
+            seen.append(aid)
+            parent = every[aid]["ParentId"]
+            parent = parent if parent in every else every15.get(parent) if parent else None
+            if parent is None:
+                return aid
+            aid = parent
+        return min(seen[seen.index(aid):])
 
     def sfdc(value: str | None) -> str | None:
         if not value:
@@ -554,6 +569,9 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
                   for r in prod]
         purchased = sum(int(r["seats_purchased"]) for r in active.values())
         in_use = sum(int(r["seats_in_use"]) for r in prod if r["entitlement_id"] in active)
+        stale = [r for r in prod if r["entitlement_id"] in active and (
+            not r["last_checkin_at"]
+            or (as_of - dt.date.fromisoformat(r["last_checkin_at"][:10])).days > 30)]
         overdue = sum((usd(r["amount"], r["currency"]) for r in data["finance/invoices.csv"]
                        if erp.get(r["customer_number"]) == aid and r["status"] == "Open"
                        and r["due_date"] < as_of.isoformat()), Decimal(0))
@@ -585,6 +603,9 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
             "overdue_amount_usd": float(overdue),
             "days_since_last_activity": (as_of - dt.date.fromisoformat(max(activity))).days
             if activity else None,
+            "ultimate_parent_account_id": ultimate_parent(aid),
+            "stale_production_installations": len(stale),
+            "stale_production_seats": sum(int(r["seats_in_use"]) for r in stale),
         }
     return out
 
@@ -613,7 +634,7 @@ def test_planted_expectations_follow_from_the_files(tmp_path: Path, as_of: dt.da
 
 def test_planted_accounts_cover_the_brief(sample) -> None:
     planted = {p.key: p for p in planted_accounts(AS_OF)}
-    assert len(planted) == 6
+    assert len(planted) == 8
     assert [p.key for p in planted.values() if not p.in_customer_360] == ["northwind", "old_mill"]
     k, h = planted["kestrel"].expected, planted["hokusei"].expected
     # EUR at the as-of month's rate, JPY at the previous month's (no JPY rate for June).

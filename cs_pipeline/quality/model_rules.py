@@ -8,7 +8,7 @@ bounds and bands in its enforced contract and YAML tests. Python does not prove 
 What stays here is the check dbt's tests cannot express: a mart total against the same figure
 computed *independently*, in SQL, from the staging and intermediate models (not from the models
 customer_360 is built from): the number of live customer accounts, their ARR at the as-of rate,
-their active seats. A disagreement means the mart's own joins or filters are wrong, even when
+their active seats, their stale production installations. A disagreement means the mart's own joins or filters are wrong, even when
 every row looks valid. One blocking check (`gx_errors`) on ``["marts", "customer_360"]``,
 evaluated in DuckDB over the whole table after ``dbt build``; a failing one stops the publish.
 """
@@ -85,6 +85,32 @@ CUSTOMER_SEATS = Reconciliation(
     reads=("staging.stg_crm__account", "intermediate.int_entitlements_resolved"),
 )
 
+# Stale production installations as the contract defines them (production installations of
+# entitlements active on as-of whose last_checkin_at is empty or whose date is more than 30
+# days before as-of), per matched customer account, without int_entitlements_active or
+# int_installation_versions.
+CUSTOMER_STALE_INSTALLATIONS = Reconciliation(
+    name="the stale production installations of active entitlements of matched customer "
+    "accounts, from staging/intermediate",
+    sql=f"""
+        SELECT c.account_id, count(i.installation_id)
+        FROM ({_LIVE_CUSTOMERS}) AS c
+        LEFT JOIN intermediate.int_entitlements_resolved AS e
+            ON e.account_id = c.account_id
+            AND e.start_date <= {{as_of}} AND e.expiry_date >= {{as_of}}
+        LEFT JOIN intermediate.int_installations_resolved AS i
+            ON i.entitlement_id = e.entitlement_id
+            AND i.environment = 'production'
+            AND (i.last_checkin_at IS NULL OR {{as_of}} - CAST(i.last_checkin_at AS DATE) > 30)
+        GROUP BY c.account_id
+    """,
+    reads=(
+        "staging.stg_crm__account",
+        "intermediate.int_entitlements_resolved",
+        "intermediate.int_installations_resolved",
+    ),
+)
+
 
 def _reconcile(column: str | None, reconciliation: Reconciliation) -> Rule:
     columns = (column,) if column else ()
@@ -100,6 +126,7 @@ def customer_360_spec() -> TableSpec:
             _reconcile(None, CUSTOMER_COUNT),
             _reconcile("arr_usd", CUSTOMER_ARR),
             _reconcile("seats_purchased", CUSTOMER_SEATS),
+            _reconcile("stale_production_installations", CUSTOMER_STALE_INSTALLATIONS),
         ),
     )
 

@@ -12,7 +12,7 @@ What is in it
   Zendesk organizations and ticket versions (~100 ticket rows per account), ERP customers,
   subscriptions, invoices, fx rates, LMS enrollments, entitlements and installations
   (:mod:`.generator`).
-* Six planted accounts whose every record is fixed and whose ``marts.customer_360`` values
+* Eight planted accounts whose every record is fixed and whose ``marts.customer_360`` values
   are known (:mod:`.planted`, with the stories of each).
 * Unmatched records at small rates: orphan Salesforce ids (tasks, NPS, opportunities, ERP
   customers, Zendesk ``external_id``), organizations without any key, tickets without or

@@ -948,6 +948,10 @@ def _installations(run: _Run, chunk: int, ent: _Entitlements) -> dict[str, pa.Ar
     unknown = rng.random(m) < 0.002
     ent_no = np.where(unknown, UNKNOWN_ENTITLEMENT_ID_BASE + run.take_ids(
         "unknown_entitlement", 0, m), ent.number[e])
+    # About 3 % of the installations of active entitlements stopped checking in 31-400 days
+    # ago (stale, docs/health_score.md). Drawn last, so every other value is as before.
+    stale = active[e] & (rng.random(m) < 0.03)
+    checkin = np.where(stale, run.as_of_end - rng.integers(31, 401, m) * DAY, checkin)
     return {
         "installation_id": tx.join("INS-", pc.utf8_lpad(tx.ints(run.take_ids(
             "installation", INSTALLATION_ID_BASE, m)), width=8, padding="0")),

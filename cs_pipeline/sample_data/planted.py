@@ -60,6 +60,22 @@ as must a ticket without organization from an @brightwater-logistics.com request
 Ratings are only offered/unoffered (CSAT null); only future or deleted tasks (activity
 null). An entitlement starting D+1 is not active. PUL 2.10.4 is one line behind 2.11.
 
+``tern`` and ``tern_group`` — Tern Systems Ltd and its parent Tern Systems Group (EMEA,
+Mid-Market, USD, CSM Marcus Webb): twins identical but for size, so their health scores must
+be equal. Tern Systems has 200 seats, Tern Systems Group 800; every volume that grows with
+size is in proportion to the health score's size units, sqrt(seats / 100) = 1.414 and 2.828
+(docs/health_score.md): 1 and 2 open urgent tickets, 2 and 4 trained users, 3 and 6 tickets
+in the baseline; ratios are equal (150 / 600 seats in use, 1,000 / 4,000 USD overdue on
+40,000 / 160,000 USD ARR, ticket trend 1.0), and both have an NPS 9, a completed task at D-20
+and current ORB 10.1. Both score 88 (healthy). The group's ParentId points to an account
+missing from Account.csv, so its chain ends at itself; Tern Systems is its child. Engagement
+falls for both: the tasks and training completions of the twins lie in D-179 .. D-90.
+
+Stale installations (``as_of - last check-in date > 30``): Kestrel's NEB production checked in
+at D-31 (stale) and its ORB production at D-30 (not stale: the boundary); Kestrel UK's QSR
+production checked in at D-45 and its NEB production never (both stale); Brightwater's
+staging installation checked in at D-100 (not production: not counted).
+
 ``northwind`` — Northwind Robotics, a Prospect with an org, an urgent open ticket, a
 learner and an NPS response: its records are matched, but it has no customer_360 row.
 
@@ -85,6 +101,9 @@ KESTREL_UK_15 = "001Dn00000HKSEI"  # Hokusei's id in another case
 BRIGHTWATER_15 = "001Dn00000BrWtR"
 NORTHWIND_15 = "001Dn00000NwRbT"
 OLD_MILL_15 = "001Dn00000OlDmL"
+TERN_15 = "001Dn00000TrnSm"
+TERN_GROUP_15 = "001Dn00000TrnGp"
+TERN_MISSING_PARENT_15 = "001Dn00000TrnHd"  # not in Account.csv
 
 KESTREL = sfdc_id_18(KESTREL_15)
 HOKUSEI = sfdc_id_18(HOKUSEI_15)
@@ -92,22 +111,28 @@ KESTREL_UK = sfdc_id_18(KESTREL_UK_15)
 BRIGHTWATER = sfdc_id_18(BRIGHTWATER_15)
 NORTHWIND = sfdc_id_18(NORTHWIND_15)
 OLD_MILL = sfdc_id_18(OLD_MILL_15)
+TERN = sfdc_id_18(TERN_15)
+TERN_GROUP = sfdc_id_18(TERN_GROUP_15)
+TERN_MISSING_PARENT = sfdc_id_18(TERN_MISSING_PARENT_15)
 
 USER_MARCUS = sfdc_id_18("005Dn00000CsMwB")
 USER_AIKO = sfdc_id_18("005Dn00000CsAtK")
 USER_PRIYA = sfdc_id_18("005Dn00000CsPnR")
 
-PLANTED_ACCOUNT_IDS = (KESTREL, HOKUSEI, KESTREL_UK, BRIGHTWATER, NORTHWIND, OLD_MILL)
+PLANTED_ACCOUNT_IDS = (KESTREL, HOKUSEI, KESTREL_UK, BRIGHTWATER, NORTHWIND, OLD_MILL, TERN,
+                       TERN_GROUP)
 PLANTED_USER_IDS = (USER_MARCUS, USER_AIKO, USER_PRIYA)
 PLANTED_DOMAINS = (
     "kestrel-analytics.de", "kestrel-analytics.co.uk", "hokusei-seiki.co.jp",
     "brightwater-logistics.com", "northwind-robotics.io", "old-mill-foods.co.uk",
-    "bw-logistics.net", "bwlogistics.net",
+    "bw-logistics.net", "bwlogistics.net", "tern-systems.io", "tern-systems-group.io",
 )
-PLANTED_CUSTOMER_NUMBERS = tuple(f"C-{n:06d}" for n in (101, 102, 103, 104, 106, 107, 108))
-PLANTED_ORG_IDS = tuple(range(350000000001, 350000000008))
+PLANTED_CUSTOMER_NUMBERS = tuple(f"C-{n:06d}" for n in (101, 102, 103, 104, 106, 107, 108, 109,
+                                                        110))
+PLANTED_ORG_IDS = tuple(range(350000000001, 350000000010))
 PLANTED_TICKET_IDS = (101, 102, 103, 104, 105, 106, 107, 108, 109, 201, 202, 203, 401, 402,
-                      403, 404, 501, 601, 701)
+                      403, 404, 501, 601, 701, 811, 812, 813, 814, 911, 912, 913, 914, 915, 916,
+                      917, 918)
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,10 @@ class PlantedAccount:
     in_customer_360: bool
     # customer_360 column -> value (None for null); empty when the account has no row.
     expected: dict[str, object] = field(default_factory=dict)
+    # Further customer_360 columns worked out by hand (health, signals; docs/health_score.md
+    # works Kestrel's score through): checked end to end, not by the plain contract reading of
+    # tests/test_sample_data.py.
+    derived: dict[str, object] = field(default_factory=dict)
 
 
 def _money(value: Decimal) -> float:
@@ -144,6 +173,18 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
             **figures,
         }
 
+    def derived(score: int, band: str, drivers: str, coverage: float, *, signal_days: int,
+                last_90d: int, prior_90d: int, trend: str) -> dict[str, object]:
+        return {
+            "health_score": score, "health_band": band, "health_drivers": drivers,
+            "health_coverage": coverage,
+            "health_confidence": "high" if coverage >= 0.8 else "medium" if coverage >= 0.6
+            else "low",
+            "days_since_customer_signal": signal_days, "customer_silent": signal_days >= 180,
+            "engagement_last_90d": last_90d, "engagement_prior_90d": prior_90d,
+            "engagement_trend": trend,
+        }
+
     return [
         PlantedAccount(
             "kestrel", KESTREL, "Kestrel Analytics GmbH",
@@ -157,7 +198,10 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 nps_latest=9, trained_users=2, seats_purchased=600, seats_in_use=495,
                 seat_utilization=495 / 600, max_versions_behind=3, is_version_current=False,
                 is_end_of_support=False, overdue_amount_usd=_money(Decimal(36000) * eur),
-                days_since_last_activity=12),
+                days_since_last_activity=12, ultimate_parent_account_id=KESTREL,
+                stale_production_installations=1, stale_production_seats=85),
+            derived(69, "monitor", "support -12.0; financial -5.0; training -5.0", 1.0,
+                    signal_days=0, last_90d=10, prior_90d=3, trend="rising"),
         ),
         PlantedAccount(
             "hokusei", HOKUSEI, "株式会社北星精機",
@@ -171,7 +215,10 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 nps_latest=3, trained_users=2, seats_purchased=1200, seats_in_use=930,
                 seat_utilization=930 / 1200, max_versions_behind=2, is_version_current=False,
                 is_end_of_support=False, overdue_amount_usd=_money(Decimal(1_250_000) * jpy),
-                days_since_last_activity=45),
+                days_since_last_activity=45, ultimate_parent_account_id=HOKUSEI,
+                stale_production_installations=0, stale_production_seats=0),
+            derived(55, "at_risk", "sentiment -15.0; support -7.5; adoption -5.0", 1.0,
+                    signal_days=5, last_90d=6, prior_90d=1, trend="rising"),
         ),
         PlantedAccount(
             "kestrel_uk", KESTREL_UK, "Kestrel Analytics UK Ltd",
@@ -186,7 +233,10 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 nps_latest=None, trained_users=0, seats_purchased=90, seats_in_use=62,
                 seat_utilization=62 / 90, max_versions_behind=3, is_version_current=False,
                 is_end_of_support=True, overdue_amount_usd=_money(Decimal("750.50") * gbp),
-                days_since_last_activity=400),
+                days_since_last_activity=400, ultimate_parent_account_id=KESTREL,
+                stale_production_installations=2, stale_production_seats=50),
+            derived(50, "at_risk", "engagement -17.6; training -11.8; version -11.8", 0.85,
+                    signal_days=400, last_90d=0, prior_90d=0, trend="steady"),
         ),
         PlantedAccount(
             "brightwater", BRIGHTWATER, "Brightwater Logistics, Inc.",
@@ -200,8 +250,30 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 csat_90d=None, nps_latest=None, trained_users=1, seats_purchased=180,
                 seats_in_use=135, seat_utilization=0.75, max_versions_behind=1,
                 is_version_current=True, is_end_of_support=False, overdue_amount_usd=8000.0,
-                days_since_last_activity=None),
+                days_since_last_activity=None, ultimate_parent_account_id=BRIGHTWATER,
+                stale_production_installations=0, stale_production_seats=0),
+            derived(51, "at_risk", "engagement -17.6; support -11.8; adoption -5.9", 0.85,
+                    signal_days=3, last_90d=3, prior_90d=1, trend="rising"),
         ),
+        *(PlantedAccount(
+            key, account_id, name,
+            f"Size twin with {seats} seats: scores what its twin scores (see the module docstring).",
+            True,
+            row(account_id, name, parent, "EMEA", "Mid-Market", "Marcus Webb",
+                arr_usd=arr, next_renewal_date=day(100), days_to_renewal=100,
+                support_tier="Premium", open_tickets=k, urgent_open_tickets=k, tickets_90d=k,
+                csat_90d=None, nps_latest=9, trained_users=2 * k, seats_purchased=seats,
+                seats_in_use=seats * 3 // 4, seat_utilization=0.75, max_versions_behind=0,
+                is_version_current=True, is_end_of_support=False, overdue_amount_usd=arr / 40,
+                days_since_last_activity=20, ultimate_parent_account_id=TERN_GROUP,
+                stale_production_installations=0, stale_production_seats=0),
+            derived(88, "healthy", "adoption -5.0; financial -2.5; training -2.5", 1.0,
+                    signal_days=10, last_90d=k + 1, prior_90d=4 * k + 4, trend="falling"),
+        ) for key, account_id, name, parent, seats, k, arr in (
+            ("tern", TERN, "Tern Systems Ltd", TERN_GROUP, 200, 1, 40000.0),
+            ("tern_group", TERN_GROUP, "Tern Systems Group", TERN_MISSING_PARENT, 800, 2,
+             160000.0),
+        )),
         PlantedAccount(
             "northwind", NORTHWIND, "Northwind Robotics",
             "Prospect with matched support, training and NPS records: no customer_360 row.",
@@ -273,6 +345,12 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (OLD_MILL, "Old Mill Foods Ltd", "", "Customer", "Retail", "120",
          "https://www.old-mill-foods.co.uk", "United Kingdom", "EMEA", "SMB", USER_MARCUS,
          -1000, "true"),
+        (TERN, "Tern Systems Ltd", TERN_GROUP, "Customer", "Technology", "300",
+         "https://www.tern-systems.io", "United Kingdom", "EMEA", "Mid-Market", USER_MARCUS,
+         -800, "false"),
+        (TERN_GROUP, "Tern Systems Group", TERN_MISSING_PARENT, "Customer", "Technology", "1200",
+         "https://www.tern-systems-group.io", "United Kingdom", "EMEA", "Mid-Market",
+         USER_MARCUS, -800, "false"),
     ):
         recs["crm/Account.csv"].append(_csv(
             "crm/Account.csv", Id=aid, Name=name, ParentId=parent, Type=typ, Industry=industry,
@@ -321,6 +399,11 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (BRIGHTWATER, "Email", "Sent release notes", -10, "Completed", "true"),
         (NORTHWIND, "Call", "Discovery call", -2, "Completed", "false"),
         (OLD_MILL, "Call", "Check-in call", -30, "Completed", "false"),
+        *((twin, typ, subject, when, "Completed", "false") for twin in (TERN, TERN_GROUP)
+          for typ, subject, when in (
+              ("Call", "Check-in call", -20), ("Meeting", "Onboarding workshop", -100),
+              ("Meeting", "Admin training review", -110), ("Call", "Adoption call", -120),
+              ("QBR", "Quarterly business review", -130))),
     ), start=1):
         recs["crm/Task.csv"].append(_csv(
             "crm/Task.csv", Id=sfdc_id_18(f"00TDn00000P{n:04d}"), AccountId=acct,
@@ -337,6 +420,8 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (HOKUSEI, "hanako.suzuki@hokusei-seiki.co.jp", "3",
          "サポートの対応が遅い、改善を希望します。", -20),
         (NORTHWIND, "sam.lee@northwind-robotics.io", "8", "Promising trial", -10),
+        (TERN, "ops@tern-systems.io", "9", "", -30),
+        (TERN_GROUP, "ops@tern-systems-group.io", "9", "", -30),
     ), start=1):
         recs["crm/NPS_Response__c.csv"].append(_csv(
             "crm/NPS_Response__c.csv", Id=sfdc_id_18(f"a0BDn00000P{n:04d}"), Account__c=acct,
@@ -353,6 +438,8 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (350000000005, "Northwind Robotics", NORTHWIND, ["northwind-robotics.io"], -50),
         (350000000006, "Old Mill Foods", OLD_MILL, ["old-mill-foods.co.uk"], -950),
         (350000000007, "Brightwater Logistics (old)", None, [], -2000),
+        (350000000008, "Tern Systems", TERN, ["tern-systems.io"], -780),
+        (350000000009, "Tern Systems Group", TERN_GROUP, ["tern-systems-group.io"], -780),
     ):
         recs["support/organizations.jsonl"].append({
             "id": oid, "name": name, "external_id": external_id, "domain_names": domains,
@@ -444,6 +531,21 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
     ticket(701, 350000000007, "it@bw-logistics.net", "Old portal access", "urgent", "incident",
            [(-4, "12:00:00", "open", u)], "PUL", None)
 
+    # The size twins: k urgent open tickets in the last 90 days against 3k baseline tickets
+    # (solved, unrated): trend (k + 1) / (3k / 3 + 1) = 1.0 for both.
+    for org, domain, first_id, k, baseline_days in (
+        (350000000008, "tern-systems.io", 811, 1, (-100, -150, -200)),
+        (350000000009, "tern-systems-group.io", 911, 2, (-100, -110, -150, -160, -200, -210)),
+    ):
+        mail = f"ops@{domain}"
+        for i in range(k):
+            ticket(first_id + i, org, mail, "Cluster node unreachable", "urgent", "incident",
+                   [(-10 - 2 * i, "09:00:00", "open", u)], "ORB", "10.1.0")
+        for i, when in enumerate(baseline_days):
+            ticket(first_id + k + i, org, mail, "How do I rotate logs?", "normal", "question",
+                   [(when, "09:00:00", "new", u), (when + 5, "09:00:00", "solved", u)], "ORB",
+                   "10.1.0")
+
     # finance/customers.csv (the Shift_JIS file)
     for number, name, sfdc, currency in (
         (101, "Kestrel Analytics GmbH", KESTREL, "EUR"),
@@ -453,6 +555,8 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (106, "Old Mill Foods Ltd", OLD_MILL, "GBP"),
         (107, "ＡＢＣ商事株式会社", "", "JPY"),
         (108, "Brightwater Logistics, Inc.", "", "USD"),
+        (109, "Tern Systems Ltd", TERN, "USD"),
+        (110, "Tern Systems Group", TERN_GROUP, "USD"),
     ):
         recs["finance/customers.csv"].append(_csv(
             "finance/customers.csv", customer_number=f"C-{number:06d}", company_name=name,
@@ -476,6 +580,8 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (403, 1, 104, "QSR", 0, 365, "5000.00", "USD", "TAM", "N", "Active"),
         (601, 1, 106, "ORB", -100, 265, "15000.00", "GBP", "Standard", "Y", "Active"),
         (801, 1, 108, "PUL", -60, 305, "50000.00", "USD", "Premium", "Y", "Active"),
+        (901, 1, 109, "ORB", -265, 100, "40000.00", "USD", "Premium", "Y", "Active"),
+        (902, 1, 110, "ORB", -265, 100, "160000.00", "USD", "Premium", "Y", "Active"),
     ):
         recs["finance/subscriptions.csv"].append(_csv(
             "finance/subscriptions.csv", contract_id=f"CTR-{contract:07d}", line_id=str(line),
@@ -500,6 +606,8 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (403, 104, -95, -65, "USD", "1234.56", "Paid", -60),
         (601, 106, -100, -70, "GBP", "15000.00", "Open", None),
         (801, 108, -60, -30, "USD", "50000.00", "Open", None),
+        (901, 109, -60, -30, "USD", "1000.00", "Open", None),
+        (902, 110, -60, -30, "USD", "4000.00", "Open", None),
     ):
         recs["finance/invoices.csv"].append(_csv(
             "finance/invoices.csv", invoice_number=f"INV-{number:08d}",
@@ -549,6 +657,12 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
          "completed", "81"),
         (501, "sam.lee@northwind-robotics.io", "Northwind Robotics", "GEN-100", z(-20),
          z(-15), "completed", "100"),
+        *((n, f"admin{i}@{domain}", company, "ORB-201", z(-140 + 10 * i), z(-130 + 10 * i),
+           "completed", "90")
+          for domain, company, first, k in (("tern-systems.io", "Tern Systems", 901, 1),
+                                             ("tern-systems-group.io", "Tern Systems Group", 911,
+                                              2))
+          for i, n in enumerate(range(first, first + 2 * k))),
     ):
         name, product = courses[course]
         recs["training/enrollments.csv"].append(_csv(
@@ -571,6 +685,8 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
         (403, 104, "", "QSR", 10, 1, 366),
         (601, 106, OLD_MILL, "ORB", 20, -100, 265),
         (801, 108, "", "PUL", 100, -60, 305),
+        (901, 109, TERN, "ORB", 200, -265, 100),
+        (902, 110, TERN_GROUP, "ORB", 800, -265, 100),
     ):
         recs["licenses/entitlements.csv"].append(_csv(
             "licenses/entitlements.csv", entitlement_id=f"ENT-{number:07d}",
@@ -578,26 +694,29 @@ def planted_records(as_of: dt.date) -> dict[str, list[dict[str, object]]]:
             seats_purchased=str(seats), start_date=d(start), expiry_date=d(expiry)))
 
     # licenses/installations.csv
-    for number, ent, product, version, env, seats in (
-        (101, 101, "ORB", "9.9.3", "production", 410),
-        (102, 101, "ORB", "9.10.2", "staging", 40),
-        (103, 102, "NEB", "4.4.1", "production", 85),
-        (104, 102, "NEB", "4.4.1", "test", 5),
-        (201, 201, "ORB", "9.10.1-hotfix1", "production", 780),
-        (202, 201, "ORB", "10.1.0", "staging", 50),
-        (203, 202, "PUL", "2.11.0", "production", 150),
-        (301, 301, "QSR", "1.0.3", "production", 30),
-        (302, 302, "NEB", "4.1.2", "production", 20),
-        (303, 304, "QSR", "1.2.1", "production", 12),
-        (401, 401, "PUL", "2.10.4", "production", 95),
-        (402, 401, "PUL", "2.11.0-hotfix1", "staging", 10),
-        (403, 402, "ORB", "10.1.0", "production", 40),
-        (404, 402, "ORB", "10.2.0-beta1", "test", 3),
-        (601, 601, "ORB", "9.8.2", "production", 18),
+    for number, ent, product, version, env, seats, checkin in (
+        (101, 101, "ORB", "9.9.3", "production", 410, -30),
+        (102, 101, "ORB", "9.10.2", "staging", 40, 0),
+        (103, 102, "NEB", "4.4.1", "production", 85, -31),
+        (104, 102, "NEB", "4.4.1", "test", 5, 0),
+        (201, 201, "ORB", "9.10.1-hotfix1", "production", 780, 0),
+        (202, 201, "ORB", "10.1.0", "staging", 50, 0),
+        (203, 202, "PUL", "2.11.0", "production", 150, 0),
+        (301, 301, "QSR", "1.0.3", "production", 30, -45),
+        (302, 302, "NEB", "4.1.2", "production", 20, None),
+        (303, 304, "QSR", "1.2.1", "production", 12, 0),
+        (401, 401, "PUL", "2.10.4", "production", 95, 0),
+        (402, 401, "PUL", "2.11.0-hotfix1", "staging", 10, -100),
+        (403, 402, "ORB", "10.1.0", "production", 40, 0),
+        (404, 402, "ORB", "10.2.0-beta1", "test", 3, 0),
+        (601, 601, "ORB", "9.8.2", "production", 18, 0),
+        (901, 901, "ORB", "10.1.0", "production", 150, 0),
+        (902, 902, "ORB", "10.1.0", "production", 600, 0),
     ):
         recs["licenses/installations.csv"].append(_csv(
             "licenses/installations.csv", installation_id=f"INS-{number:08d}",
             entitlement_id=f"ENT-{ent:07d}", product_code=product, version=version,
-            environment=env, seats_in_use=str(seats), last_checkin_at=z(0, "02:00:00")))
+            environment=env, seats_in_use=str(seats),
+            last_checkin_at="" if checkin is None else z(checkin, "02:00:00")))
 
     return recs

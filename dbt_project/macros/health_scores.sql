@@ -1,6 +1,9 @@
 {#-
     The explainable health score of every row of `inputs` (a relation with the metric columns
-    of health_metrics(), nps_age_days and is_engagement_applicable), one row per `keys`. The one
+    of health_metrics() that are not expressions below, nps_age_days, seats_purchased,
+    urgent_open_tickets, trained_users and is_engagement_applicable), one row per `keys`;
+    `inapplicable` names the components that never apply to such a row (their weight is not
+    part of health_coverage). The one
     formula of int_accounts_health_scored and int_account_products_health_scored;
     docs/health_score.md explains it with a worked example; the configuration is the seeds
     health_weights, health_thresholds and health_settings, which carry one config_version.
@@ -16,13 +19,28 @@
     4. points lost by a component = weight / sum(present weights) * (100 - score); the points
        lost of all components add up to 100 - the unrounded score. health_drivers names the
        components that lost most, largest first (ties by component name).
+    5. health_coverage = sum(present weights) / sum(weights of the applicable components);
+       health_confidence is high / medium / low by the confidence_*_min_coverage settings, and a
+       low-confidence row whose score reaches healthy_min_score is banded monitor: a score that
+       stands on too little data is never healthy.
 -#}
-{% macro health_scores(inputs, keys) -%}
+{% macro health_scores(inputs, keys, inapplicable=[]) -%}
 {%- set key_list = keys | join(', ') -%}
+{#- Size units of the account: counts whose volume grows with the account (urgent tickets,
+    trained users) are divided by them; up to size_reference_seats seats it is 1 (the count as
+    it is), above it grows as (seats / size_reference_seats) ^ size_exponent. -#}
+{%- set size_units = 'power(greatest(coalesce(inputs.seats_purchased, 0), settings.size_reference_seats)'
+    ~ ' / settings.size_reference_seats, settings.size_exponent)' -%}
 {#- Metrics whose value needs more than its input column. -#}
 {%- set expressions = {
     'nps_latest': 'case when inputs.nps_age_days <= settings.nps_max_age_days then inputs.nps_latest end',
+    'urgent_tickets_per_size_unit': 'inputs.urgent_open_tickets / ' ~ size_units,
+    'trained_users_per_size_unit': 'inputs.trained_users / ' ~ size_units,
 } -%}
+{%- set applicable = [] -%}
+{%- for component in health_components() if component not in inapplicable -%}
+    {%- do applicable.append("'" ~ component ~ "'") -%}
+{%- endfor -%}
 with settings as (
 
     select
@@ -101,6 +119,7 @@ weighted as (
         {%- endfor %}
         component_scores.component,
         component_scores.component_score,
+        weights.weight,
         case when component_scores.component_score is not null then weights.weight end as present_weight
     from component_scores
     inner join {{ ref('health_weights') }} as weights
@@ -141,6 +160,9 @@ scores as (
         {%- endfor %}
         sum(ranked.present_weight * ranked.component_score)
             / nullif(sum(ranked.present_weight), 0) as health_score_exact,
+        coalesce(sum(ranked.present_weight), 0)
+            / nullif(sum(case when ranked.component in ({{ applicable | join(', ') }}) then ranked.weight end), 0)
+            as health_coverage,
         {{ dbt.listagg(
             "case when ranked.driver_rank <= settings.drivers_max_components and round(ranked.points_lost, 1) > 0 then "
                 ~ dbt.concat(['ranked.component', "' -'", format_one_decimal('ranked.points_lost')]) ~ " end",
@@ -149,6 +171,20 @@ scores as (
     from ranked
     cross join settings
     group by {% for key in keys %}ranked.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+
+),
+
+confidence as (
+
+    select
+        scores.*,
+        case
+            when scores.health_coverage >= settings.confidence_high_min_coverage then 'high'
+            when scores.health_coverage >= settings.confidence_medium_min_coverage then 'medium'
+            else 'low'
+        end as health_confidence
+    from scores
+    cross join settings
 
 )
 
@@ -163,13 +199,17 @@ select
     cast(round(scores.health_score_exact, 0) as {{ dbt.type_int() }}) as health_score,
     case
         when scores.health_score_exact is null then null
+        when round(scores.health_score_exact, 0) >= settings.healthy_min_score
+            and scores.health_confidence = 'low' then 'monitor'
         when round(scores.health_score_exact, 0) >= settings.healthy_min_score then 'healthy'
         when round(scores.health_score_exact, 0) >= settings.monitor_min_score then 'monitor'
         when round(scores.health_score_exact, 0) >= settings.at_risk_min_score then 'at_risk'
         else 'critical'
     end as health_band,
     scores.health_drivers,
+    scores.health_coverage,
+    scores.health_confidence,
     settings.config_version as health_config_version
-from scores
+from confidence as scores
 cross join settings
 {%- endmacro %}

@@ -4,5 +4,7 @@
 {#- The settings of the seed health_settings. -#}
 {% macro health_setting_names() -%}
     {{ return(['healthy_min_score', 'monitor_min_score', 'at_risk_min_score', 'nps_max_age_days',
-               'engagement_score_without_activity', 'drivers_max_components']) }}
+               'engagement_score_without_activity', 'drivers_max_components',
+               'size_reference_seats', 'size_exponent',
+               'confidence_high_min_coverage', 'confidence_medium_min_coverage']) }}
 {%- endmacro %}

@@ -4,7 +4,7 @@
     {{ return({
         'arr': ['arr_opening_usd', 'arr_closing_usd', 'arr_ttm_opening_usd'],
         'renewals': ['renewals_due', 'renewals_renewed', 'premium_tam_renewals_due', 'premium_tam_renewals_renewed'],
-        'bookings': ['net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals'],
+        'bookings': ['net_new_bookings_usd', 'net_new_deals', 'expansion_bookings_usd', 'expansion_deals', 'expansion_opportunities_closed'],
         'nps': ['nps_responses', 'nps_promoters', 'nps_detractors'],
         'csat': ['csat_rated_tickets', 'csat_good_tickets'],
         'versions': ['version_measured_customers', 'version_current_customers'],

@@ -83,6 +83,24 @@ with_empty_totals as (
 
 ),
 
+-- ARR that reaches no CRM account (its ERP customer is unmatched: marts.unmatched_records) at
+-- each month's closing point, by the ARR rule of int_kpi_account_months. It has no segment or
+-- region, so it is on the total rows (segment 'all', region 'all') only.
+unmatched_arr as (
+
+    select
+        months.month_start,
+        sum(lines.annual_value_usd) as arr_unmatched_usd
+    from months
+    inner join {{ ref('int_subscription_lines_converted') }} as lines
+        on lines.start_date <= months.closing_date
+        and lines.end_date > months.closing_date
+    where lines.account_id is null
+      and lines.is_arr_line
+    group by months.month_start
+
+),
+
 kpis as (
 
     select
@@ -105,12 +123,20 @@ kpis as (
         cast(totals.version_current_customers as {{ type_double() }}) / nullif(totals.version_measured_customers, 0)
             as version_current_share,
         cast(totals.ttv_days_total as {{ type_double() }}) / nullif(totals.ttv_customers, 0) as time_to_value_days,
+        cast(totals.expansion_deals as {{ type_double() }}) / nullif(totals.expansion_opportunities_closed, 0) as upsell_rate,
+        case when totals.segment = 'all' and totals.region = 'all'
+             then coalesce(unmatched_arr.arr_unmatched_usd, 0) end as arr_unmatched_usd,
+        case when totals.segment = 'all' and totals.region = 'all'
+             then coalesce(unmatched_arr.arr_unmatched_usd, 0)
+                  / nullif(totals.arr_closing_usd + coalesce(unmatched_arr.arr_unmatched_usd, 0), 0) end as arr_unmatched_share,
         {%- for column in sums %}
         totals.{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from with_empty_totals as totals
     inner join months
         on months.month_start = totals.month_start
+    left join unmatched_arr
+        on unmatched_arr.month_start = totals.month_start
 
 )
 

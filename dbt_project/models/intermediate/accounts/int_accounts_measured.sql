@@ -36,7 +36,9 @@ entitlements as (
     select
         account_id,
         sum(seats_purchased) as seats_purchased,
-        sum(seats_in_use) as seats_in_use
+        sum(seats_in_use) as seats_in_use,
+        sum(stale_production_installations) as stale_production_installations,
+        sum(stale_seats_in_use) as stale_production_seats
     from {{ ref('int_entitlements_active') }}
     group by account_id
 
@@ -104,6 +106,7 @@ select
     accounts.account_id,
     accounts.account_name,
     accounts.parent_account_id,
+    hierarchy.ultimate_parent_account_id,
     accounts.region,
     accounts.segment,
     accounts.csm_name,
@@ -125,6 +128,8 @@ select
     coalesce(entitlements.seats_in_use, 0) as seats_in_use,
     cast(entitlements.seats_in_use as {{ type_double() }}) / nullif(entitlements.seats_purchased, 0)
         as seat_utilization,
+    coalesce(entitlements.stale_production_installations, 0) as stale_production_installations,
+    coalesce(entitlements.stale_production_seats, 0) as stale_production_seats,
     coalesce(versions.production_installations, 0) as production_installations,
     versions.max_versions_behind,
     coalesce(versions.is_version_current, true) as is_version_current,
@@ -132,7 +137,23 @@ select
     coalesce(overdue.overdue_amount_usd, 0) as overdue_amount_usd,
     coalesce(invoiced.invoices, 0) > 0 as has_invoices,
     activity.last_activity_date,
-    {{ dbt.datediff('activity.last_activity_date', as_of_date(), 'day') }} as days_since_last_activity
+    {{ dbt.datediff('activity.last_activity_date', as_of_date(), 'day') }} as days_since_last_activity,
+    {{ dbt.datediff('signals.last_signal_date', as_of_date(), 'day') }} as days_since_customer_signal,
+    -- silent: no signal in the silence_days days up to and including as-of (none ever: silent)
+    coalesce(signals.last_signal_date <= {{ days_before_as_of(var('silence_days')) }}, true) as customer_silent,
+    coalesce(signals.engagement_last_90d, 0) as engagement_last_90d,
+    coalesce(signals.engagement_prior_90d, 0) as engagement_prior_90d,
+    -- falling/rising: the last window moved by more than engagement_trend_min_change (a share of
+    -- the prior window) and the larger window holds at least engagement_trend_min_events
+    case
+        when greatest(coalesce(signals.engagement_last_90d, 0), coalesce(signals.engagement_prior_90d, 0))
+                < {{ var('engagement_trend_min_events') }} then 'steady'
+        when signals.engagement_last_90d
+                < signals.engagement_prior_90d * (1 - {{ var('engagement_trend_min_change') }}) then 'falling'
+        when signals.engagement_last_90d
+                > signals.engagement_prior_90d * (1 + {{ var('engagement_trend_min_change') }}) then 'rising'
+        else 'steady'
+    end as engagement_trend
 from accounts
 left join subscriptions
     on subscriptions.account_id = accounts.account_id
@@ -156,3 +177,7 @@ left join invoiced
     on invoiced.account_id = accounts.account_id
 left join activity
     on activity.account_id = accounts.account_id
+left join {{ ref('int_account_hierarchy') }} as hierarchy
+    on hierarchy.account_id = accounts.account_id
+left join {{ ref('int_account_customer_signals') }} as signals
+    on signals.account_id = accounts.account_id

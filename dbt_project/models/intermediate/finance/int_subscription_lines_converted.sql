@@ -3,6 +3,9 @@
 -- (seed support_tiers: the highest rank of an account wins). The one place both are computed:
 -- ARR on as-of (int_subscription_lines_active) and the KPIs (int_kpi_account_months) read it.
 -- annual_value_usd is NULL when the line's currency has no rate on or before the as-of month.
+-- is_arr_line: the line is revenue on the days it is in force (start_date <= day < end_date):
+-- status Active, or Expired (a line that ran its term; the ERP exports only today's status).
+-- Cancelled lines never are. The KPIs' ARR on a day (docs/kpis.md) reads it.
 
 select
     lines.contract_id,
@@ -18,7 +21,8 @@ select
     lines.support_tier,
     tiers.support_tier_rank,
     fx.rate_to_usd,
-    {{ to_usd('lines.annual_value', 'fx.rate_to_usd') }} as annual_value_usd
+    {{ to_usd('lines.annual_value', 'fx.rate_to_usd') }} as annual_value_usd,
+    lines.status = 'Active' or (lines.status = 'Expired' and lines.end_date <= {{ as_of_date() }}) as is_arr_line
 from {{ ref('int_subscriptions_resolved') }} as lines
 left join {{ ref('int_fx_rates_as_of') }} as fx
     on fx.currency = lines.currency

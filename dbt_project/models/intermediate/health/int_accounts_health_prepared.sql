@@ -6,7 +6,7 @@
 --   sentiment   no NPS answer (staleness is applied by the health_scores macro) and no rated
 --               ticket;
 --   adoption    nothing purchased (seat_utilization is null);
---   training    nothing purchased (trained users are measured per 100 purchased seats);
+--   training    nothing purchased (trained users are measured per size unit of purchased seats);
 --   version     no production installation;
 --   financial   no invoice issued on or before as-of;
 --   engagement  an account without any completed activity is scored by the rule of the
@@ -26,7 +26,10 @@ select
     {{ dbt.datediff('nps_latest_date', as_of_date(), 'day') }} as nps_age_days,
     csat_90d,
     seat_utilization,
-    100 * cast(trained_users as {{ type_double() }}) / nullif(seats_purchased, 0) as trained_users_per_100_seats,
+    -- urgent tickets and trained users are divided by the account's size units in the
+    -- health_scores macro (docs/health_score.md, "Scaled to account size"); training needs seats.
+    case when seats_purchased > 0 then trained_users end as trained_users,
+    seats_purchased,
     case when production_installations > 0 then max_versions_behind end as max_versions_behind,
     case when production_installations > 0 then case when is_end_of_support then 1 else 0 end end
         as end_of_support,

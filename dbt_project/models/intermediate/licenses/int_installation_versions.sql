@@ -16,6 +16,7 @@ with installations as (
         version,
         environment,
         seats_in_use,
+        last_checkin_at,
         {{ version_major('version') }} as line_major,
         {{ version_minor('version') }} as line_minor
     from {{ ref('int_installations_resolved') }}
@@ -52,6 +53,7 @@ versioned as (
         installations.version,
         installations.environment,
         installations.seats_in_use,
+        installations.last_checkin_at,
         installations.line_major is not null and installations.line_minor is not null as is_version_parsed,
         case when installations.line_minor is not null then installations.line_major end as line_major,
         case when installations.line_major is not null then installations.line_minor end as line_minor,
@@ -75,6 +77,7 @@ select
     version,
     environment,
     seats_in_use,
+    last_checkin_at,
     case when is_version_parsed then {{ release_line_label('line_major', 'line_minor') }} end as release_line,
     line_major,
     line_minor,

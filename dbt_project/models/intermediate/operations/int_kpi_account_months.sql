@@ -41,7 +41,8 @@ subscription_lines as (
         end_date,
         status,
         support_tier_rank,
-        annual_value_usd
+        annual_value_usd,
+        is_arr_line
     from {{ ref('int_subscription_lines_converted') }}
     where account_id is not null
       and start_date is not null
@@ -49,15 +50,13 @@ subscription_lines as (
 
 ),
 
--- ARR on a day: lines in force that day (start_date <= day < end_date) that were revenue: status
--- Active, or Expired (a line that ran its term; on as-of an Expired line is never in force).
--- Cancelled lines never count. The status is today's, the only one the ERP export has.
+-- ARR on a day: lines in force that day (start_date <= day < end_date) that were revenue
+-- (is_arr_line of int_subscription_lines_converted: Active, or Expired).
 arr_lines as (
 
     select *
     from subscription_lines
-    where status = 'Active'
-       or (status = 'Expired' and end_date <= {{ as_of_date() }})
+    where is_arr_line
 
 ),
 
@@ -158,18 +157,20 @@ renewals as (
 ),
 
 -- Bookings: Closed Won opportunities by close date; New Business is net-new, Upsell and
--- Cross-sell are expansion, Renewal is neither (retention covers it).
+-- Cross-sell are expansion, Renewal is neither (retention covers it). Closed expansion
+-- opportunities, won or lost, are the denominator of the upsell rate.
 bookings as (
 
     select
         months.month_start,
         opportunities.account_id,
-        sum(case when opportunities.opportunity_type = 'New Business'
+        sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business'
                  then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as net_new_bookings_usd,
-        sum(case when opportunities.opportunity_type = 'New Business' then 1 else 0 end) as net_new_deals,
-        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell')
+        sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business' then 1 else 0 end) as net_new_deals,
+        sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell')
                  then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as expansion_bookings_usd,
-        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_deals
+        sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_deals,
+        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_opportunities_closed
     from {{ ref('int_opportunities_resolved') }} as opportunities
     inner join months
         on opportunities.close_date >= months.month_start
@@ -177,7 +178,7 @@ bookings as (
     left join fx
         on fx.currency = opportunities.currency
     where opportunities.account_id is not null
-      and opportunities.is_won
+      and opportunities.is_closed
     group by months.month_start, opportunities.account_id
 
 ),

@@ -1,11 +1,14 @@
 {#- Ids of Salesforce accounts flagged IsDeleted. Kept apart from stg_crm__account (which holds
     live accounts only) so identity resolution can tell "points to a deleted account" from
-    "points to no account at all" when it reports unmatched records. -#}
+    "points to no account at all" when it reports unmatched records, and so the account
+    hierarchy (int_account_hierarchy) can walk through a deleted account that is still in
+    Account.csv. -#}
 with renamed as (
 
     select
         {{ sfdc_id_18(clean_key('Id')) }} as account_id,
         {{ clean_text('Name') }} as account_name,
+        {{ sfdc_id_18(clean_key('ParentId')) }} as parent_account_id,
         coalesce({{ parse_boolean('IsDeleted') }}, false) as is_deleted,
         _source_file,
         _row_number,

@@ -1,0 +1,49 @@
+-- What the customer did and when, per account (customer-side silence and engagement,
+-- docs/health_score.md "Silence and engagement"), one row per account with any signal on or
+-- before as-of. A signal is a ticket created, an NPS survey answer, a training completion or a
+-- completed CRM activity (task), each dated by its UTC calendar day; nothing after as-of counts.
+-- Engagement counts tickets + completed activities + training completions (not surveys) in two
+-- windows of 90 days (fixed, as the _90d in customer_360's column names): the last
+-- (as_of - 90, as_of] and the prior (as_of - 180, as_of - 90].
+{%- set window = 90 %}
+
+with signals as (
+
+    select account_id, created_date as signal_date, 1 as is_engagement
+    from {{ ref('int_tickets_as_of') }}
+    where account_id is not null
+
+    union all
+
+    select account_id, submitted_date as signal_date, 0 as is_engagement
+    from {{ ref('int_nps_responses_resolved') }}
+    where account_id is not null
+
+    union all
+
+    select account_id, completed_date as signal_date, 1 as is_engagement
+    from {{ ref('int_enrollments_completed') }}
+    where account_id is not null
+
+    union all
+
+    select account_id, activity_date as signal_date, 1 as is_engagement
+    from {{ ref('int_tasks_resolved') }}
+    where account_id is not null
+      and lower(status) = 'completed'
+
+)
+
+select
+    account_id,
+    max(signal_date) as last_signal_date,
+    sum(case when is_engagement = 1
+              and signal_date > {{ days_before_as_of(window) }}
+             then 1 else 0 end) as engagement_last_90d,
+    sum(case when is_engagement = 1
+              and signal_date > {{ days_before_as_of(2 * window) }}
+              and signal_date <= {{ days_before_as_of(window) }}
+             then 1 else 0 end) as engagement_prior_90d
+from signals
+where signal_date <= {{ as_of_date() }}
+group by account_id
