@@ -127,7 +127,7 @@ kpis as (
         case when totals.segment = 'all' and totals.region = 'all'
              then coalesce(unmatched_arr.arr_unmatched_usd, 0) end as arr_unmatched_usd,
         case when totals.segment = 'all' and totals.region = 'all'
-             then coalesce(unmatched_arr.arr_unmatched_usd, 0)
+             then cast(coalesce(unmatched_arr.arr_unmatched_usd, 0) as {{ type_double() }})
                   / nullif(totals.arr_closing_usd + coalesce(unmatched_arr.arr_unmatched_usd, 0), 0) end as arr_unmatched_share,
         {%- for column in sums %}
         totals.{{ column }}{{ ',' if not loop.last }}
