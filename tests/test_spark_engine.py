@@ -7,7 +7,8 @@ Both runs must pass their blocking checks and publish; then every mart BI reads 
 same rows with the same column names and types (every mart, the history too, less the columns
 that name the run that wrote a row). test_end_to_end checks the DuckDB build against
 the hand-computed planted figures, so the Spark build is held to them through this comparison.
-Slow (Spark starts a JVM and runs ~190 dbt nodes one by one): about 3 minutes on 2 cores.
+Slow (Spark starts a JVM and runs ~200 dbt nodes one by one as Spark jobs): 4-8 minutes on
+2 cores shared with other work.
 """
 
 from __future__ import annotations
