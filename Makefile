@@ -15,7 +15,7 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run run-spark dev test bench install sample-data manifest browser java lint clean
+.PHONY: run run-spark dev test bench backfill install sample-data manifest browser java lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,10 +95,17 @@ bench: manifest
 	$(BIN)/python bench/run.py --scales $(BENCH_SCALES) --ticket-deltas $(BENCH_TICKET_DELTAS) \
 		$(if $(filter 1,$(BENCH_INCREMENTAL)),--incremental,--no-incremental)
 
+# Health history for past dates, added to the build and published history only (never the
+# current marts): `make backfill FROM=2026-10-01 TO=2026-10-30`, then `make run` for the trend.
+backfill: manifest
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(BIN)/python -m cs_pipeline.backfill --from $(FROM) --to $(TO)
+
 lint: install
 	$(BIN)/ruff check cs_pipeline tests
 
 # Keeps the published warehouse: it holds marts.health_history, which no run can rebuild (the
 # next run restores the build from it). Delete data/warehouse by hand to start history over.
 clean:
-	rm -rf data/warehouse/build data/dagster_home dbt_project/target dbt_project/logs data/spark
+	rm -rf data/warehouse/build data/warehouse/backfill data/dagster_home dbt_project/target dbt_project/logs \
+		data/spark

@@ -87,22 +87,13 @@ def publish_warehouse(
     if not build.is_file():
         raise PublishError(f"no build warehouse at {build}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _publish_lock(target):
-        _remove_leftover_temps(target)
+    with _replacing(target) as tmp:
         _checkpoint(build)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            build_counts, rewritten = _copy_consistent(build, tmp)
-            _fsync_file(tmp)
-            tag, counts = _verify(tmp, build_counts)
-            if before_replace is not None:
-                before_replace(tmp)
-            _set_aside_stale_wal(target)
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-        finally:
-            tmp.unlink(missing_ok=True)
-            wal_path(tmp).unlink(missing_ok=True)
+        build_counts, rewritten = _copy_consistent(build, tmp)
+        _fsync_file(tmp)
+        tag, counts = _verify(tmp, build_counts)
+        if before_replace is not None:
+            before_replace(tmp)
     return PublishResult(
         path=target,
         size_bytes=target.stat().st_size,
@@ -143,6 +134,54 @@ def restore_build(build: Path, published: Path) -> bool:
             tmp.unlink(missing_ok=True)
     log.warning("no build warehouse at %s: restored it from the published %s", build, published)
     return True
+
+
+def add_rows_to_published(published: Path, table: str, source: Path, where: str) -> int:
+    """Insert ``source``'s rows of ``table`` matching ``where`` into the published warehouse.
+
+    The backfill's way to grow history without rebuilding or replacing anything else BI tools
+    read: like a publish, a copy of the published file is changed, verified (every other mart
+    keeps its row count; ``table`` grows by exactly the rows inserted) and renamed over it, so
+    readers see the old file or the new one, never a half-written one. Returns the rows added.
+    """
+    published, source = Path(published), Path(source)
+    schema, name = table.split(".")
+    with _replacing(published) as tmp:
+        _copy_bytes(published, tmp)
+        with connect(tmp) as con:
+            catalog = con.execute("select current_database()").fetchone()[0]
+            before = _mart_row_counts(con, catalog)
+            con.execute(f"ATTACH '{_sql_str(source)}' AS cs360_source (READ_ONLY)")
+            added = con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * FROM cs360_source.{table} WHERE {where}"
+            ).fetchone()[0]
+            con.execute("DETACH cs360_source")
+            con.execute("CHECKPOINT")
+        _fsync_file(tmp)
+        expected = {**before, name: before.get(name, 0) + added} if schema == MARTS_SCHEMA \
+            else before
+        _verify(tmp, expected)
+    return added
+
+
+@contextlib.contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """A temporary file beside ``target`` that atomically replaces it when the block succeeds.
+
+    One publisher at a time (the lock); leftovers of an interrupted one are removed first. When
+    the block raises, ``target`` stays as it was and the temporary file is removed.
+    """
+    with _publish_lock(target):
+        _remove_leftover_temps(target)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            yield tmp
+            _set_aside_stale_wal(target)
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+            wal_path(tmp).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

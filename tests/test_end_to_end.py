@@ -29,6 +29,7 @@ from cs_pipeline.sample_data.planted import (
     TERN,
     TERN_GROUP,
     planted_accounts,
+    planted_renewals,
 )
 
 AS_OF = dt.date(2026, 11, 1)
@@ -65,6 +66,8 @@ CONTRACT_TYPES = {
     "health_band": "VARCHAR",
     "health_drivers": "VARCHAR",
     # "Further marts" (contracted from 2026-11-29)
+    "owner_is_active": "BOOLEAN",
+    "has_finance_record": "BOOLEAN",
     "ultimate_parent_account_id": "VARCHAR",
     "stale_production_installations": "INTEGER",
 }
@@ -189,6 +192,46 @@ def _table(warehouse: Path, sql: str) -> list[dict[str, object]]:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def _renewals(warehouse: Path) -> list[dict[str, object]]:
+    return _table(warehouse, "select * from marts.renewals order by account_id, contract_id")
+
+
+def test_planted_contract_renewals(run: tuple[Path, Path]) -> None:
+    _, warehouse = run
+    planted = {r["account_id"]: r for r in planted_renewals(AS_OF)}
+    actual = [r for r in _renewals(warehouse) if r["account_id"] in planted]
+    assert len(actual) == len(planted)  # one renewal each; none for Old Mill or C-000108
+    for row in actual:
+        want = planted[row["account_id"]]
+        got = {column: row[column] for column in want}
+        assert math.isclose(float(got.pop("arr_usd")), want["arr_usd"], abs_tol=0.01)
+        assert got == {k: v for k, v in want.items() if k != "arr_usd"}
+        assert row["health_band"] == _customer_360(warehouse)[row["account_id"]]["health_band"]
+
+
+def test_renewals_agree_with_customer_360(run: tuple[Path, Path]) -> None:
+    """Per account, the earliest contract renewal is next_renewal_date (when within 180 days),
+    renewals never add up to more than ARR, and an account without a finance record has none."""
+    _, warehouse = run
+    customers = _customer_360(warehouse)
+    renewals = _renewals(warehouse)
+    assert renewals, "the sample has renewals within 180 days"
+    by_account: dict[str, list[dict[str, object]]] = {}
+    for row in renewals:
+        by_account.setdefault(row["account_id"], []).append(row)
+    for account_id, customer in customers.items():
+        rows = by_account.get(account_id, [])
+        if customer["days_to_renewal"] is not None and customer["days_to_renewal"] <= 180:
+            assert min(r["renewal_date"] for r in rows) == customer["next_renewal_date"]
+        else:
+            assert rows == []
+        assert sum(r["arr_usd"] for r in rows) <= customer["arr_usd"]
+        if not customer["has_finance_record"]:
+            assert rows == [] and customer["arr_usd"] == 0
+    window = {60: "60d", 90: "90d", 120: "120d", 180: "180d"}
+    for row in renewals:
+        smallest = min(w for w in window if row["days_to_renewal"] <= w)
+        assert row["renewal_window"] == window[smallest]
 def test_planted_account_families(run: tuple[Path, Path]) -> None:
     """Kestrel with its child Kestrel UK; Tern Systems Group (whose own parent is missing from
     Account.csv) with its child Tern Systems. Worked out from the planted figures."""

@@ -6,7 +6,9 @@ one small generated sample, reading the published warehouse after each run as a 
 1. as-of D-30: the first snapshot of ``marts.health_history``;
 2. as-of D: a second date, so ``health_score_change_30d`` has a snapshot 30 days back;
 3. as-of D again, after deleting the build file: the run must restore the build from the
-   published warehouse (history survives) and give the same calls to action.
+   published warehouse (history survives) and give the same calls to action;
+
+and then backfills D-31 (``make backfill``), which must add history and change nothing else.
 
 ``restore_build`` itself is also tested directly, without Dagster.
 """
@@ -21,12 +23,20 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cs_pipeline.backfill import BackfillError, backfill, scratch_warehouse
 from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.publish import restore_build, wal_path
 from cs_pipeline.sample_data.generator import generate
-from cs_pipeline.sample_data.planted import BRIGHTWATER, HOKUSEI, KESTREL, KESTREL_UK, USER_MARCUS
+from cs_pipeline.sample_data.planted import (
+    BRIGHTWATER,
+    HOKUSEI,
+    KESTREL,
+    KESTREL_UK,
+    TERN,
+    TERN_GROUP,
+)
 
 AS_OF = dt.date(2026, 11, 1)
 EARLIER = AS_OF - dt.timedelta(days=30)
@@ -43,6 +53,7 @@ class Published:
     history: Rows
     customer_360: Rows
     calls_to_action: Rows
+    cta_history: Rows
     kpis: Rows
 
 
@@ -52,14 +63,16 @@ class Runs:
     second: Published  # as-of D
     third: Published  # as-of D again, after the build file was deleted
     build_was_restored: bool
+    config: CsConfig  # as of D: the warehouse BI reads
 
 
-def _materialize(extracts: Path, warehouse: Path, as_of: dt.date) -> None:
+def _materialize(extracts: Path, warehouse: Path, as_of: dt.date) -> CsConfig:
     config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse), as_of=as_of.isoformat())
     result = dg.materialize(
         [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
     )
     assert result.success
+    return config
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> Rows:
@@ -74,6 +87,7 @@ def _published(warehouse: Path) -> Published:
             history=_rows(con, "select * from marts.health_history order by all"),
             customer_360=_rows(con, "select * from marts.customer_360 order by account_id"),
             calls_to_action=_rows(con, "select * from marts.calls_to_action order by cta_id"),
+            cta_history=_rows(con, "select * from marts.cta_history order by all"),
             kpis=_rows(con, "select * from marts.cs_kpis order by month_start, segment, region"),
         )
 
@@ -93,9 +107,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
     build.unlink()
     wal_path(build).unlink(missing_ok=True)
-    _materialize(extracts, warehouse, AS_OF)
+    config = _materialize(extracts, warehouse, AS_OF)
     third = _published(warehouse)
-    return Runs(first, second, third, build_was_restored=build.exists())
+    return Runs(first, second, third, build_was_restored=build.exists(), config=config)
 
 
 def _by_date(history: Rows) -> dict[dt.date, Rows]:
@@ -103,10 +117,6 @@ def _by_date(history: Rows) -> dict[dt.date, Rows]:
     for row in history:
         dates.setdefault(row["as_of_date"], []).append(row)
     return dates
-
-
-def _ctas(published: Published, account_id: str) -> dict[str, dict[str, object]]:
-    return {r["rule_code"]: r for r in published.calls_to_action if r["account_id"] == account_id}
 
 
 # --- health history ---------------------------------------------------------------------------
@@ -176,77 +186,175 @@ def test_health_score_change_30d_against_the_snapshot_30_days_back(runs: Runs) -
     assert computed >= len(runs.second.customer_360) - 2
 
 
-# --- calls to action --------------------------------------------------------------------------
+# --- calls to action ---------------------------------------------------------------------------
+
+FALLBACK_QUEUE = "CS Operations queue"  # dbt var cta_fallback_queue
+DATA_TEAM_QUEUE = "Data team queue"  # dbt var cta_data_team_queue
 
 
-def test_cta_ids_are_identical_across_reruns(runs: Runs) -> None:
-    def keys(published: Published) -> list[tuple[object, ...]]:
-        return [(r["cta_id"], r["account_id"], r["rule_code"], r["period_key"], r["due_date"])
-                for r in published.calls_to_action]
+def _open(published: Published) -> Rows:
+    return [r for r in published.calls_to_action if r["status"] == "open"]
 
-    assert keys(runs.second), "the sample has accounts that call for action"
-    assert keys(runs.third) == keys(runs.second)
+
+def test_rerunning_a_night_changes_no_call_to_action(runs: Runs) -> None:
+    # The third run rebuilt night D from the restored build: same ids, ranks, dates, history.
+    assert _open(runs.second), "the sample has accounts that call for action"
+    assert runs.third.calls_to_action == runs.second.calls_to_action
+    assert runs.third.cta_history == runs.second.cta_history
     ids = [r["cta_id"] for r in runs.second.calls_to_action]
     assert len(set(ids)) == len(ids)
     assert all(len(i) == 32 for i in ids)
+    ranks = sorted(r["rank"] for r in _open(runs.second))
+    assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_at_most_one_open_call_to_action_per_account_and_theme(runs: Runs) -> None:
+    keys = [(r["account_id"], r["theme"]) for r in _open(runs.second)]
+    assert len(keys) == len(set(keys))
+
+
+def test_no_call_to_action_goes_to_an_inactive_owner_or_is_due_before_it_opened(
+    runs: Runs,
+) -> None:
+    customers = {r["account_id"]: r for r in runs.second.customer_360}
+    for cta in _open(runs.second):
+        account = customers[cta["account_id"]]
+        assert cta["due_date"] >= cta["opened_on"]
+        if cta["opened_on"] == AS_OF:
+            assert cta["due_date"] >= AS_OF and not cta["is_overdue"]
+        if cta["theme"] == "data_fix":
+            assert (cta["owner_name"], cta["routing_reason"]) == (DATA_TEAM_QUEUE, "data_team")
+        elif account["owner_is_active"]:
+            assert (cta["owner_name"], cta["routing_reason"]) == (
+                account["csm_name"], "account_owner")
+        else:
+            assert (cta["owner_name"], cta["routing_reason"]) == (
+                FALLBACK_QUEUE, "owner_inactive")
+
+
+def test_a_call_to_action_keeps_its_id_across_nights_and_closes_when_it_clears(
+    runs: Runs,
+) -> None:
+    first = {r["cta_id"]: r for r in _open(runs.first)}
+    second = {r["cta_id"]: r for r in runs.second.calls_to_action}
+    continued = [r for r in _open(runs.second) if r["opened_on"] == EARLIER]
+    assert continued, "some conditions hold on both nights"
+    for cta in continued:
+        before = first[cta["cta_id"]]
+        assert (cta["account_id"], cta["theme"], cta["due_date"]) == (
+            before["account_id"], before["theme"], before["due_date"])
+    for cta_id in first:
+        now = second[cta_id]
+        if now["status"] == "closed":
+            assert now["closed_on"] == AS_OF
+            assert now["close_reason"] in ("condition_cleared", "superseded",
+                                           "account_not_a_customer")
+        else:
+            assert now["opened_on"] == EARLIER
+    by_night = _by_date(runs.second.cta_history)
+    assert sorted(by_night) == [EARLIER, AS_OF]
+    assert {r["status"] for r in by_night[EARLIER]} == {"open"}
 
 
 def test_planted_accounts_get_their_calls_to_action(runs: Runs) -> None:
-    published = runs.second
-    uk = _ctas(published, KESTREL_UK)
-    # QSR 1.0.3 and NEB 4.1.2 run in production past their end of support; NEB is three lines
-    # behind 4.4, QSR two behind 1.2.
-    assert uk["end_of_support"]["reason"].startswith(
+    def ctas(account_id: str) -> dict[str, dict[str, object]]:
+        return {r["theme"]: r for r in _open(runs.second) if r["account_id"] == account_id}
+
+    uk = ctas(KESTREL_UK)
+    # QSR 1.0.3 and NEB 4.1.2 run past end of support and behind GA: one call to action.
+    version = uk["version_currency"]
+    assert version["reasons"] == "end_of_support,version_behind"
+    assert version["reason"].startswith(
         "Production runs release lines past end of support: NEB 4.1 (ended ")
-    assert "QSR 1.0 (ended " in uk["end_of_support"]["reason"]
-    assert uk["end_of_support"]["priority"] == 1
-    assert uk["version_behind"]["reason"].startswith(
-        "Production is 3 release lines behind GA: NEB 4.1 (3 behind, GA 4.4); "
-        "QSR 1.0 (2 behind, GA 1.2)")
-    assert uk["end_of_support"]["period_key"] == "2026-10-01"  # the as-of quarter
-    assert uk["end_of_support"]["due_date"] == dt.date(2026, 12, 31)
-    assert (uk["end_of_support"]["owner_id"], uk["end_of_support"]["csm_name"]) == (
-        USER_MARCUS, "Marcus Webb")
-    # The old GBP 750.50 invoice (due D-370) is overdue; the one due exactly on D is not.
-    assert uk["overdue_invoice"]["period_key"] == "INV-00000303"
-    assert "(370 days)" in uk["overdue_invoice"]["reason"]
-    # Last completed activity D-400.
-    assert uk["no_csm_activity"]["reason"] == (
+    assert "; Production is 3 release lines behind GA: NEB 4.1 (3 behind, GA 4.4); " \
+        "QSR 1.0 (2 behind, GA 1.2)" in version["reason"]
+    # Severity 1; ARR (GBP 18 000) is below cta_priority_arr_usd 50 000: one step lower.
+    assert version["priority"] == 2
+    assert (version["owner_name"], version["routing_reason"]) == ("Marcus Webb", "account_owner")
+    assert version["opened_on"] == EARLIER
+    assert version["due_date"] == EARLIER + dt.timedelta(days=60)  # cta_sla_days.version_currency
+    assert uk["overdue_invoice"]["reason"].endswith("oldest invoice INV-00000303 due "
+                                                    f"{AS_OF - dt.timedelta(days=370)} (370 days)")
+    assert uk["csm_activity"]["reason"] == (
         "No completed CSM activity for 400 days (last on 2025-09-27)")
 
-    kestrel = _ctas(published, KESTREL)
-    assert kestrel["version_behind"]["reason"].startswith(
-        "Production is 3 release lines behind GA: ORB 9.9 (3 behind, GA 10.1); ARR USD ")
-    assert "end_of_support" not in kestrel  # 9.9's end of support is still ahead
-    assert "no_csm_activity" not in kestrel  # QBR at D-12
+    # Silent for 400 days (no ticket, NPS answer, training or completed activity); two of its
+    # production installations (50 seats) have not checked in for more than 30 days.
+    assert uk["customer_silence"]["reason"] == (
+        "No customer signal for 400 days (ticket, NPS answer, training completion or "
+        "completed activity)")
+    assert uk["customer_silence"]["priority"] == 3  # severity 2, ARR below USD 50 000
+    assert uk["stale_installations"]["reason"] == (
+        "2 production installation(s) without a check-in for more than 30 days "
+        "(50 seats in use)")
 
-    hokusei = _ctas(published, HOKUSEI)
-    assert hokusei["version_behind"]["reason"].startswith(
-        "Production is 2 release lines behind GA: ORB 9.10 (2 behind, GA 10.1)")
-    # Latest NPS answer: 3 at D-20 -> close the loop within cta_days_to_act (14) of the answer.
-    assert hokusei["nps_detractor"]["reason"] == (
-        "NPS detractor: latest answer 3 of 10 on 2026-10-12")
-    assert hokusei["nps_detractor"]["due_date"] == dt.date(2026, 10, 26)
+    # Tern Systems (1 + 1 events in the last 90 days vs 4 + 4 before) and its group (3 vs 12):
+    # falling engagement, severity 3; Tern's ARR (USD 40 000) is below 50 000: priority 4.
+    for account_id, last, prior, priority in ((TERN, 2, 8, 4), (TERN_GROUP, 3, 12, 3)):
+        engagement = ctas(account_id)["engagement"]
+        assert (engagement["reasons"], engagement["priority"]) == ("falling_engagement", priority)
+        assert engagement["reason"] == (
+            f"Engagement falling: {last} tickets, completed activities and training completions "
+            f"in the last 90 days vs {prior} in the 90 days before")
 
-    brightwater = _ctas(published, BRIGHTWATER)
-    assert "version_behind" not in brightwater  # PUL 2.10 is one line behind only
-    assert brightwater["no_csm_activity"]["reason"] == "No completed CSM activity on record"
+    kestrel = ctas(KESTREL)
+    assert kestrel["stale_installations"]["reason"] == (
+        "1 production installation(s) without a check-in for more than 30 days "
+        "(85 seats in use)")
+    assert kestrel["version_currency"]["reasons"] == "version_behind"
+    assert kestrel["version_currency"]["reason"] == (
+        "Production is 3 release lines behind GA: ORB 9.9 (3 behind, GA 10.1)")
+    assert "csm_activity" not in kestrel  # QBR at D-12
+    # CTR-0000101 (TAM, D+45) is at its 60-day checkpoint; at D-30 (75 days) it was at the
+    # 90-day one: that call to action closed as superseded tonight and this one opened.
+    renewal = kestrel["renewal"]
+    assert renewal["reasons"] == "renewal_60d"
+    assert renewal["reason"].startswith("Contract CTR-0000101 (TAM, NEB,ORB, ARR USD ")
+    assert renewal["reason"].endswith(
+        "renews 2026-12-16 in 45 days, auto-renew; Renewal opportunity Negotiation/Review; "
+        f"health {renewal['health_band']}")
+    assert renewal["priority"] == 1 and renewal["opened_on"] == AS_OF
+    assert renewal["due_date"] == AS_OF + dt.timedelta(days=14)  # cta_sla_days.renewal
+    closed = [r for r in runs.second.calls_to_action
+              if r["account_id"] == KESTREL and r["theme"] == "renewal" and r["status"] == "closed"]
+    assert [(r["reasons"], r["opened_on"], r["closed_on"], r["close_reason"]) for r in closed] \
+        == [("renewal_90d", EARLIER, AS_OF, "superseded")]
+
+    hokusei = ctas(HOKUSEI)
+    assert hokusei["nps"]["reason"] == "NPS detractor: latest answer 3 of 10 on 2026-10-12"
+    assert "renewal" not in hokusei  # D+165: beyond the 120-day checkpoint
+
+    # Priya Nair left (IsActive false): everything of Brightwater goes to the fallback queue,
+    # including its Premium CTR-0000401 renewal at D+115 (120-day checkpoint).
+    brightwater = ctas(BRIGHTWATER)
+    assert {(r["owner_name"], r["routing_reason"]) for r in brightwater.values()} == {
+        (FALLBACK_QUEUE, "owner_inactive")}
+    assert brightwater["renewal"]["reasons"] == "renewal_120d"
+    assert brightwater["renewal"]["arr_at_stake_usd"] == 72000
+    assert brightwater["csm_activity"]["reason"] == "No completed CSM activity on record"
+    assert "version_currency" not in brightwater  # PUL 2.10 is one line behind only
     assert "overdue_invoice" not in brightwater  # due D-1: not 30 days overdue yet
+
+
+def test_every_customer_without_a_finance_record_gets_one_data_fix(runs: Runs) -> None:
+    without = {r["account_id"] for r in runs.second.customer_360 if not r["has_finance_record"]}
+    assert without, "the sample has customers whose ERP customer is unmatched"
+    fixes = [r for r in _open(runs.second) if r["theme"] == "data_fix"]
+    assert sorted(r["account_id"] for r in fixes) == sorted(without)
+    assert {(r["owner_name"], r["reasons"]) for r in fixes} == {
+        (DATA_TEAM_QUEUE, "missing_finance_record")}
 
 
 def test_calls_to_action_follow_customer_360(runs: Runs) -> None:
     customers = {r["account_id"]: r for r in runs.second.customer_360}
-    for cta in runs.second.calls_to_action:
+    for cta in _open(runs.second):
         account = customers[cta["account_id"]]
-        assert cta["arr_usd"] == account["arr_usd"]
         assert cta["health_band"] == account["health_band"]
-        if cta["rule_code"].startswith("renewal_risk_"):
-            window = int(cta["rule_code"].removeprefix("renewal_risk_").removesuffix("d"))
-            assert account["health_band"] in ("at_risk", "critical")
-            assert 0 <= account["days_to_renewal"] <= window
-        if cta["rule_code"] == "version_behind":
+        if cta["theme"] != "renewal":
+            assert cta["arr_at_stake_usd"] == account["arr_usd"]
+        if "version_behind" in cta["reasons"]:
             assert account["max_versions_behind"] >= 2
-        if cta["rule_code"] == "end_of_support":
+        if "end_of_support" in cta["reasons"]:
             assert account["is_end_of_support"]
 
 
@@ -278,6 +386,77 @@ def test_kpi_totals_are_sums_of_their_parts_and_match_customer_360(runs: Runs) -
     as_of_total = next(r for r in kpis if r["is_as_of_month"] and r["segment"] == "all"
                        and r["region"] == "all")
     assert as_of_total["arr_closing_usd"] == sum(r["arr_usd"] for r in runs.second.customer_360)
+
+
+# --- backfill (last: it adds history to the published warehouse) ------------------------------
+
+
+def test_backfill_adds_history_and_leaves_the_published_marts_alone(runs: Runs) -> None:
+    settings = runs.config.settings
+    past = AS_OF - dt.timedelta(days=31)
+    customers = len(runs.third.customer_360)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        before = {t: _rows(con, f"select * from marts.{t} order by all")
+                  for (t,) in con.execute("select table_name from information_schema.tables "
+                                          "where table_schema = 'marts'").fetchall()}
+
+    result = backfill(settings, past, EARLIER)
+    assert (result.dates, result.skipped, result.rows) == ([past], [EARLIER], customers)
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        after = {t: _rows(con, f"select * from marts.{t} order by all") for t in before}
+    # Every current mart row for row (customer_360 included); the history one date more.
+    assert {t: rows for t, rows in after.items() if t != "health_history"} == \
+        {t: rows for t, rows in before.items() if t != "health_history"}
+    added = [r for r in after["health_history"] if r["as_of_date"] == past]
+    assert len(added) == customers
+    assert [r for r in after["health_history"] if r["as_of_date"] != past] == \
+        before["health_history"]
+    with duckdb.connect(str(settings.build_warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.health_history where as_of_date = ?",
+                           [past]).fetchone() == (customers,)
+    assert not scratch_warehouse(settings).parent.exists()
+    # Every customer of D now has a snapshot 30 or more days back: the next run has a trend.
+    assert {r["account_id"] for r in added} == {r["account_id"] for r in runs.third.customer_360}
+    # Tickets as they stood on D-31: urgent ticket 104 was open until D-10 (with today's
+    # versions it is closed); 102 (high) was created on D-30, 101 on D-5.
+    kestrel = next(r for r in added if r["account_id"] == KESTREL)
+    assert kestrel["urgent_open_tickets"] == 1
+
+    again = backfill(settings, past, past)
+    assert (again.dates, again.skipped, again.rows) == ([], [past], 0)
+    with pytest.raises(BackfillError, match="before the published as-of date"):
+        backfill(settings, past, AS_OF)
+
+
+def test_health_change_is_explained_by_the_components_points(runs: Runs) -> None:
+    history = {(r["account_id"], r["as_of_date"]): r for r in runs.second.history}
+    explained = 0
+    for row in runs.second.customer_360:
+        before, now = history.get((row["account_id"], EARLIER)), history.get(
+            (row["account_id"], AS_OF))
+        if before is None or row["health_score"] is None or before["health_score"] is None:
+            continue
+        points = {c: (now[f"health_points_{c}"] or 0) - (before[f"health_points_{c}"] or 0)
+                  for c in ("support", "sentiment", "adoption", "training", "version",
+                            "financial", "engagement")}
+        # The components' point changes add up to the score's exact change.
+        assert sum(points.values()) == pytest.approx(
+            now["health_score_exact"] - before["health_score_exact"], abs=1e-6)
+        assert row["health_change_30d"] == pytest.approx(
+            now["health_score_exact"] - before["health_score_exact"], abs=0.051)
+        moved = sorted(((c, p) for c, p in points.items() if abs(p) >= 0.5),
+                       key=lambda cp: (-abs(cp[1]), cp[0]))
+        if not moved:
+            assert row["health_change_explained"] == "no component moved by a point"
+            continue
+        parts = row["health_change_explained"].split("; ")
+        assert [p.split(" ")[0] for p in parts] == [c for c, _ in moved]
+        for part, (_, p) in zip(parts, moved, strict=True):
+            assert part.split(" ")[1] == f"{'+' if p > 0 else ''}{round(p):d}" or \
+                abs(float(part.split(" ")[1]) - p) <= 0.5
+        explained += 1
+    assert explained, "some scores moved in 30 days"
 
 
 # --- restore_build, directly ------------------------------------------------------------------

@@ -30,6 +30,7 @@ from cs_pipeline.sample_data.planted import (
     PLANTED_DOMAINS,
     PLANTED_ORG_IDS,
     PLANTED_TICKET_IDS,
+    planted_renewals,
 )
 from cs_pipeline.sample_data.writers import SHIFT_JIS_FILE, STYLES
 from cs_pipeline.sources import EXTRACTS
@@ -491,6 +492,7 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
     by15 = {i[:15]: i for i in accounts}
     by_domain = {_domain(r["Website"]): i for i, r in accounts.items() if r["Website"]}
     users = {r["Id"]: r["Name"] for r in data["crm/User.csv"]}
+    user_active = {r["Id"]: r["IsActive"] == "true" for r in data["crm/User.csv"]}
     every = {r["Id"]: r for r in data["crm/Account.csv"]}  # deleted ones too: they link a chain
     every15 = {i[:15]: i for i in every}
 
@@ -601,6 +603,8 @@ def customer_360_reference(data: dict[str, list[dict]], as_of: dt.date) -> dict[
             "is_end_of_support": any(catalog.is_end_of_support(
                 releases, r["product_code"], r["version"], as_of) for r in prod),
             "overdue_amount_usd": float(overdue),
+            "owner_is_active": user_active.get(a["OwnerId"]),
+            "has_finance_record": aid in erp.values(),
             "days_since_last_activity": (as_of - dt.date.fromisoformat(max(activity))).days
             if activity else None,
             "ultimate_parent_account_id": ultimate_parent(aid),
@@ -630,6 +634,51 @@ def test_planted_expectations_follow_from_the_files(tmp_path: Path, as_of: dt.da
             assert p.account_id not in reference, p.key
             continue
         assert_matches(p.expected, reference[p.account_id], p.key)
+
+
+def renewals_reference(data: dict[str, list[dict]], as_of: dt.date) -> list[dict]:
+    """A plain reading of the contract's marts.renewals, for ERP customers that carry a
+    Salesforce id (15 or 18 characters): the independent check of the planted rows."""
+    customers = {r["customer_number"]: sfdc_id_18(r["sfdc_account_id"])
+                 if len(r["sfdc_account_id"]) == 15 else r["sfdc_account_id"]
+                 for r in data[SHIFT_JIS_FILE] if r["sfdc_account_id"]}
+    fx: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for r in data["finance/fx_rates.csv"]:
+        fx[r["currency"]][r["month"]] = Decimal(r["rate_to_usd"])
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in data["finance/subscriptions.csv"]:
+        start, end = dt.date.fromisoformat(r["start_date"]), dt.date.fromisoformat(r["end_date"])
+        if (r["status"] == "Active" and start <= as_of < end
+                and (end - as_of).days <= 180 and r["customer_number"] in customers):
+            groups[(customers[r["customer_number"]], r["contract_id"], r["end_date"])].append(r)
+    out = []
+    for (account, contract, end), lines in sorted(groups.items()):
+        days = (dt.date.fromisoformat(end) - as_of).days
+        month = max(m for m in fx[lines[0]["currency"]] if m <= as_of.strftime("%Y-%m"))
+        out.append({
+            "account_id": account, "contract_id": contract,
+            "renewal_date": dt.date.fromisoformat(end), "days_to_renewal": days,
+            "arr_usd": float(sum(Decimal(r["annual_value"]) * fx[r["currency"]][month]
+                                 for r in lines)),
+            "support_tier": max((r["support_tier"] for r in lines), key=catalog.TIERS.index),
+            "product_codes": ",".join(sorted({r["product_code"] for r in lines})),
+            "auto_renew": all(r["auto_renew"] == "Y" for r in lines),
+            "renewal_window": next(f"{w}d" for w in (60, 90, 120, 180) if days <= w),
+        })
+    return out
+
+
+def test_planted_renewals_follow_from_the_files(tmp_path: Path) -> None:
+    generate(tmp_path, 30, SEED, AS_OF)
+    planted = {r["account_id"]: r for r in planted_renewals(AS_OF)}
+    reference = {r["account_id"]: r for r in renewals_reference(read_all(tmp_path), AS_OF)
+                 if r["account_id"] in planted}
+    assert set(reference) == set(planted)
+    for account_id, want in planted.items():
+        got = reference[account_id]
+        assert got["arr_usd"] == pytest.approx(want["arr_usd"], abs=0.01)
+        assert {k: v for k, v in got.items() if k != "arr_usd"} == {
+            k: want[k] for k in got if k != "arr_usd"}
 
 
 def test_planted_accounts_cover_the_brief(sample) -> None:

@@ -199,6 +199,7 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 seat_utilization=495 / 600, max_versions_behind=3, is_version_current=False,
                 is_end_of_support=False, overdue_amount_usd=_money(Decimal(36000) * eur),
                 days_since_last_activity=12, ultimate_parent_account_id=KESTREL,
+                owner_is_active=True, has_finance_record=True,
                 stale_production_installations=1, stale_production_seats=85),
             derived(69, "monitor", "support -12.0; financial -5.0; training -5.0", 1.0,
                     signal_days=0, last_90d=10, prior_90d=3, trend="rising"),
@@ -216,6 +217,7 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 seat_utilization=930 / 1200, max_versions_behind=2, is_version_current=False,
                 is_end_of_support=False, overdue_amount_usd=_money(Decimal(1_250_000) * jpy),
                 days_since_last_activity=45, ultimate_parent_account_id=HOKUSEI,
+                owner_is_active=True, has_finance_record=True,
                 stale_production_installations=0, stale_production_seats=0),
             derived(55, "at_risk", "sentiment -15.0; support -7.5; adoption -5.0", 1.0,
                     signal_days=5, last_90d=6, prior_90d=1, trend="rising"),
@@ -234,6 +236,7 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 seat_utilization=62 / 90, max_versions_behind=3, is_version_current=False,
                 is_end_of_support=True, overdue_amount_usd=_money(Decimal("750.50") * gbp),
                 days_since_last_activity=400, ultimate_parent_account_id=KESTREL,
+                owner_is_active=True, has_finance_record=True,
                 stale_production_installations=2, stale_production_seats=50),
             derived(50, "at_risk", "engagement -17.6; training -11.8; version -11.8", 0.85,
                     signal_days=400, last_90d=0, prior_90d=0, trend="steady"),
@@ -251,6 +254,7 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 seats_in_use=135, seat_utilization=0.75, max_versions_behind=1,
                 is_version_current=True, is_end_of_support=False, overdue_amount_usd=8000.0,
                 days_since_last_activity=None, ultimate_parent_account_id=BRIGHTWATER,
+                owner_is_active=False, has_finance_record=True,
                 stale_production_installations=0, stale_production_seats=0),
             derived(51, "at_risk", "engagement -17.6; support -11.8; adoption -5.9", 0.85,
                     signal_days=3, last_90d=3, prior_90d=1, trend="rising"),
@@ -266,6 +270,7 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
                 seats_in_use=seats * 3 // 4, seat_utilization=0.75, max_versions_behind=0,
                 is_version_current=True, is_end_of_support=False, overdue_amount_usd=arr / 40,
                 days_since_last_activity=20, ultimate_parent_account_id=TERN_GROUP,
+                owner_is_active=True, has_finance_record=True,
                 stale_production_installations=0, stale_production_seats=0),
             derived(88, "healthy", "adoption -5.0; financial -2.5; training -2.5", 1.0,
                     signal_days=10, last_90d=k + 1, prior_90d=4 * k + 4, trend="falling"),
@@ -290,6 +295,47 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
 # --- the records ---------------------------------------------------------------------------
 
 _COLUMNS = {e.file: e.columns for e in EXTRACTS}
+
+
+def planted_renewals(as_of: dt.date) -> list[dict[str, object]]:
+    """The ``marts.renewals`` rows of the planted customers on ``as_of``, worked out by hand.
+
+    Kestrel: CTR-0000101 (ORB Premium 240k + NEB TAM 60k EUR, both auto-renew) renews D+45 and
+    has the open Renewal opportunity in Negotiation/Review; CTR-0000102 (D+265) is beyond 180
+    days and CTR-0000105 starts D+45 (not active). Hokusei: CTR-0000201 (ORB TAM + PUL Premium,
+    22.8 M JPY at the rate of M-1) renews D+165. Kestrel UK: CTR-0000301 renews D+1;
+    CTR-0000302 ends on D, so it is not active and not a renewal. Brightwater: CTR-0000401
+    (PUL Premium 42k + ORB Standard 30k USD) renews D+115 and the account has no open Renewal
+    opportunity (only a won Upsell); CTR-0000402 (D+335) and CTR-0000403 (D+365) are too far.
+    Old Mill is deleted and C-000108 reaches no account: none of their lines is a renewal.
+    """
+    eur = fx_rate_as_of("EUR", as_of)
+    gbp = fx_rate_as_of("GBP", as_of)
+    jpy = fx_rate_as_of("JPY", as_of)
+
+    def renewal(account_id: str, contract: str, days: int, arr: float, tier: str,
+                products: str, window: str, opportunity: int | None,
+                stage: str | None) -> dict[str, object]:
+        return {
+            "account_id": account_id, "contract_id": contract,
+            "renewal_date": as_of + dt.timedelta(days=days), "days_to_renewal": days,
+            "arr_usd": arr, "support_tier": tier, "product_codes": products,
+            "auto_renew": True, "renewal_window": window,
+            "renewal_opportunity_id": None if opportunity is None
+            else sfdc_id_18(f"006Dn00000P{opportunity:04d}"),
+            "renewal_opportunity_stage": stage,
+        }
+
+    return [
+        renewal(KESTREL, "CTR-0000101", 45, _money(Decimal(300000) * eur), "TAM", "NEB,ORB",
+                "60d", 2, "Negotiation/Review"),
+        renewal(HOKUSEI, "CTR-0000201", 165, _money(Decimal(22_800_000) * jpy), "TAM",
+                "ORB,PUL", "180d", 4, "Proposal/Price Quote"),
+        renewal(KESTREL_UK, "CTR-0000301", 1, _money(Decimal(18000) * gbp), "Standard", "QSR",
+                "60d", 5, "Prospecting"),
+        renewal(BRIGHTWATER, "CTR-0000401", 115, 72000.0, "Premium", "ORB,PUL", "120d", None,
+                None),
+    ]
 
 
 def _csv(file: str, **values: str) -> dict[str, str]:

@@ -23,6 +23,9 @@
        health_confidence is high / medium / low by the confidence_*_min_coverage settings, and a
        low-confidence row whose score reaches healthy_min_score is banded monitor: a score that
        stands on too little data is never healthy.
+    6. points a component contributes = weight / sum(present weights) * score (health_points_<c>);
+       they add up to the unrounded score, so between two snapshots the changes of the
+       components' points add up to the change of the score (customer_360.health_change_explained).
 -#}
 {% macro health_scores(inputs, keys, inapplicable=[]) -%}
 {%- set key_list = keys | join(', ') -%}
@@ -158,6 +161,10 @@ scores as (
         {%- for component in health_components() %}
         max(case when ranked.component = '{{ component }}' then ranked.component_score end) as health_{{ component }},
         {%- endfor %}
+        {%- for component in health_components() %}
+        sum(case when ranked.component = '{{ component }}' then ranked.present_weight * ranked.component_score end)
+            / nullif(sum(ranked.present_weight), 0) as health_points_{{ component }},
+        {%- endfor %}
         sum(ranked.present_weight * ranked.component_score)
             / nullif(sum(ranked.present_weight), 0) as health_score_exact,
         coalesce(sum(ranked.present_weight), 0)
@@ -194,6 +201,9 @@ select
     {%- endfor %}
     {%- for component in health_components() %}
     scores.health_{{ component }},
+    {%- endfor %}
+    {%- for component in health_components() %}
+    scores.health_points_{{ component }},
     {%- endfor %}
     scores.health_score_exact,
     cast(round(scores.health_score_exact, 0) as {{ dbt.type_int() }}) as health_score,

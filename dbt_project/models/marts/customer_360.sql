@@ -1,7 +1,7 @@
 -- marts.customer_360: one row per CRM account that is not deleted and whose Type is Customer,
 -- every figure as of the as-of date (the customer-360 output contract). The figures come from
 -- int_accounts_measured, the health score from int_accounts_health_scored, its 30-day
--- change from marts.health_history; this model only shapes them into the contract: its
+-- change and why it moved from marts.health_history; this model only shapes them into the contract: its
 -- columns, their order and types are those of _marts__customer_360.yml (contract_columns).
 
 with metrics as (
@@ -14,16 +14,73 @@ with metrics as (
 -- compares with (health_history is built before this model, from int_accounts_health_scored).
 health_30d_ago as (
 
-    select account_id, health_score
+    select *
     from (
         select
-            account_id,
-            health_score,
+            health_history.*,
             row_number() over (partition by account_id order by as_of_date desc) as recency
-        from {{ ref('health_history') }}
+        from {{ ref('health_history') }} as health_history
         where as_of_date <= {{ days_before_as_of(30) }}
     ) as snapshots
     where recency = 1
+
+),
+
+-- Why the score moved since that snapshot: each component's change of contributed points
+-- (health_points_<component>, which add up to the unrounded score), with the figure behind it
+-- when that figure changed, or "same score, reweighted" when only the weights moved (another
+-- component gained or lost data). Components that moved by less than half a point are left out.
+{%- set details = {
+    'support': ('urgent open tickets', 'urgent_open_tickets'),
+    'sentiment': ('NPS', 'nps_latest'),
+    'adoption': ('seat utilization %', 'seat_utilization * 100'),
+    'training': ('trained users', 'trained_users'),
+    'version': ('versions behind', 'max_versions_behind'),
+    'financial': ('overdue USD', 'overdue_amount_usd'),
+    'engagement': ('days since CSM activity', 'days_since_last_activity'),
+} %}
+component_changes as (
+    {% for component in health_components() %}
+    {%- set label, figure = details[component] %}
+    select
+        now_scores.account_id,
+        '{{ component }}' as component,
+        coalesce(now_scores.health_points_{{ component }}, 0)
+            - coalesce(before.health_points_{{ component }}, 0) as points_change,
+        case
+            when coalesce({{ as_whole_text('before.' ~ figure) }}, 'none')
+                <> coalesce({{ as_whole_text('now_metrics.' ~ figure) }}, 'none')
+                then {{ dbt.concat([
+                    "'" ~ label ~ " '",
+                    "coalesce(" ~ as_whole_text('before.' ~ figure) ~ ", 'none')",
+                    "' -> '",
+                    "coalesce(" ~ as_whole_text('now_metrics.' ~ figure) ~ ", 'none')"]) }}
+            when before.health_{{ component }} = now_scores.health_{{ component }}
+                then 'same score, reweighted'
+        end as detail
+    from {{ ref('int_accounts_health_scored') }} as now_scores
+    inner join metrics as now_metrics
+        on now_metrics.account_id = now_scores.account_id
+    inner join health_30d_ago as before
+        on before.account_id = now_scores.account_id
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+explained as (
+
+    select
+        account_id,
+        {{ dbt.listagg(
+            "case when abs(points_change) >= 0.5 then "
+                ~ dbt.concat(["component", "' '", "case when points_change > 0 then '+' else '' end",
+                              as_whole_text('points_change'),
+                              "coalesce(" ~ dbt.concat(["' ('", "detail", "')'"]) ~ ", '')"]) ~ " end",
+            "'; '",
+            "order by abs(points_change) desc, component") }} as health_change_explained
+    from component_changes
+    group by account_id
 
 ),
 
@@ -32,6 +89,14 @@ health as (
     select
         scores.*,
         scores.health_score - health_30d_ago.health_score as health_score_change_30d,
+        round(scores.health_score_exact - health_30d_ago.health_score_exact, 1) as health_change_30d,
+        case
+            when health_30d_ago.account_id is null or scores.health_score_exact is null then null
+            {#- a snapshot written before health_history kept component points #}
+            when {% for component in health_components() %}health_30d_ago.health_points_{{ component }} is null{{ ' and ' if not loop.last }}{% endfor %}
+                then 'not explained: that snapshot has no component points'
+            else coalesce(explained.health_change_explained, 'no component moved by a point')
+        end as health_change_explained,
         case
             when scores.health_score - health_30d_ago.health_score >= {{ var('health_trend_min_change') }} then 'improving'
             when scores.health_score - health_30d_ago.health_score <= -{{ var('health_trend_min_change') }} then 'declining'
@@ -40,6 +105,8 @@ health as (
     from {{ ref('int_accounts_health_scored') }} as scores
     left join health_30d_ago
         on health_30d_ago.account_id = scores.account_id
+    left join explained
+        on explained.account_id = scores.account_id
 
 )
 

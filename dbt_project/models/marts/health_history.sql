@@ -11,15 +11,7 @@
 --     restored from that copy when the build file is gone (cs_pipeline.publish).
 -- It is built from int_accounts_health_scored, not from customer_360, which reads it (health trend).
 
-{%- set on_spark = target.type in ('spark', 'databricks') %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('insert_overwrite' if on_spark else 'delete+insert'),
-    unique_key=(none if on_spark else 'as_of_date'),
-    partition_by=(['as_of_date'] if on_spark else none),
-    full_refresh=false,
-    on_schema_change='append_new_columns',
-) }}
+{{ config(**history_config()) }}
 
 with health as (
 
@@ -61,6 +53,9 @@ snapshot as (
         health.health_{{ component }},
         {%- endfor %}
         health.health_score_exact,
+        {%- for component in health_components() %}
+        health.health_points_{{ component }},
+        {%- endfor %}
         health.health_drivers,
         health.health_config_version,
         metrics.arr_usd,
@@ -69,6 +64,12 @@ snapshot as (
         metrics.is_version_current,
         metrics.is_end_of_support,
         production_checkins.production_checkin_at,
+        metrics.urgent_open_tickets,
+        metrics.nps_latest,
+        metrics.seat_utilization,
+        metrics.trained_users,
+        metrics.overdue_amount_usd,
+        metrics.days_since_last_activity,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as snapshot_taken_at,
         '{{ invocation_id }}' as snapshot_invocation_id
     from metrics

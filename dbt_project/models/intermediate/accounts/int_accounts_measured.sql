@@ -14,7 +14,8 @@ with accounts as (
         parent_account_id,
         region,
         segment,
-        csm_name
+        csm_name,
+        owner_is_active
     from {{ ref('int_customer_accounts') }}
 
 ),
@@ -92,6 +93,15 @@ invoiced as (
 
 ),
 
+finance_customers as (
+
+    select account_id, count(*) as finance_customers
+    from {{ ref('int_finance_customer_accounts') }}
+    where account_id is not null
+    group by account_id
+
+),
+
 activity as (
 
     select account_id, max(activity_date) as last_activity_date
@@ -110,6 +120,8 @@ select
     accounts.region,
     accounts.segment,
     accounts.csm_name,
+    accounts.owner_is_active,
+    coalesce(finance_customers.finance_customers, 0) > 0 as has_finance_record,
     {{ as_of_date() }} as as_of_date,
     coalesce(subscriptions.arr_usd, 0) as arr_usd,
     subscriptions.next_renewal_date,
@@ -143,17 +155,7 @@ select
     coalesce(signals.last_signal_date <= {{ days_before_as_of(var('silence_days')) }}, true) as customer_silent,
     coalesce(signals.engagement_last_90d, 0) as engagement_last_90d,
     coalesce(signals.engagement_prior_90d, 0) as engagement_prior_90d,
-    -- falling/rising: the last window moved by more than engagement_trend_min_change (a share of
-    -- the prior window) and the larger window holds at least engagement_trend_min_events
-    case
-        when greatest(coalesce(signals.engagement_last_90d, 0), coalesce(signals.engagement_prior_90d, 0))
-                < {{ var('engagement_trend_min_events') }} then 'steady'
-        when signals.engagement_last_90d
-                < signals.engagement_prior_90d * (1 - {{ var('engagement_trend_min_change') }}) then 'falling'
-        when signals.engagement_last_90d
-                > signals.engagement_prior_90d * (1 + {{ var('engagement_trend_min_change') }}) then 'rising'
-        else 'steady'
-    end as engagement_trend
+    coalesce(signals.engagement_trend, 'steady') as engagement_trend
 from accounts
 left join subscriptions
     on subscriptions.account_id = accounts.account_id
@@ -175,6 +177,8 @@ left join overdue
     on overdue.account_id = accounts.account_id
 left join invoiced
     on invoiced.account_id = accounts.account_id
+left join finance_customers
+    on finance_customers.account_id = accounts.account_id
 left join activity
     on activity.account_id = accounts.account_id
 left join {{ ref('int_account_hierarchy') }} as hierarchy

@@ -12,6 +12,7 @@ select
     annual_value,
     currency,
     support_tier,
+    auto_renew,
     support_tier_rank,
     rate_to_usd,
     annual_value_usd

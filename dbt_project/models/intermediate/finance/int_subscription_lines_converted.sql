@@ -19,6 +19,7 @@ select
     lines.annual_value,
     lines.currency,
     lines.support_tier,
+    lines.auto_renew,
     tiers.support_tier_rank,
     fx.rate_to_usd,
     {{ to_usd('lines.annual_value', 'fx.rate_to_usd') }} as annual_value_usd,

@@ -1,6 +1,6 @@
--- One row per customer account with every figure a call-to-action rule reads (calls_to_action
--- holds the rules only, so its unit tests give this one table). Figures are customer_360's,
--- plus the details a CSM needs in the reason text: which release lines are behind or past end
+-- One row per customer account with every figure a call-to-action rule reads (int_cta_candidates
+-- holds the rules only, so its unit tests give this table and marts.renewals). Figures are
+-- customer_360's, plus the details a CSM needs in the reason text: which release lines are behind or past end
 -- of support, the ticket counts of the surge window and its baseline, the latest NPS answer and
 -- the oldest overdue invoice.
 
@@ -117,6 +117,13 @@ select
     accounts.segment,
     owners.owner_id,
     accounts.csm_name,
+    accounts.owner_is_active,
+    {#- Who the account's calls to action go to: the owner while active, else the fallback queue. #}
+    case when accounts.owner_is_active then accounts.csm_name else '{{ var("cta_fallback_queue") }}' end
+        as cta_owner_name,
+    case when accounts.owner_is_active then 'account_owner' else 'owner_inactive' end
+        as cta_routing_reason,
+    accounts.has_finance_record,
     accounts.as_of_date,
     accounts.arr_usd,
     accounts.health_score,
@@ -129,8 +136,16 @@ select
     version_lines.lines_end_of_support,
     coalesce(tickets.tickets_recent, 0) as tickets_recent,
     coalesce(tickets.tickets_baseline, 0) as tickets_baseline,
+    cast(coalesce(tickets.tickets_baseline, 0) * {{ window }} as {{ type_double() }}) / {{ baseline }} as tickets_expected,
     activity.last_activity_date,
     accounts.days_since_last_activity,
+    accounts.customer_silent,
+    accounts.days_since_customer_signal,
+    accounts.engagement_trend,
+    accounts.engagement_last_90d,
+    accounts.engagement_prior_90d,
+    accounts.stale_production_installations,
+    accounts.stale_production_seats,
     accounts.seats_purchased,
     accounts.seats_in_use,
     accounts.seat_utilization,
