@@ -27,7 +27,9 @@ from cs_pipeline.dbt_project import dbt_env
 from cs_pipeline.spark import load_spark_tables
 
 # The marts the issue names; every other mart is compared too, and so is a mart added later.
-REQUIRED_MARTS = {"customer_360", "customer_product_360", "calls_to_action", "unmatched_records"}
+REQUIRED_MARTS = {
+    "customer_360", "customer_product_360", "renewals", "calls_to_action", "unmatched_records"
+}
 # Columns that say when and by which run a row was written, not what it holds.
 RUN_COLUMNS = {"snapshot_taken_at", "snapshot_invocation_id", "_loaded_at"}
 
