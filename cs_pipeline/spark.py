@@ -150,6 +150,11 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, relation: dict, fold
     if keys and exists:
         if files:  # else Spark's history is empty and the build's stays as it is
             spark_rows = _read_parquet(files, relation["columns"])
+            # a column the model gained (on_schema_change: append_new_columns) joins the build's
+            present = {c for (c, *_) in con.execute(f"DESCRIBE {table}").fetchall()}
+            for column, kind, *_ in con.execute(f"DESCRIBE {spark_rows}").fetchall():
+                if column not in present:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(column)} {kind}")
             con.execute(
                 f"DELETE FROM {table} WHERE ({keys}) IN (SELECT {keys} FROM ({spark_rows}))"
             )
@@ -168,4 +173,8 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, relation: dict, fold
 def _read_parquet(files: list[str], columns: list[str]) -> str:
     file_list = ", ".join(quote_literal(f) for f in files)
     select = ", ".join(quote_ident(c) for c in columns) or "*"
-    return f"SELECT {select} FROM read_parquet([{file_list}], hive_partitioning = true)"
+    # by name: a partition written before the model gained a column lacks it (NULL there)
+    return (
+        f"SELECT {select} FROM read_parquet([{file_list}], hive_partitioning = true, "
+        "union_by_name = true)"
+    )
