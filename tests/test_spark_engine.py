@@ -124,14 +124,20 @@ def test_engine_setting() -> None:
 def test_spark_history_merges_into_the_build_by_as_of_date(tmp_path: Path) -> None:
     """Loading Spark's health_history replaces the build's rows of the dates Spark holds and
     keeps the others (history written by DuckDB runs, or restored from the published file),
-    with the partition column back in its declared place; other tables are replaced."""
+    with the partition column back in its declared place and a column the model gained added;
+    other tables are replaced."""
     spark_warehouse = tmp_path / "warehouse"
     history = spark_warehouse / "marts.db" / "health_history"
     con = duckdb.connect()
-    for day, score in (("2026-11-02", 70), ("2026-11-03", 55)):  # Spark's files: one per date
+    # Spark's files, one folder per date; the model gained health_coverage before 2026-11-03
+    partitions = {
+        "2026-11-02": "70 AS health_score",
+        "2026-11-03": "55 AS health_score, 0.5 AS health_coverage",
+    }
+    for day, extra in partitions.items():
         (history / f"as_of_date={day}").mkdir(parents=True)
         con.execute(
-            f"COPY (SELECT 'A1' AS account_id, {score} AS health_score) "
+            f"COPY (SELECT 'A1' AS account_id, {extra}) "
             f"TO '{history}/as_of_date={day}/part-00000.parquet' (FORMAT parquet)"
         )
     (spark_warehouse / "marts.db" / "customer_360").mkdir(parents=True)
@@ -153,7 +159,8 @@ def test_spark_history_merges_into_the_build_by_as_of_date(tmp_path: Path) -> No
         b.execute("CREATE TABLE marts.customer_360 AS SELECT 'OLD' AS account_id")
     relations = [
         {"schema": "marts", "name": "health_history", "types": {},
-         "columns": ["account_id", "as_of_date", "health_score"], "history_keys": ["as_of_date"]},
+         "columns": ["account_id", "as_of_date", "health_score", "health_coverage"],
+         "history_keys": ["as_of_date"]},
         {"schema": "marts", "name": "customer_360", "types": {}, "columns": [], "history_keys": []},
     ]
     assert load_spark_tables(build, spark_warehouse, relations) == {
@@ -161,11 +168,11 @@ def test_spark_history_merges_into_the_build_by_as_of_date(tmp_path: Path) -> No
     }
     with duckdb.connect(str(build), read_only=True) as b:
         assert b.execute(
-            "SELECT account_id, CAST(as_of_date AS VARCHAR), health_score "
+            "SELECT account_id, CAST(as_of_date AS VARCHAR), health_score, health_coverage "
             "FROM marts.health_history ORDER BY as_of_date"
         ).fetchall() == [
-            ("A1", "2026-11-01", 90),
-            ("A1", "2026-11-02", 70),
-            ("A1", "2026-11-03", 55),
+            ("A1", "2026-11-01", 90, None),
+            ("A1", "2026-11-02", 70, None),
+            ("A1", "2026-11-03", 55, 0.5),
         ]
         assert b.execute("SELECT * FROM marts.customer_360").fetchall() == [("A1",)]
