@@ -15,15 +15,16 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev app test bench bench-app backfill install sample-data manifest browser lint clean
+.PHONY: run run-spark dev app test bench bench-app backfill install sample-data manifest browser java lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-install only when the dependency list changes.
+# Re-install only when the dependency list changes. The `spark` extra (pyspark, dbt-spark) is
+# always installed: `make test` proves the Spark build and `make run-spark` runs it.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,6 +39,13 @@ $(CHROMIUM):
 	$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 browser: $(CHROMIUM)
+
+# CS_ENGINE=spark (make run-spark, and the Spark proof in make test) runs Spark on a JVM: Java 17
+# or newer. Installed here, from Debian's packages, when no java is on PATH.
+java:
+	@command -v java >/dev/null || { echo "Installing Java 17 for Spark (apt-get)"; \
+		$(if $(shell command -v sudo),sudo )apt-get update -qq && \
+		$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 
 # The dbt manifest is prepared here, at build time, never on import, and only when the dbt
 # project changed: its files, or its folders (a file added, renamed or deleted).
@@ -68,6 +76,10 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m cs_pipeline.definitions --select '*'
 
+# The same run with the dbt models built on Apache Spark (docs/scale-out.md; needs Java 17).
+run-spark: java
+	CS_ENGINE=spark $(MAKE) run
+
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
@@ -78,7 +90,7 @@ app: install
 		--server.port $(APP_PORT) --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
-test: manifest $(CHROMIUM)
+test: manifest $(CHROMIUM) java
 	$(BIN)/pytest
 
 # Build time against the scan floor at each scale (never a timed unit test), written to
@@ -108,4 +120,5 @@ lint: install
 # Keeps the published warehouse: it holds marts.health_history, which no run can rebuild (the
 # next run restores the build from it). Delete data/warehouse by hand to start history over.
 clean:
-	rm -rf data/warehouse/build data/warehouse/backfill data/dagster_home dbt_project/target dbt_project/logs
+	rm -rf data/warehouse/build data/warehouse/backfill data/dagster_home dbt_project/target dbt_project/logs \
+		data/spark

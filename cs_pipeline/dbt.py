@@ -20,6 +20,14 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from cs_pipeline.config import CsConfig, CsSettings
 from cs_pipeline.dbt_project import dbt_environ, dbt_project
 from cs_pipeline.publish import restore_build
+from cs_pipeline.spark import (
+    built_relations,
+    export_raw,
+    load_spark_tables,
+    raw_dir,
+    require_java,
+    warehouse_dir,
+)
 
 
 class CsDbtTranslator(DagsterDbtTranslator):
@@ -47,14 +55,30 @@ def dbt_build_args(settings: CsSettings) -> list[str]:
 def cs360_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, cs_config: CsConfig
 ) -> Iterator[Any]:
-    """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date."""
+    """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date.
+
+    On CS_ENGINE=spark the raw tables go to Spark as Parquet first, and Spark's tables come
+    back into the build warehouse after (cs_pipeline.spark), so checks and publish are the same.
+    """
     settings = cs_config.settings
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
+    on_spark = settings.engine == "spark"
+    if on_spark:
+        require_java()
+        exported = export_raw(settings.build_warehouse, raw_dir(settings))
+        context.log.info(f"raw layer exported to {raw_dir(settings)} for Spark: {exported}")
     with dbt_environ(settings):
         invocation = dbt.cli(dbt_build_args(settings), context=context)
     yield from invocation.stream()
+    if on_spark:
+        loaded = load_spark_tables(
+            settings.build_warehouse,
+            warehouse_dir(settings),
+            built_relations(invocation.target_path / "manifest.json"),
+        )
+        context.log.info(f"Spark's tables loaded into {settings.build_warehouse}: {loaded}")
 
 
 # The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.

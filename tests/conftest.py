@@ -22,10 +22,14 @@ SAMPLE_ACCOUNTS = 40
 SAMPLE_SEED = 11
 
 
-def materialize(extracts: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    """Every asset and check, as the nightly job runs them, publishing onto ``warehouse``."""
+def materialize(extracts: Path, warehouse: Path, **settings: str) -> dg.ExecuteInProcessResult:
+    """Every asset and check, as the nightly job runs them, publishing onto ``warehouse``;
+    ``settings``: more CsConfig fields (test_spark_engine builds with ``engine="spark"``)."""
     config = CsConfig(
-        extracts_dir=str(extracts), warehouse=str(warehouse), as_of=SAMPLE_AS_OF.isoformat()
+        extracts_dir=str(extracts),
+        warehouse=str(warehouse),
+        as_of=SAMPLE_AS_OF.isoformat(),
+        **settings,
     )
     return dg.materialize(
         [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}

@@ -95,7 +95,7 @@ family_360 as (
         families.direct_children,
         families.family_accounts - 1 as all_descendants,
         families.family_arr_usd,
-        cast(round(families.arr_weighted_score_total / nullif(families.scored_arr_usd, 0), 0) as {{ dbt.type_int() }})
+        cast(round(cast(families.arr_weighted_score_total as {{ type_double() }}) / nullif(families.scored_arr_usd, 0), 0) as {{ dbt.type_int() }})
             as family_health_score,
         case families.worst_band_rank
             when 1 then 'critical'
