@@ -18,7 +18,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-
 from conftest import materialize
 
 from cs_pipeline.config import CsSettings
