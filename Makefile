@@ -16,15 +16,16 @@ ifdef FULL_REFRESH
 export CS_FULL_REFRESH := $(FULL_REFRESH)
 endif
 
-.PHONY: run dev test bench backfill screenshots install sample-data manifest browser lint clean
+.PHONY: run run-spark dev app test bench bench-app backfill screenshots install sample-data manifest browser java lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-install only when the dependency list changes.
+# Re-install only when the dependency list changes. The `spark` extra (pyspark, dbt-spark) is
+# always installed: `make test` proves the Spark build and `make run-spark` runs it.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -39,6 +40,13 @@ $(CHROMIUM):
 	$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 browser: $(CHROMIUM)
+
+# CS_ENGINE=spark (make run-spark, and the Spark proof in make test) runs Spark on a JVM: Java 17
+# or newer. Installed here, from Debian's packages, when no java is on PATH.
+java:
+	@command -v java >/dev/null || { echo "Installing Java 17 for Spark (apt-get)"; \
+		$(if $(shell command -v sudo),sudo )apt-get update -qq && \
+		$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 
 # The dbt manifest is prepared here, at build time, never on import, and only when the dbt
 # project changed: its files, or its folders (a file added, renamed or deleted).
@@ -71,10 +79,21 @@ $(DAGSTER_HOME)/dagster.yaml: dagster-instance.yaml
 run: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m cs_pipeline.nightly
 
+# The same run with the dbt models built on Apache Spark (docs/scale-out.md; needs Java 17).
+run-spark: java
+	CS_ENGINE=spark $(MAKE) run
+
 dev: sample-data manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python scripts/dev.py -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
 
-test: manifest $(CHROMIUM)
+# The CS cockpit over the published warehouse (CS_WAREHOUSE), read-only: http://127.0.0.1:8501
+APP_PORT ?= 8501
+app: install
+	$(BIN)/streamlit run cs_pipeline/app/main.py --server.address 127.0.0.1 \
+		--server.port $(APP_PORT) --server.headless true --browser.gatherUsageStats false \
+		--client.toolbarMode viewer
+
+test: manifest $(CHROMIUM) java
 	$(BIN)/pytest
 
 # Build time against the scan floor at each scale (never a timed unit test), written to
@@ -90,6 +109,12 @@ bench: manifest
 screenshots: manifest $(CHROMIUM)
 	$(BIN)/python scripts/screenshots.py
 
+# The cockpit's pages rendered from the warehouse of a scale (make bench's, built if missing),
+# written to bench/app_results.json: APP_BENCH_ACCOUNTS=100000 make bench-app
+APP_BENCH_ACCOUNTS ?= 10000
+bench-app: manifest
+	$(BIN)/python bench/app_speed.py --accounts $(APP_BENCH_ACCOUNTS)
+
 # Health history for past dates, added to the build and published history only (never the
 # current marts): `make backfill FROM=2026-10-01 TO=2026-10-30`, then `make run` for the trend.
 backfill: manifest
@@ -102,4 +127,5 @@ lint: install
 # Keeps the published warehouse: it holds marts.health_history, which no run can rebuild (the
 # next run restores the build from it). Delete data/warehouse by hand to start history over.
 clean:
-	rm -rf data/warehouse/build data/warehouse/backfill data/dagster_home dbt_project/target dbt_project/logs
+	rm -rf data/warehouse/build data/warehouse/backfill data/dagster_home dbt_project/target dbt_project/logs \
+		data/spark

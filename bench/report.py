@@ -181,15 +181,18 @@ def write_markdown(results: dict, path: Path) -> None:
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def update_readme(table: Path, readme: Path) -> None:
+def update_readme(
+    table: Path, readme: Path, markers: tuple[str, str] = (README_START, README_END)
+) -> None:
     """Copy the table between the README's bench markers (Markdown cannot include a file)."""
+    start, end = markers
     text = readme.read_text()
-    if README_START not in text or README_END not in text:
-        print(f"{readme}: no {README_START} ... {README_END} markers, table not copied")
+    if start not in text or end not in text:
+        print(f"{readme}: no {start} ... {end} markers, table not copied")
         return
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    readme.write_text(f"{head}{README_START}\n{table.read_text()}{README_END}{tail}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table.read_text()}{end}{tail}")
 
 
 # --- SVG plot ---------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ from pydantic import Field
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACTS_DIR = PROJECT_ROOT / "data" / "extracts"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "cs360.duckdb"
+DEFAULT_SPARK_DIR = PROJECT_ROOT / "data" / "spark"
+# Where dbt builds the models (docs/scale-out.md): DuckDB in the build file, or Apache Spark
+# through dbt-spark, whose tables are then loaded into the build file and published the same way.
+ENGINES = ("duckdb", "spark")
 DEFAULT_SCHEDULE_CRON = "0 2 * * *"
 DEFAULT_SCHEDULE_TZ = "UTC"
 # The CS cockpit (Streamlit); an account's page is `<CS_APP_URL>/?account=<account_id>`.
@@ -108,12 +112,22 @@ def connect(
     )
 
 
+def parse_engine(value: str | None) -> str:
+    """`CS_ENGINE`: `duckdb` (default) or `spark`."""
+    engine = (value or "duckdb").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"CS_ENGINE must be one of {', '.join(ENGINES)}, got {value!r}")
+    return engine
+
+
 @dataclass(frozen=True)
 class CsSettings:
     extracts_dir: Path
     warehouse: Path
     as_of: dt.date
     full_refresh: bool = False  # reload every ticket file and rebuild dbt models from scratch
+    engine: str = "duckdb"  # CS_ENGINE: where dbt builds the models
+    spark_dir: Path = DEFAULT_SPARK_DIR  # CS_SPARK_DIR: raw Parquet, Spark's tables and catalog
     app_url: str = DEFAULT_APP_URL  # CS_APP_URL: the cockpit
 
     def account_url(self, account_id: str) -> str:
@@ -142,6 +156,8 @@ class CsSettings:
             as_of=parse_as_of(env.get("CS_AS_OF")),
             full_refresh=parse_flag(env.get("CS_FULL_REFRESH")),
             app_url=env.get("CS_APP_URL") or DEFAULT_APP_URL,
+            engine=parse_engine(env.get("CS_ENGINE")),
+            spark_dir=Path(env.get("CS_SPARK_DIR") or DEFAULT_SPARK_DIR).resolve(),
         )
 
 
@@ -213,6 +229,16 @@ class CsConfig(dg.ConfigurableResource):
             "models from scratch (marts.health_history is kept). Env CS_FULL_REFRESH."
         ),
     )
+    engine: str = Field(
+        default="duckdb",
+        description="Where dbt builds the models: duckdb or spark (docs/scale-out.md). "
+        "Env CS_ENGINE.",
+    )
+    spark_dir: str = Field(
+        default=str(DEFAULT_SPARK_DIR),
+        description="CS_ENGINE=spark: the raw Parquet export, Spark's tables and catalog. "
+        "Env CS_SPARK_DIR.",
+    )
 
     app_url: str = Field(
         default=DEFAULT_APP_URL,
@@ -228,6 +254,8 @@ class CsConfig(dg.ConfigurableResource):
             as_of=os.environ.get("CS_AS_OF", ""),
             full_refresh=s.full_refresh,
             app_url=s.app_url,
+            engine=s.engine,
+            spark_dir=str(s.spark_dir),
         )
 
     def as_of_metadata(self, context: dg.AssetExecutionContext) -> dict[str, str]:
@@ -245,4 +273,6 @@ class CsConfig(dg.ConfigurableResource):
             as_of=parse_as_of(self.as_of),
             full_refresh=self.full_refresh,
             app_url=self.app_url,
+            engine=parse_engine(self.engine),
+            spark_dir=Path(self.spark_dir),
         )

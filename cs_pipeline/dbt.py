@@ -37,6 +37,14 @@ from cs_pipeline.config import (
 from cs_pipeline.dbt_project import dbt_environ, dbt_project
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
+from cs_pipeline.spark import (
+    built_relations,
+    export_raw,
+    load_spark_tables,
+    raw_dir,
+    require_java,
+    warehouse_dir,
+)
 
 
 class CsDbtTranslator(DagsterDbtTranslator):
@@ -130,12 +138,21 @@ def dbt_build_args(settings: CsSettings) -> list[str]:
 def cs360_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, cs_config: CsConfig
 ) -> Iterator[Any]:
-    """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date."""
+    """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date.
+
+    On CS_ENGINE=spark the raw tables go to Spark as Parquet first, and Spark's tables come
+    back into the build warehouse after (cs_pipeline.spark), so checks and publish are the same.
+    """
     settings = cs_config.settings
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     as_of = cs_config.as_of_metadata(context)
+    on_spark = settings.engine == "spark"
+    if on_spark:
+        require_java()
+        exported = export_raw(settings.build_warehouse, raw_dir(settings))
+        context.log.info(f"raw layer exported to {raw_dir(settings)} for Spark: {exported}")
     with dbt_environ(settings):
         invocation = dbt.cli(dbt_build_args(settings), context=context)
     # dbt holds DuckDB's write lock until it exits, so the tables are described afterwards;
@@ -147,6 +164,13 @@ def cs360_dbt_models(
             events.append(event)
     except Exception as exc:  # dbt failed: what it did is still reported, then the error
         error = exc
+    if on_spark and error is None:
+        loaded = load_spark_tables(
+            settings.build_warehouse,
+            warehouse_dir(settings),
+            built_relations(invocation.target_path / "manifest.json"),
+        )
+        context.log.info(f"Spark's tables loaded into {settings.build_warehouse}: {loaded}")
     described = describe_models(invocation.manifest, events, settings)
     for event in events:
         unique_id = _unique_id(event)

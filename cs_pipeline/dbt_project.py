@@ -25,10 +25,13 @@ dbt_project.prepare_if_dev()
 
 
 def dbt_env(settings: CsSettings) -> dict[str, str]:
-    """What dbt needs from cs360's settings: its connection and the run's as-of date."""
+    """What dbt needs from cs360's settings: its connection (the profiles.yml target of the
+    engine, by dbt's DBT_TARGET) and the run's as-of date."""
     return {
+        "DBT_TARGET": settings.engine,
         "CS_BUILD_WAREHOUSE": str(settings.build_warehouse),
         **DuckDBSettings.from_env().env(),
+        "CS_SPARK_DIR": str(settings.spark_dir),
         "CS_AS_OF": settings.as_of.isoformat(),
     }
 

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
+from _reader import read_while
+from conftest import SAMPLE_AS_OF, materialize
 
-from cs_pipeline.config import CsConfig
-from cs_pipeline.dbt import dbt_resource
-from cs_pipeline.definitions import all_assets, all_checks
-from cs_pipeline.sample_data.generator import generate
 from cs_pipeline.sample_data.planted import (
     KESTREL,
     KESTREL_UK,
@@ -32,8 +26,7 @@ from cs_pipeline.sample_data.planted import (
     planted_renewals,
 )
 
-AS_OF = dt.date(2026, 11, 1)
-ACCOUNTS = 40
+AS_OF = SAMPLE_AS_OF
 
 # The contract's columns, with the DuckDB type cs360 publishes for each.
 CONTRACT_TYPES = {
@@ -73,22 +66,9 @@ CONTRACT_TYPES = {
 }
 
 
-def _materialize(extracts: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse), as_of=AS_OF.isoformat())
-    return dg.materialize(
-        [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
-    )
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("e2e")
-    extracts = root / "extracts"
-    generate(extracts, accounts=ACCOUNTS, seed=11, as_of=AS_OF)
-    warehouse = root / "warehouse" / "cs360.duckdb"
-    result = _materialize(extracts, warehouse)
-    assert result.success
-    return extracts, warehouse
+def run(sample_run: tuple[Path, Path]) -> tuple[Path, Path]:
+    return sample_run
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:
@@ -166,7 +146,8 @@ def test_size_twins_score_the_same(run: tuple[Path, Path]) -> None:
     assert (small["urgent_open_tickets"], large["urgent_open_tickets"]) == (1, 2)
     assert (small["trained_users"], large["trained_users"]) == (2, 4)
     assert {c: small[c] for c in HEALTH_COLUMNS} == {c: large[c] for c in HEALTH_COLUMNS}
-    assert (small["health_score"], small["health_support"], small["health_training"]) == (88, 90, 75)
+    scored = (small["health_score"], small["health_support"], small["health_training"])
+    assert scored == (88, 90, 75)
 
 
 def test_low_confidence_is_never_healthy(run: tuple[Path, Path]) -> None:
@@ -279,7 +260,9 @@ def test_kpi_upsell_rate_counts_closed_expansion_opportunities(run: tuple[Path, 
             continue
         month = dt.date.fromisoformat(r["CloseDate"]).replace(day=1)
         closed.setdefault(month, []).append(r["IsWon"] == "true")
-    totals = _table(warehouse, "select * from marts.cs_kpis where segment = 'all' and region = 'all'")
+    totals = _table(
+        warehouse, "select * from marts.cs_kpis where segment = 'all' and region = 'all'"
+    )
     assert any(t["expansion_opportunities_closed"] for t in totals)
     for t in totals:
         outcomes = closed.get(t["month_start"], [])
@@ -335,7 +318,7 @@ def test_same_extracts_and_as_of_give_identical_marts(
 ) -> None:
     extracts, warehouse = run
     again = tmp_path / "again" / "cs360.duckdb"
-    assert _materialize(extracts, again).success
+    assert materialize(extracts, again).success
     for table in ("customer_360", "customer_product_360", "unmatched_records"):
         sql = f"select * from marts.{table} order by all"
         assert _query(again, sql) == _query(warehouse, sql), table
@@ -368,21 +351,11 @@ def test_bi_reader_is_never_broken_by_a_nightly_rerun(
     """A full run publishing over the warehouse while a separate process queries it."""
     extracts, warehouse = run
     before = _query(warehouse, "select * from marts.customer_360 order by all")
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", BI_READER, str(warehouse), str(stop)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
-        assert _materialize(extracts, warehouse).success
-        stop.touch()
-        out, _ = reader.communicate(timeout=60)
-    finally:
-        if reader.poll() is None:
-            reader.kill()
-    report = json.loads(out)
+
+    def rerun() -> None:
+        assert materialize(extracts, warehouse).success
+
+    report = read_while(BI_READER, [str(warehouse)], tmp_path / "stop", rerun)
     assert report["failures"] == []
     assert report["queries"] > 10
     # Only complete builds: every query saw all customer rows, never a partial table.

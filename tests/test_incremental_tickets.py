@@ -217,15 +217,21 @@ def test_rerun_without_new_files_loads_nothing(nightly: tuple[Path, Path, dict])
     assert _query(warehouse, "select count(*), max(_loaded_at) from raw.support__tickets") == before
 
 
+def _copy_night(tmp_path: Path, nightly: tuple[Path, Path, dict]) -> tuple[Path, Path]:
+    """A copy of the night's extracts and warehouse folder, to spoil without touching the fixture:
+    (extracts, warehouse file)."""
+    extracts, warehouse, _ = nightly
+    shutil.copytree(extracts, tmp_path / "extracts")
+    shutil.copytree(warehouse.parent, tmp_path / "warehouse")
+    return tmp_path / "extracts", tmp_path / "warehouse" / "cs360.duckdb"
+
+
 def test_changed_delivered_file_is_an_error_naming_it(
     tmp_path: Path, nightly: tuple[Path, Path, dict]
 ) -> None:
-    extracts, warehouse, _ = nightly
-    copy = tmp_path / "extracts"
-    shutil.copytree(extracts, copy)
-    shutil.copytree(warehouse.parent, tmp_path / "warehouse")
+    warehouse = nightly[1]
+    copy, wh = _copy_night(tmp_path, nightly)
     ledger = _query(warehouse, f"select path, sha256 from {LOADED_FILES} order by path")
-    wh = tmp_path / "warehouse" / "cs360.duckdb"
     # Same size, same content: only the mtime changed, so the file is re-hashed and accepted.
     delta = copy / sorted(p for p, _ in ledger if p != TICKETS.file)[3]
     stat = delta.stat()
@@ -283,11 +289,7 @@ def test_a_new_full_export_replaces_ticket_history(
     tmp_path: Path, nightly: tuple[Path, Path, dict]
 ) -> None:
     """A changed base file reloads every file; a ticket no file holds any more leaves staging."""
-    extracts, warehouse, _ = nightly
-    copy = tmp_path / "extracts"
-    shutil.copytree(extracts, copy)
-    shutil.copytree(warehouse.parent, tmp_path / "warehouse")
-    wh = tmp_path / "warehouse" / "cs360.duckdb"
+    copy, wh = _copy_night(tmp_path, nightly)
     base = copy / TICKETS.file
     lines = base.read_bytes().splitlines(keepends=True)
     base.write_bytes(b"".join(lines[300:]))

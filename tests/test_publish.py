@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from _reader import read_while
 
 from cs_pipeline.config import CsConfig
 from cs_pipeline.publish import (
@@ -202,22 +203,13 @@ def test_reader_process_only_ever_sees_complete_builds(
     publishes = 12
     make_build(build, 0)
     publish_warehouse(build, target)
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(target), str(ROWS), str(stop)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert reader.stdout.readline().strip() == "ready"
+
+    def publish_builds() -> None:
         for build_no in range(1, publishes + 1):
             make_build(build, build_no)
             publish_warehouse(build, target)
-        stop.touch()
-        out, _ = reader.communicate(timeout=60)
-    finally:
-        if reader.poll() is None:
-            reader.kill()
-    report = json.loads(out)
+
+    report = read_while(READER, [str(target), str(ROWS)], tmp_path / "stop", publish_builds)
 
     assert report["failures"] == []
     assert report["torn"] == []

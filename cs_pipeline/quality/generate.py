@@ -1,12 +1,13 @@
 """Generate the quarantine models (and the marts listing them) from ``cs_pipeline/sources.py``.
 
 ``python -m cs_pipeline.quality.generate`` writes the rule tables at
-the end of docs/operations-checks.md, ``marts.quarantined_records``,
+the end of docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule
+once), ``marts.quarantined_records`` (which names each quarantined row's rule from it),
 ``marts.data_quality_summary`` and one quarantine model per source,
 ``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``: plain SQL that
 reads each raw table once, computes each value a rule reads once, evaluates each rule once
-per row (``broken_<n>``), and keeps the rows that break one, tagged with the FIRST rule they
-break in the declared order. ``--check`` only compares (exit 1 when a file is stale);
+per row (``broken_<n>``), and keeps the rows that break one, with the number of the FIRST
+rule they break in the declared order. ``--check`` only compares (exit 1 when a file is stale);
 tests/test_quality_generate.py fails when a committed file differs from what this writes.
 
 The staging models leave those rows out with an anti-join on (_source_file, _row_number)
@@ -178,78 +179,77 @@ def _record_id(e: Extract) -> str:
 
 
 def _entity_ctes(e: Extract) -> list[str]:
-    """Two steps per raw table: read each value once, then evaluate each rule once."""
+    """Two steps per raw table: read each value once and evaluate each rule once per row
+    (`_checked`), then keep the rows that break a rule, tagged with the first (`_quarantined`)."""
     rules = quality(e).rules
-    values: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}  # column -> {value name: sql}, one line per column
     for rule in rules:
-        values.setdefault(_value_name(rule, _flavour(rule)), _value_sql(rule, _flavour(rule)))
-        values.setdefault(_value_name(rule, "text"), _value_sql(rule, "text"))  # as delivered
+        reads = [(rule, _flavour(rule)), (rule, "text")]  # as staging reads it, as delivered
         if rule.unless:
-            exempt = RowRule(rule.unless[0], "accepted_values")
-            values.setdefault(_value_name(exempt, "text"), _value_sql(exempt, "text"))
-    value_lines = "".join(f",\n        {sql} as {name}" for name, sql in values.items())
-    broken = ",\n".join(
-        f"        {_broken_sql(rule)} as broken_{n}" for n, rule in enumerate(rules, 1)
+            reads.append((RowRule(rule.unless[0], "accepted_values"), "text"))
+        for read, flavour in reads:
+            column = values.setdefault(read.column, {})
+            column.setdefault(_value_name(read, flavour), _value_sql(read, flavour))
+    value_lines = "".join(
+        ",\n            " + ", ".join(f"{sql} as {name}" for name, sql in column.items())
+        for column in values.values()
+    )
+    broken = "".join(
+        f",\n        {_broken_sql(rule)} as broken_{n}" for n, rule in enumerate(rules, 1)
     )
     numbers = range(1, len(rules) + 1)
     first = " ".join(f"when broken_{n} then {n}" for n in numbers)
-    count = " + ".join(f"cast(broken_{n} as integer)" for n in numbers)
     offending = " ".join(
-        f"when {n} then {_value_name(r, 'text')}" for n, r in enumerate(rules, 1)
+        f"when broken_{n} then {_value_name(r, 'text')}" for n, r in enumerate(rules, 1)
     )
+    count = " + ".join(f"cast(broken_{n} as integer)" for n in numbers)
+    any_broken = " or ".join(f"broken_{n}" for n in numbers)
     return [
-        f"""{e.entity}_values as (
-
-    select
-        _source_file,
-        _row_number,
-        _loaded_at,
-        {_record_id(e)} as record_id{value_lines}
-
-    from {{{{ source('{e.source}', '{e.entity}') }}}}
-
-)""",
         f"""{e.entity}_checked as (
 
-    select
-        *,
-{broken}
-
-    from {e.entity}_values
+    select *{broken}
+    from (
+        select _source_file, _row_number, _loaded_at,
+            {_record_id(e)} as record_id{value_lines}
+        from {{{{ source('{e.source}', '{e.entity}') }}}}
+    ) as delivered
 
 )""",
         f"""{e.entity}_quarantined as (
 
-    select
-        entity, record_id, rule_number, rules_broken, _source_file, _row_number, _loaded_at,
-        case rule_number {offending} end as offending_value
-    from (
-        select *, '{e.file_stem}' as entity,
-            case {first} end as rule_number,
-            {count} as rules_broken
-        from {e.entity}_checked
-    ) as first_broken
-    where rule_number is not null
+    select '{e.source}' as source, '{e.file_stem}' as entity, record_id,
+        _source_file, _row_number, _loaded_at,
+        case {first} end as rule_number,
+        case {offending} end as offending_value,
+        {count} as rules_broken
+    from {e.entity}_checked
+    where {any_broken}
 
 )""",
     ]
 
 
-def _rules_cte(extracts: list[Extract]) -> str:
-    """Every rule of the source, in declared order: what a quarantined row is tagged with."""
+RULES_MODEL = "stg_registry__row_rules"
+
+
+def row_rules_sql() -> str:
+    """The row rules of every extract, one row each, in declared order: what a quarantined
+    row is tagged with (read by every stg_<source>__quarantine)."""
     rows = ",\n".join(
-        f"        ({_literal(e.file_stem)}, {n}, {_literal(RULE_CODES[r.kind])}, "
-        f"{_literal(r.column)}, {_literal(expected(r))})"
-        for e in extracts
+        f"    ({_literal(e.source)}, {_literal(e.file_stem)}, {n}, "
+        f"{_literal(RULE_CODES[r.kind])}, {_literal(r.column)}, {_literal(expected(r))})"
+        for e in EXTRACTS
         for n, r in enumerate(quality(e).rules, 1)
     )
-    return f"""rules as (
-
-    select * from (values
+    return f"""{HEADER}
+-- Every row-level rule of every extract, one row per rule, numbered in the declared order
+-- (the order a row's first broken rule is reported): the code, the delivered column and what
+-- the rule expects, in words. The quarantine models tag a quarantined row from here.
+select source, entity, rule_number, rule, column_name, expected
+from (values
 {rows}
-    ) as declared (entity, rule_number, rule, column_name, expected)
-
-)"""
+) as declared (source, entity, rule_number, rule, column_name, expected)
+"""
 
 
 def _shared_ctes(extracts: list[Extract]) -> list[str]:
@@ -285,38 +285,28 @@ def quarantine_sql(source: str) -> str:
         raise ValueError(f"source {source} declares no row-level rule")
     names = ", ".join(e.file_stem for e in extracts)
     ctes = [
-        _rules_cte(extracts),
         *_shared_ctes(extracts),
         *(c for e in extracts for c in _entity_ctes(e)),
     ]
-    union = "\n    union all\n".join(
-        f"    select * from {e.entity}_quarantined" for e in extracts
-    )
+    union = "\n\nunion all\n\n".join(f"select * from {e.entity}_quarantined" for e in extracts)
     return f"""{HEADER}
 -- Raw rows of {source}/ that break a row-level rule ({names}): one row per record,
--- tagged with the FIRST rule it breaks in the declared order (`rules`), the value as delivered,
--- what was expected and how many rules it breaks in all. Per raw table: each value a rule
--- reads is read once as staging reads it (`_values`), each rule evaluated once per row
--- (`_checked`), one CASE picks the first broken rule (`_quarantined`). The staging models of
--- {source} leave these rows out (macro passes_row_rules: an anti-join on _source_file,
--- _row_number); nothing is loaded with NULLs in place of a bad value.
-with {(","+chr(10)+chr(10)).join(ctes)},
-
-quarantined as (
+-- with the number of the FIRST rule it breaks in the declared order (marts.quarantined_records
+-- names it from {RULES_MODEL}), the value as delivered and how many rules it breaks in all.
+-- Per raw table: each value a rule reads is read once as staging reads it and each rule
+-- evaluated once per row (`_checked`); the rows that break one keep the first broken rule
+-- (`_quarantined`). The staging models of {source} leave these rows out (macro
+-- passes_row_rules: an anti-join on _source_file, _row_number); nothing is loaded with NULLs
+-- in place of a bad value.
+with {(","+chr(10)+chr(10)).join(ctes)}
 
 {union}
-
-)
-
-select '{source}' as source, q.entity, q.record_id, r.rule, r.column_name, q.offending_value,
-    r.expected, q.rules_broken, q._source_file, q._row_number, q._loaded_at
-from quarantined as q
-inner join rules as r on r.entity = q.entity and r.rule_number = q.rule_number
 """
 
 
 def quarantined_records_sql() -> str:
-    """marts.quarantined_records: the five quarantine models as one table for a BI page."""
+    """marts.quarantined_records: the five quarantine models as one table for a BI page, each
+    row named by its rule."""
     models = "\n    union all\n".join(
         f"    select * from {{{{ ref('stg_{source}__quarantine') }}}}" for source in SOURCES
     )
@@ -324,25 +314,17 @@ def quarantined_records_sql() -> str:
 -- Every quarantined raw row of every source, for a BI page next to marts.unmatched_records: one
 -- row per record left out of staging because it breaks a row-level rule, with the rule, the
 -- offending value and where it is in the delivered file.
-with quarantine as (
-
-{models}
-
-)
-
 select
-    source,
-    entity,
-    record_id,
-    rule,
-    column_name,
-    offending_value,
-    expected,
-    rules_broken,
-    _source_file as source_file,
-    _row_number as source_row_number
-
-from quarantine
+    quarantine.source, quarantine.entity, quarantine.record_id, rules.rule, rules.column_name,
+    quarantine.offending_value, rules.expected, quarantine.rules_broken,
+    quarantine._source_file as source_file, quarantine._row_number as source_row_number
+from (
+{models}
+) as quarantine
+inner join {{{{ ref('{RULES_MODEL}') }}}} as rules
+    on rules.source = quarantine.source
+    and rules.entity = quarantine.entity
+    and rules.rule_number = quarantine.rule_number
 """
 
 
@@ -472,35 +454,60 @@ models:
 """
 
 
+# The counts of data_quality_summary, each with the step that counts it; a raw row is staged,
+# deleted, quarantined or superseded, so raw_rows minus those four is `unaccounted` (must be 0).
+COUNTS = {
+    "raw_rows": "raw_counts",
+    "staged": "staged_counts",
+    "deleted": "raw_counts",
+    "quarantined": "quarantined_counts",
+    "superseded": "raw_counts",
+    "dated_after_as_of": "staged_counts",
+}
+ACCOUNTED = ("staged", "deleted", "quarantined", "superseded")
+
+
 def data_quality_summary_sql() -> str:
     """marts.data_quality_summary: where every raw row went, one row per extract."""
-    bigint = "{{ dbt.type_bigint() }}"
-    raw_counts = (
-        f"    select source, entity, raw_rows, deleted, superseded "
-        f"from {{{{ ref('{RAW_COUNTS_MODEL}') }}}}"
+    typed = ",\n".join(
+        f"        cast(coalesce({step}.{count}, 0) as {{{{ dbt.type_bigint() }}}}) as {count}"
+        for count, step in COUNTS.items()
     )
-    quarantine = _union([
-        f"select source, entity, count(*) as quarantined "
-        f"from {{{{ ref('stg_{source}__quarantine') }}}} group by source, entity"
+    joins = "\n".join(
+        f"    left join {step}\n        on {step}.source = raw_counts.source "
+        f"and {step}.entity = raw_counts.entity"
+        for step in dict.fromkeys(COUNTS.values()) if step != "raw_counts"
+    )
+    unaccounted = " - ".join(f"typed.{count}" for count in ("raw_rows", *ACCOUNTED))
+    columns = ",\n    ".join([
+        "typed.source",
+        "typed.entity",
+        "{{ as_of_date() }} as as_of_date",
+        *(f"typed.{count}" for count in ("raw_rows", *ACCOUNTED)),
+        f"{unaccounted} as unaccounted",
+        "typed.dated_after_as_of",
+        *(f"match_rates.{rate}" for rate in ("matched", "unmatched", "match_rate")),
+        "case when match_rates.entity is not null then min_match_rates.min_match_rate end"
+        " as min_match_rate",
+    ])
+    minimums = _union([
+        f"select '{source}' as source, cast({{{{ var('min_match_rate_{source}') }}}} "
+        "as {{ type_double() }}) as min_match_rate"
         for source in SOURCES
     ])
-    rates = "\n".join(
-        f"                when '{source}' then cast({{{{ var('min_match_rate_{source}') }}}} "
-        "as {{ type_double() }})"
-        for source in SOURCES
-    )
     return f"""{HEADER}
 -- Where every raw row of every extract went, one row per source and entity, for a BI page and
 -- for the blocking reconciliation check (cs_pipeline/quality/reconciliation.py):
 -- raw_rows = staged + deleted + quarantined + superseded, so `unaccounted` must be 0.
--- Staged rows are counted in the staging models, quarantined rows in the quarantine models, so
--- a staging model that lost rows shows up here. Deleted rows and superseded ticket versions are
--- counted from the raw rows staging reads, in stg_raw__row_counts (no mart reads a source
--- directly). Each big table is read once (no rule re-evaluated).
--- Match rates come from marts.match_rates; the minimums are dbt vars (docs/configuration.md).
+-- Staged rows are counted in the staging models, quarantined rows in marts.quarantined_records,
+-- so a staging model that lost rows shows up here. Raw rows, deleted rows and superseded ticket
+-- versions are counted in stg_raw__row_counts (no mart reads a source directly). Each big table
+-- is read once (no rule re-evaluated). Match rates come from marts.match_rates; the minimums
+-- are dbt vars (docs/configuration.md).
 with raw_counts as (
 
-{raw_counts}
+    select source, entity, raw_rows, deleted, superseded
+    from {{{{ ref('{RAW_COUNTS_MODEL}') }}}}
 
 ),
 
@@ -512,7 +519,9 @@ staged_counts as (
 
 quarantined_counts as (
 
-{quarantine}
+    select source, entity, count(*) as quarantined
+    from {{{{ ref('quarantined_records') }}}}
+    group by source, entity
 
 ),
 
@@ -521,48 +530,27 @@ typed as (
     select
         raw_counts.source,
         raw_counts.entity,
-        cast(raw_counts.raw_rows as {bigint}) as raw_rows,
-        cast(staged_counts.staged as {bigint}) as staged,
-        raw_counts.deleted,
-        cast(coalesce(quarantined_counts.quarantined, 0) as {bigint}) as quarantined,
-        raw_counts.superseded,
-        cast(coalesce(staged_counts.dated_after_as_of, 0) as {bigint}) as dated_after_as_of
+{typed}
 
     from raw_counts
-    inner join staged_counts
-        on staged_counts.source = raw_counts.source and staged_counts.entity = raw_counts.entity
-    left join quarantined_counts
-        on quarantined_counts.source = raw_counts.source
-        and quarantined_counts.entity = raw_counts.entity
+{joins}
+
+),
+
+min_match_rates as (
+
+{minimums}
 
 )
 
 select
-    typed.source,
-    typed.entity,
-    {{{{ as_of_date() }}}} as as_of_date,
-    typed.raw_rows,
-    typed.staged,
-    typed.deleted,
-    typed.quarantined,
-    typed.superseded,
-    typed.raw_rows - typed.staged - typed.deleted - typed.quarantined - typed.superseded
-        as unaccounted,
-    typed.dated_after_as_of,
-    match_rates.matched,
-    match_rates.unmatched,
-    match_rates.match_rate,
-    case
-        when match_rates.entity is not null then
-            case typed.source
-{rates}
-            end
-    end as min_match_rate
+    {columns}
 
 from typed
 left join {{{{ ref('match_rates') }}}} as match_rates
-    on match_rates.source = typed.source
-    and match_rates.entity = typed.entity
+    on match_rates.source = typed.source and match_rates.entity = typed.entity
+left join min_match_rates
+    on min_match_rates.source = typed.source
 """
 
 
@@ -605,6 +593,7 @@ def generated_files() -> dict[Path, str]:
         models / "staging" / source / f"stg_{source}__quarantine.sql": quarantine_sql(source)
         for source in SOURCES
     }
+    files[models / "staging" / f"{RULES_MODEL}.sql"] = row_rules_sql()
     files[models / "staging" / f"{RAW_COUNTS_MODEL}.sql"] = raw_counts_sql()
     files[models / "staging" / "_raw__row_counts.yml"] = raw_counts_yml()
     files[models / "marts" / "quarantined_records.sql"] = quarantined_records_sql()

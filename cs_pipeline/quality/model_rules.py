@@ -8,9 +8,10 @@ bounds and bands in its enforced contract and YAML tests. Python does not prove 
 What stays here is the check dbt's tests cannot express: a mart total against the same figure
 computed *independently*, in SQL, from the staging and intermediate models (not from the models
 customer_360 is built from): the number of live customer accounts, their ARR at the as-of rate,
-their active seats, their stale production installations. A disagreement means the mart's own joins or filters are wrong, even when
-every row looks valid. One blocking check (`gx_errors`) on ``["marts", "customer_360"]``,
-evaluated in DuckDB over the whole table after ``dbt build``; a failing one stops the publish.
+their active seats, their stale production installations. A disagreement means the mart's own
+joins or filters are wrong, even when every row looks valid. One blocking check (`gx_errors`)
+on ``["marts", "customer_360"]``, evaluated in DuckDB over the whole table after ``dbt build``;
+a failing one stops the publish.
 """
 
 from __future__ import annotations

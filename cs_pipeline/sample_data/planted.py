@@ -261,7 +261,8 @@ def planted_accounts(as_of: dt.date) -> list[PlantedAccount]:
         ),
         *(PlantedAccount(
             key, account_id, name,
-            f"Size twin with {seats} seats: scores what its twin scores (see the module docstring).",
+            f"Size twin with {seats} seats: scores what its twin scores "
+            "(see the module docstring).",
             True,
             row(account_id, name, parent, "EMEA", "Mid-Market", "Marcus Webb",
                 arr_usd=arr, next_renewal_date=day(100), days_to_renewal=100,

@@ -8,6 +8,15 @@
     printf('%.1f', {{ expression }})
 {%- endmacro %}
 
+{#- Spark: the same digits as DuckDB's printf, which rounds a tie half to even (11.25 -> '11.2',
+    as points lost often are: weights times band scores). Java's formatter would round it up, so
+    the value is rounded half to even first (bround) and then formatted. bround reads the double
+    by its shortest decimal form, printf by its exact binary value: they could differ only on a
+    value such as 0.15 that is no tie in binary (docs/scale-out.md). -#}
+{% macro spark__format_one_decimal(expression) -%}
+    format_string('%.1f', bround(cast({{ expression }} as double), 1))
+{%- endmacro %}
+
 {% macro default__format_one_decimal(expression) -%}
     cast(cast(round({{ expression }}, 1) as {{ dbt.type_numeric() }}) as {{ dbt.type_string() }})
 {%- endmacro %}

@@ -6,17 +6,13 @@
     `example.com` (a subdomain is a different domain).
 -#}
 {% macro normalize_domain(col) -%}
-    {{ return(adapter.dispatch('normalize_domain', 'cs360')(col)) }}
-{%- endmacro %}
-
-{% macro duckdb__normalize_domain(col) -%}
     nullif(
-        regexp_replace(
-            regexp_replace(
-                regexp_replace(
-                    lower(trim({{ normalize_width(col) }})),
+        {{ regexp_replace_all(
+            regexp_replace_all(
+                regexp_replace_all(
+                    'lower(trim(' ~ normalize_width(col) ~ '))',
                     '^[a-z][a-z0-9+.-]*://', ''),
-                '^[^/?#]*@|[/?#:].*$', '', 'g'),
-            '^www\.|\.+$', '', 'g'),
+                '^[^/?#]*@|[/?#:].*$', ''),
+            '^www[.]|[.]+$', '') }},
         '')
 {%- endmacro %}

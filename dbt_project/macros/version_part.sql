@@ -7,26 +7,12 @@
 -#}
 
 {#- The integer MAJOR (part='major'), MINOR ('minor') or PATCH ('patch') of a version string. -#}
+{#- One anchored pattern validates the whole string; no match gives '' and so NULL. `[.]`, not a
+    backslash, so the literal reads the same on DuckDB and Spark. -#}
 {% macro version_part(version, part) -%}
     {%- if part not in ('major', 'minor', 'patch') -%}
         {{ exceptions.raise_compiler_error("version_part: part must be major, minor or patch, got " ~ part) }}
     {%- endif -%}
-    {{ return(adapter.dispatch('version_part', 'cs360')(version, part)) }}
-{%- endmacro %}
-
-{#- DuckDB: one anchored pattern validates the whole string; no match gives '' and so NULL. -#}
-{% macro duckdb__version_part(version, part) -%}
     {%- set group = {'major': 1, 'minor': 2, 'patch': 3}[part] -%}
-    try_cast(nullif(regexp_extract(trim({{ version }}),
-        '^([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:-.+)?$', {{ group }}), '') as integer)
+    {{ try_cast("nullif(regexp_extract(trim(" ~ version ~ "), '^([0-9]+)[.]([0-9]+)(?:[.]([0-9]+))?(?:-.+)?$', " ~ group ~ "), '')", 'integer') }}
 {%- endmacro %}
-
-{#- Portable fallback: strip the `-suffix`, split on dots. Malformed text becomes NULL only where
-    the engine's safe_cast is a real try-cast; engines with a regex get their own implementation. -#}
-{% macro default__version_part(version, part) -%}
-    {%- set position = {'major': 1, 'minor': 2, 'patch': 3}[part] -%}
-    {{ dbt.safe_cast(
-        "nullif(" ~ dbt.split_part(dbt.split_part("trim(" ~ version ~ ")", "'-'", 1), "'.'", position) ~ ", '')",
-        dbt.type_int()) }}
-{%- endmacro %}
-

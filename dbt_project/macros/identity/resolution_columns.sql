@@ -1,7 +1,7 @@
 {#-
     The three resolution columns of a record (account_id, match_method, unmatched_reason), with
-    a confirmed override winning over key matching: the one rule every int_<entity>_resolved
-    model ends with. `key_alias` names a relation with key_account_id, key_match_method and
+    a confirmed override winning over key matching: the rule int_resolved_records applies at each
+    step of the key chain. `key_alias` names a relation with key_account_id, key_match_method and
     key_unmatched_reason; `override_alias` a left-joined int_account_overrides row.
     An override whose account is not a live CRM account leaves the record unmatched with the
     override's own reason, so a stale override is visible instead of silently ignored.

@@ -13,6 +13,11 @@
     case when json_valid({{ col }}) then json_extract_string({{ col }}, '{{ path }}') end
 {%- endmacro %}
 
+{#- Spark: NULL for invalid JSON as well. -#}
+{% macro spark__json_text(col, path) -%}
+    get_json_object({{ col }}, '{{ path }}')
+{%- endmacro %}
+
 {#- A JSON array of strings as a native array of strings (list in DuckDB, array in Spark). -#}
 {% macro json_string_array(col) -%}
     {{ return(adapter.dispatch('json_string_array', 'cs360')(col)) }}
@@ -23,6 +28,11 @@
         then list_filter(json_extract_string({{ col }}, '$[*]'), lambda x: x is not null) end end
 {%- endmacro %}
 
+{#- Spark: anything but an array (or invalid JSON) parses to NULL. -#}
+{% macro spark__json_string_array(col) -%}
+    filter(from_json({{ col }}, 'array<string>'), x -> x is not null)
+{%- endmacro %}
+
 {#- A native array of strings with `element_sql` applied to each element (which the expression
     names `x`), NULL and empty results dropped, duplicates removed, sorted. -#}
 {% macro array_transform_distinct(array_expr, element_sql) -%}
@@ -31,6 +41,10 @@
 
 {% macro duckdb__array_transform_distinct(array_expr, element_sql) -%}
     list_sort(list_distinct(list_filter(list_transform({{ array_expr }}, lambda x: {{ element_sql }}), lambda y: y is not null)))
+{%- endmacro %}
+
+{% macro spark__array_transform_distinct(array_expr, element_sql) -%}
+    array_sort(array_distinct(filter(transform({{ array_expr }}, x -> {{ element_sql }}), y -> y is not null)))
 {%- endmacro %}
 
 {#- The value of the element of a JSON array of objects whose `id` equals `field_id`, as text:
@@ -48,6 +62,14 @@
         '$.value')
 {%- endmacro %}
 
+{#- Spark: each element read as a map of text (a number reads as its digits); no match, or
+    not an array, gives NULL. -#}
+{% macro spark__json_array_field_value(col, field_id) -%}
+    try_element_at(
+        filter(from_json({{ col }}, 'array<map<string, string>>'), e -> e['id'] = '{{ field_id }}'),
+        1)['value']
+{%- endmacro %}
+
 {#- One row per element of a native array column (used in a select list with the other
     columns of the row): DuckDB `unnest`, Spark `explode`. -#}
 {% macro explode_array(array_expr) -%}
@@ -56,4 +78,8 @@
 
 {% macro duckdb__explode_array(array_expr) -%}
     unnest({{ array_expr }})
+{%- endmacro %}
+
+{% macro spark__explode_array(array_expr) -%}
+    explode({{ array_expr }})
 {%- endmacro %}

@@ -23,19 +23,23 @@
     end
 {%- endmacro %}
 
+{#- Spark (session time zone UTC, `timestamp` meaning TIMESTAMP_NTZ: see profiles.yml): an
+    offset is read as an instant (timestamp_ltz; `+0000` needs its colon first) and shown in
+    UTC; a value without one is read as UTC wall-clock time. -#}
+{% macro spark__parse_timestamp(col) -%}
+    case
+        when {{ col }} rlike '([zZ]|[+-][0-9]{2}:?[0-9]{2})$'
+            then cast(try_cast(regexp_replace({{ col }}, '([+-][0-9]{2}):?([0-9]{2})$', '$1:$2') as timestamp_ltz) as timestamp_ntz)
+        else try_cast({{ col }} as timestamp_ntz)
+    end
+{%- endmacro %}
+
 {#-
-    dbt.safe_cast, except that it is really safe: dbt-duckdb 1.11 implements dbt.safe_cast as a
-    plain cast, which fails the whole model on one bad value. DuckDB's try_cast returns NULL.
+    dbt.safe_cast, except that it is really safe: dbt-duckdb 1.11 and dbt-spark 1.11 implement
+    dbt.safe_cast as a plain cast, which fails the whole model on one bad value (Spark runs in
+    ANSI mode). DuckDB's and Spark's try_cast return NULL.
 -#}
 {% macro try_cast(col, type) -%}
-    {{ return(adapter.dispatch('try_cast', 'cs360')(col, type)) }}
-{%- endmacro %}
-
-{% macro default__try_cast(col, type) -%}
-    {{ dbt.safe_cast(col, type) }}
-{%- endmacro %}
-
-{% macro duckdb__try_cast(col, type) -%}
     try_cast({{ col }} as {{ type }})
 {%- endmacro %}
 

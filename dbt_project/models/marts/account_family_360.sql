@@ -66,19 +66,18 @@ families as (
 
 ),
 
--- Contract renewals as marts.renewals counts them: a contract_id with an end_date that some
--- Active line active on as-of ends on, here within 120 days of as-of.
+-- Contract renewals (marts.renewals: a contract_id with an end_date that some Active line
+-- active on as-of ends on) due within 120 days of as-of.
 renewals as (
 
     select
         accounts.ultimate_parent_account_id,
-        count(distinct {{ dbt.concat(['lines.contract_id', "'|'", dbt.safe_cast('lines.end_date', dbt.type_string())]) }})
-            as contract_renewals_120d,
-        sum(lines.annual_value_usd) as renewing_arr_120d_usd
-    from {{ ref('int_subscription_lines_active') }} as lines
+        count(*) as contract_renewals_120d,
+        sum(renewals.arr_usd) as renewing_arr_120d_usd
+    from {{ ref('renewals') }} as renewals
     inner join accounts
-        on accounts.account_id = lines.account_id
-    where lines.end_date <= cast({{ dbt.dateadd('day', horizon, as_of_date()) }} as date)
+        on accounts.account_id = renewals.account_id
+    where renewals.days_to_renewal <= {{ horizon }}
     group by accounts.ultimate_parent_account_id
 
 ),
@@ -96,7 +95,7 @@ family_360 as (
         families.direct_children,
         families.family_accounts - 1 as all_descendants,
         families.family_arr_usd,
-        cast(round(families.arr_weighted_score_total / nullif(families.scored_arr_usd, 0), 0) as {{ dbt.type_int() }})
+        cast(round(cast(families.arr_weighted_score_total as {{ type_double() }}) / nullif(families.scored_arr_usd, 0), 0) as {{ dbt.type_int() }})
             as family_health_score,
         case families.worst_band_rank
             when 1 then 'critical'

@@ -110,15 +110,15 @@ kpis as (
         months.is_as_of_month,
         totals.segment,
         totals.region,
-        totals.gross_retained_arr_usd / nullif(totals.arr_opening_usd, 0) as gross_revenue_retention,
-        totals.retained_arr_usd / nullif(totals.arr_opening_usd, 0) as net_revenue_retention,
-        totals.ttm_gross_retained_arr_usd / nullif(totals.ttm_opening_arr_usd, 0) as gross_revenue_retention_ttm,
-        totals.ttm_retained_arr_usd / nullif(totals.ttm_opening_arr_usd, 0) as net_revenue_retention_ttm,
+        cast(totals.gross_retained_arr_usd as {{ type_double() }}) / nullif(totals.arr_opening_usd, 0) as gross_revenue_retention,
+        cast(totals.retained_arr_usd as {{ type_double() }}) / nullif(totals.arr_opening_usd, 0) as net_revenue_retention,
+        cast(totals.ttm_gross_retained_arr_usd as {{ type_double() }}) / nullif(totals.ttm_opening_arr_usd, 0) as gross_revenue_retention_ttm,
+        cast(totals.ttm_retained_arr_usd as {{ type_double() }}) / nullif(totals.ttm_opening_arr_usd, 0) as net_revenue_retention_ttm,
         cast(totals.customers_churned as {{ type_double() }}) / nullif(totals.customers_opening, 0) as logo_churn_rate,
         cast(totals.renewals_renewed as {{ type_double() }}) / nullif(totals.renewals_due, 0) as renewal_rate,
         cast(totals.premium_tam_renewals_renewed as {{ type_double() }}) / nullif(totals.premium_tam_renewals_due, 0)
             as premium_tam_renewal_rate,
-        100.0 * (totals.nps_promoters - totals.nps_detractors) / nullif(totals.nps_responses, 0) as nps,
+        cast(100 * (totals.nps_promoters - totals.nps_detractors) as {{ type_double() }}) / nullif(totals.nps_responses, 0) as nps,
         cast(totals.csat_good_tickets as {{ type_double() }}) / nullif(totals.csat_rated_tickets, 0) as csat,
         cast(totals.version_current_customers as {{ type_double() }}) / nullif(totals.version_measured_customers, 0)
             as version_current_share,
@@ -127,7 +127,7 @@ kpis as (
         case when totals.segment = 'all' and totals.region = 'all'
              then coalesce(unmatched_arr.arr_unmatched_usd, 0) end as arr_unmatched_usd,
         case when totals.segment = 'all' and totals.region = 'all'
-             then coalesce(unmatched_arr.arr_unmatched_usd, 0)
+             then cast(coalesce(unmatched_arr.arr_unmatched_usd, 0) as {{ type_double() }})
                   / nullif(totals.arr_closing_usd + coalesce(unmatched_arr.arr_unmatched_usd, 0), 0) end as arr_unmatched_share,
         {%- for column in sums %}
         totals.{{ column }}{{ ',' if not loop.last }}

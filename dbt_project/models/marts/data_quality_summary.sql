@@ -2,14 +2,15 @@
 -- Where every raw row of every extract went, one row per source and entity, for a BI page and
 -- for the blocking reconciliation check (cs_pipeline/quality/reconciliation.py):
 -- raw_rows = staged + deleted + quarantined + superseded, so `unaccounted` must be 0.
--- Staged rows are counted in the staging models, quarantined rows in the quarantine models, so
--- a staging model that lost rows shows up here. Deleted rows and superseded ticket versions are
--- counted from the raw rows staging reads, in stg_raw__row_counts (no mart reads a source
--- directly). Each big table is read once (no rule re-evaluated).
--- Match rates come from marts.match_rates; the minimums are dbt vars (docs/configuration.md).
+-- Staged rows are counted in the staging models, quarantined rows in marts.quarantined_records,
+-- so a staging model that lost rows shows up here. Raw rows, deleted rows and superseded ticket
+-- versions are counted in stg_raw__row_counts (no mart reads a source directly). Each big table
+-- is read once (no rule re-evaluated). Match rates come from marts.match_rates; the minimums
+-- are dbt vars (docs/configuration.md).
 with raw_counts as (
 
-    select source, entity, raw_rows, deleted, superseded from {{ ref('stg_raw__row_counts') }}
+    select source, entity, raw_rows, deleted, superseded
+    from {{ ref('stg_raw__row_counts') }}
 
 ),
 
@@ -49,15 +50,9 @@ staged_counts as (
 
 quarantined_counts as (
 
-    select source, entity, count(*) as quarantined from {{ ref('stg_crm__quarantine') }} group by source, entity
-    union all
-    select source, entity, count(*) as quarantined from {{ ref('stg_support__quarantine') }} group by source, entity
-    union all
-    select source, entity, count(*) as quarantined from {{ ref('stg_finance__quarantine') }} group by source, entity
-    union all
-    select source, entity, count(*) as quarantined from {{ ref('stg_training__quarantine') }} group by source, entity
-    union all
-    select source, entity, count(*) as quarantined from {{ ref('stg_licenses__quarantine') }} group by source, entity
+    select source, entity, count(*) as quarantined
+    from {{ ref('quarantined_records') }}
+    group by source, entity
 
 ),
 
@@ -66,19 +61,32 @@ typed as (
     select
         raw_counts.source,
         raw_counts.entity,
-        cast(raw_counts.raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
-        cast(staged_counts.staged as {{ dbt.type_bigint() }}) as staged,
-        raw_counts.deleted,
+        cast(coalesce(raw_counts.raw_rows, 0) as {{ dbt.type_bigint() }}) as raw_rows,
+        cast(coalesce(staged_counts.staged, 0) as {{ dbt.type_bigint() }}) as staged,
+        cast(coalesce(raw_counts.deleted, 0) as {{ dbt.type_bigint() }}) as deleted,
         cast(coalesce(quarantined_counts.quarantined, 0) as {{ dbt.type_bigint() }}) as quarantined,
-        raw_counts.superseded,
+        cast(coalesce(raw_counts.superseded, 0) as {{ dbt.type_bigint() }}) as superseded,
         cast(coalesce(staged_counts.dated_after_as_of, 0) as {{ dbt.type_bigint() }}) as dated_after_as_of
 
     from raw_counts
-    inner join staged_counts
+    left join staged_counts
         on staged_counts.source = raw_counts.source and staged_counts.entity = raw_counts.entity
     left join quarantined_counts
-        on quarantined_counts.source = raw_counts.source
-        and quarantined_counts.entity = raw_counts.entity
+        on quarantined_counts.source = raw_counts.source and quarantined_counts.entity = raw_counts.entity
+
+),
+
+min_match_rates as (
+
+    select 'crm' as source, cast({{ var('min_match_rate_crm') }} as {{ type_double() }}) as min_match_rate
+    union all
+    select 'support' as source, cast({{ var('min_match_rate_support') }} as {{ type_double() }}) as min_match_rate
+    union all
+    select 'finance' as source, cast({{ var('min_match_rate_finance') }} as {{ type_double() }}) as min_match_rate
+    union all
+    select 'training' as source, cast({{ var('min_match_rate_training') }} as {{ type_double() }}) as min_match_rate
+    union all
+    select 'licenses' as source, cast({{ var('min_match_rate_licenses') }} as {{ type_double() }}) as min_match_rate
 
 )
 
@@ -91,24 +99,15 @@ select
     typed.deleted,
     typed.quarantined,
     typed.superseded,
-    typed.raw_rows - typed.staged - typed.deleted - typed.quarantined - typed.superseded
-        as unaccounted,
+    typed.raw_rows - typed.staged - typed.deleted - typed.quarantined - typed.superseded as unaccounted,
     typed.dated_after_as_of,
     match_rates.matched,
     match_rates.unmatched,
     match_rates.match_rate,
-    case
-        when match_rates.entity is not null then
-            case typed.source
-                when 'crm' then cast({{ var('min_match_rate_crm') }} as {{ type_double() }})
-                when 'support' then cast({{ var('min_match_rate_support') }} as {{ type_double() }})
-                when 'finance' then cast({{ var('min_match_rate_finance') }} as {{ type_double() }})
-                when 'training' then cast({{ var('min_match_rate_training') }} as {{ type_double() }})
-                when 'licenses' then cast({{ var('min_match_rate_licenses') }} as {{ type_double() }})
-            end
-    end as min_match_rate
+    case when match_rates.entity is not null then min_match_rates.min_match_rate end as min_match_rate
 
 from typed
 left join {{ ref('match_rates') }} as match_rates
-    on match_rates.source = typed.source
-    and match_rates.entity = typed.entity
+    on match_rates.source = typed.source and match_rates.entity = typed.entity
+left join min_match_rates
+    on min_match_rates.source = typed.source

@@ -3,7 +3,7 @@
     key stopped arriving. -#}
 with record_types as (
 
-    {% for source_name, entity, model, record_id in resolved_record_types() %}
+    {% for source_name, entity in resolved_record_types() %}
     select '{{ source_name }}' as source, '{{ entity }}' as entity
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -2,8 +2,11 @@
 -- Every quarantined raw row of every source, for a BI page next to marts.unmatched_records: one
 -- row per record left out of staging because it breaks a row-level rule, with the rule, the
 -- offending value and where it is in the delivered file.
-with quarantine as (
-
+select
+    quarantine.source, quarantine.entity, quarantine.record_id, rules.rule, rules.column_name,
+    quarantine.offending_value, rules.expected, quarantine.rules_broken,
+    quarantine._source_file as source_file, quarantine._row_number as source_row_number
+from (
     select * from {{ ref('stg_crm__quarantine') }}
     union all
     select * from {{ ref('stg_support__quarantine') }}
@@ -13,19 +16,8 @@ with quarantine as (
     select * from {{ ref('stg_training__quarantine') }}
     union all
     select * from {{ ref('stg_licenses__quarantine') }}
-
-)
-
-select
-    source,
-    entity,
-    record_id,
-    rule,
-    column_name,
-    offending_value,
-    expected,
-    rules_broken,
-    _source_file as source_file,
-    _row_number as source_row_number
-
-from quarantine
+) as quarantine
+inner join {{ ref('stg_registry__row_rules') }} as rules
+    on rules.source = quarantine.source
+    and rules.entity = quarantine.entity
+    and rules.rule_number = quarantine.rule_number

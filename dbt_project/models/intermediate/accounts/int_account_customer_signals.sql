@@ -32,18 +32,41 @@ with signals as (
     where account_id is not null
       and lower(status) = 'completed'
 
+),
+
+counted as (
+
+    select
+        account_id,
+        max(signal_date) as last_signal_date,
+        sum(case when is_engagement = 1
+                  and signal_date > {{ days_before_as_of(window) }}
+                 then 1 else 0 end) as engagement_last_90d,
+        sum(case when is_engagement = 1
+                  and signal_date > {{ days_before_as_of(2 * window) }}
+                  and signal_date <= {{ days_before_as_of(window) }}
+                 then 1 else 0 end) as engagement_prior_90d
+    from signals
+    where signal_date <= {{ as_of_date() }}
+    group by account_id
+
 )
 
+-- falling / rising: the last window moved by more than var('engagement_trend_min_change') (a
+-- share of the prior window), and the larger window holds at least
+-- var('engagement_trend_min_events') events (fewer: a change of one or two is noise, steady).
 select
     account_id,
-    max(signal_date) as last_signal_date,
-    sum(case when is_engagement = 1
-              and signal_date > {{ days_before_as_of(window) }}
-             then 1 else 0 end) as engagement_last_90d,
-    sum(case when is_engagement = 1
-              and signal_date > {{ days_before_as_of(2 * window) }}
-              and signal_date <= {{ days_before_as_of(window) }}
-             then 1 else 0 end) as engagement_prior_90d
-from signals
-where signal_date <= {{ as_of_date() }}
-group by account_id
+    last_signal_date,
+    engagement_last_90d,
+    engagement_prior_90d,
+    case
+        when greatest(engagement_last_90d, engagement_prior_90d) < {{ var('engagement_trend_min_events') }}
+            then 'steady'
+        when engagement_last_90d < engagement_prior_90d * (1 - {{ var('engagement_trend_min_change') }})
+            then 'falling'
+        when engagement_last_90d > engagement_prior_90d * (1 + {{ var('engagement_trend_min_change') }})
+            then 'rising'
+        else 'steady'
+    end as engagement_trend
+from counted

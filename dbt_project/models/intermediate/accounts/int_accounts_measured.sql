@@ -8,15 +8,7 @@
 
 with accounts as (
 
-    select
-        account_id,
-        account_name,
-        parent_account_id,
-        region,
-        segment,
-        csm_name,
-        owner_is_active
-    from {{ ref('int_customer_accounts') }}
+    select * from {{ ref('int_customer_accounts') }}
 
 ),
 
@@ -155,17 +147,7 @@ select
     coalesce(signals.last_signal_date <= {{ days_before_as_of(var('silence_days')) }}, true) as customer_silent,
     coalesce(signals.engagement_last_90d, 0) as engagement_last_90d,
     coalesce(signals.engagement_prior_90d, 0) as engagement_prior_90d,
-    -- falling/rising: the last window moved by more than engagement_trend_min_change (a share of
-    -- the prior window) and the larger window holds at least engagement_trend_min_events
-    case
-        when greatest(coalesce(signals.engagement_last_90d, 0), coalesce(signals.engagement_prior_90d, 0))
-                < {{ var('engagement_trend_min_events') }} then 'steady'
-        when signals.engagement_last_90d
-                < signals.engagement_prior_90d * (1 - {{ var('engagement_trend_min_change') }}) then 'falling'
-        when signals.engagement_last_90d
-                > signals.engagement_prior_90d * (1 + {{ var('engagement_trend_min_change') }}) then 'rising'
-        else 'steady'
-    end as engagement_trend
+    coalesce(signals.engagement_trend, 'steady') as engagement_trend
 from accounts
 left join subscriptions
     on subscriptions.account_id = accounts.account_id

@@ -36,7 +36,7 @@ select
     case
         when not has_invoices then null
         when overdue_amount_usd = 0 then 0
-        when arr_usd > 0 then overdue_amount_usd / arr_usd
+        when arr_usd > 0 then cast(overdue_amount_usd as {{ type_double() }}) / arr_usd
         else 1  -- money overdue and no ARR to set it against: the worst band
     end as overdue_share_of_arr,
     days_since_last_activity,

@@ -1,49 +1,22 @@
 {#- LMS enrollments, each with the account whose website domain equals the learner's e-mail
-    domain exactly (both lower case; a subdomain is a different domain). A domain shared by
-    several accounts matches none of them (`domain_ambiguous`): never a guess. user_company is
-    free text and never used. An override wins. -#}
-with keyed as (
-
-    select
-        records.*,
-        domains.account_id as key_account_id,
-        case when domains.account_id is not null then 'email_domain' end as key_match_method,
-        case
-            when records.email_domain is null then 'no_key'
-            when domains.website_domain is null then 'domain_not_found'
-            when domains.account_id is null then 'domain_ambiguous'
-        end as key_unmatched_reason
-
-    from {{ ref('stg_training__enrollments') }} as records
-    left join {{ ref('int_account_website_domains') }} as domains
-        on domains.website_domain = records.email_domain
-
-),
-
-overrides as (
-
-    select * from {{ ref('int_account_overrides') }}
-    where source = 'training' and entity = 'enrollments'
-
-)
-
+    domain, or an override (the key rules: int_resolved_records). -#}
 select
-    keyed.enrollment_id,
-    keyed.user_email,
-    keyed.user_company,
-    keyed.course_code,
-    keyed.course_name,
-    keyed.product_code,
-    keyed.enrolled_at,
-    keyed.completed_at,
-    keyed.status,
-    keyed.score,
-    keyed._source_file,
-    keyed._row_number,
-    keyed._loaded_at,
-    keyed.email_domain,
-    {{ resolution_columns('keyed', 'overrides') }}
+    records.enrollment_id,
+    records.user_email,
+    records.user_company,
+    records.course_code,
+    records.course_name,
+    records.product_code,
+    records.enrolled_at,
+    records.completed_at,
+    records.status,
+    records.score,
+    records.email_domain,
+    resolved.account_id,
+    resolved.match_method,
+    resolved.unmatched_reason
 
-from keyed
-left join overrides
-    on overrides.record_id = keyed.enrollment_id
+from {{ ref('stg_training__enrollments') }} as records
+left join {{ ref('int_resolved_records') }} as resolved
+    on resolved._source_file = records._source_file
+    and resolved._row_number = records._row_number

@@ -1,46 +1,24 @@
-{#- CRM opportunities, each with the account it belongs to: its own account id (15 or 18 characters
-    in the export, 18 in staging) when that is a live CRM account. An override wins.
+{#- CRM opportunities, each with the account it belongs to (the key rules: int_resolved_records).
     The id as delivered stays in delivered_account_id, as account_id names the resolved account. -#}
-with keyed as (
-
-    select
-        records.*,
-        {{ sfdc_matched_account('accounts') }} as key_account_id,
-        {{ sfdc_match_method('records.account_id_was_15_char', 'accounts') }} as key_match_method,
-        {{ sfdc_unmatched_reason('records.account_id', 'accounts') }} as key_unmatched_reason
-
-    from {{ ref('stg_crm__opportunity') }} as records
-    left join {{ ref('int_crm_account_lookup') }} as accounts
-        on accounts.account_id = records.account_id
-
-),
-
-overrides as (
-
-    select * from {{ ref('int_account_overrides') }}
-    where source = 'crm' and entity = 'Opportunity'
-
-)
-
 select
-    keyed.opportunity_id,
-    keyed.account_id_was_15_char,
-    keyed.opportunity_name,
-    keyed.opportunity_type,
-    keyed.stage_name,
-    keyed.amount,
-    keyed.currency,
-    keyed.close_date,
-    keyed.is_closed,
-    keyed.is_won,
-    keyed.created_at,
-    keyed.is_deleted,
-    keyed._source_file,
-    keyed._row_number,
-    keyed._loaded_at,
-    keyed.account_id as delivered_account_id,
-    {{ resolution_columns('keyed', 'overrides') }}
+    records.opportunity_id,
+    records.account_id_was_15_char,
+    records.opportunity_name,
+    records.opportunity_type,
+    records.stage_name,
+    records.amount,
+    records.currency,
+    records.close_date,
+    records.is_closed,
+    records.is_won,
+    records.created_at,
+    records.is_deleted,
+    records.account_id as delivered_account_id,
+    resolved.account_id,
+    resolved.match_method,
+    resolved.unmatched_reason
 
-from keyed
-left join overrides
-    on overrides.record_id = keyed.opportunity_id
+from {{ ref('stg_crm__opportunity') }} as records
+left join {{ ref('int_resolved_records') }} as resolved
+    on resolved._source_file = records._source_file
+    and resolved._row_number = records._row_number

@@ -1,44 +1,22 @@
-{#- ERP subscription lines, each with the account of its ERP customer (customer_number), whatever
-    key matched that customer (see int_finance_customer_accounts). An override of the record
-    itself wins; a line's record id is `contract_id:line_id`. -#}
-with keyed as (
-
-    select
-        records.*,
-        customers.account_id as key_account_id,
-        {{ erp_customer_match_method('customers') }} as key_match_method,
-        {{ erp_customer_unmatched_reason('records.customer_number', 'customers') }} as key_unmatched_reason
-
-    from {{ ref('stg_finance__subscriptions') }} as records
-    left join {{ ref('int_finance_customer_accounts') }} as customers
-        on customers.customer_number = records.customer_number
-
-),
-
-overrides as (
-
-    select * from {{ ref('int_account_overrides') }}
-    where source = 'finance' and entity = 'subscriptions'
-
-)
-
+{#- ERP subscription lines, each with the account of its ERP customer, or an override of the
+    line itself, record id `contract_id:line_id` (the key rules: int_resolved_records). -#}
 select
-    keyed.contract_id,
-    keyed.line_id,
-    keyed.customer_number,
-    keyed.product_code,
-    keyed.start_date,
-    keyed.end_date,
-    keyed.annual_value,
-    keyed.currency,
-    keyed.support_tier,
-    keyed.auto_renew,
-    keyed.status,
-    keyed._source_file,
-    keyed._row_number,
-    keyed._loaded_at,
-    {{ resolution_columns('keyed', 'overrides') }}
+    records.contract_id,
+    records.line_id,
+    records.customer_number,
+    records.product_code,
+    records.start_date,
+    records.end_date,
+    records.annual_value,
+    records.currency,
+    records.support_tier,
+    records.auto_renew,
+    records.status,
+    resolved.account_id,
+    resolved.match_method,
+    resolved.unmatched_reason
 
-from keyed
-left join overrides
-    on overrides.record_id = {{ dbt.concat(['keyed.contract_id', "':'", 'keyed.line_id']) }}
+from {{ ref('stg_finance__subscriptions') }} as records
+left join {{ ref('int_resolved_records') }} as resolved
+    on resolved._source_file = records._source_file
+    and resolved._row_number = records._row_number

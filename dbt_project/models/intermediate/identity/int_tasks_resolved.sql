@@ -1,42 +1,21 @@
-{#- CRM tasks (CSM activity), each with the account it belongs to: its own account id (15 or 18 characters
-    in the export, 18 in staging) when that is a live CRM account. An override wins.
-    The id as delivered stays in delivered_account_id, as account_id names the resolved account. -#}
-with keyed as (
-
-    select
-        records.*,
-        {{ sfdc_matched_account('accounts') }} as key_account_id,
-        {{ sfdc_match_method('records.account_id_was_15_char', 'accounts') }} as key_match_method,
-        {{ sfdc_unmatched_reason('records.account_id', 'accounts') }} as key_unmatched_reason
-
-    from {{ ref('stg_crm__task') }} as records
-    left join {{ ref('int_crm_account_lookup') }} as accounts
-        on accounts.account_id = records.account_id
-
-),
-
-overrides as (
-
-    select * from {{ ref('int_account_overrides') }}
-    where source = 'crm' and entity = 'Task'
-
-)
-
+{#- CRM tasks (CSM activity), each with the account it belongs to (the key rules:
+    int_resolved_records). The id as delivered stays in delivered_account_id, as account_id
+    names the resolved account. -#}
 select
-    keyed.task_id,
-    keyed.account_id_was_15_char,
-    keyed.who_id,
-    keyed.subject,
-    keyed.task_type,
-    keyed.activity_date,
-    keyed.status,
-    keyed.is_deleted,
-    keyed._source_file,
-    keyed._row_number,
-    keyed._loaded_at,
-    keyed.account_id as delivered_account_id,
-    {{ resolution_columns('keyed', 'overrides') }}
+    records.task_id,
+    records.account_id_was_15_char,
+    records.who_id,
+    records.subject,
+    records.task_type,
+    records.activity_date,
+    records.status,
+    records.is_deleted,
+    records.account_id as delivered_account_id,
+    resolved.account_id,
+    resolved.match_method,
+    resolved.unmatched_reason
 
-from keyed
-left join overrides
-    on overrides.record_id = keyed.task_id
+from {{ ref('stg_crm__task') }} as records
+left join {{ ref('int_resolved_records') }} as resolved
+    on resolved._source_file = records._source_file
+    and resolved._row_number = records._row_number

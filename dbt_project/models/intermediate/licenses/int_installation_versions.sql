@@ -9,16 +9,9 @@
 with installations as (
 
     select
-        installation_id,
-        entitlement_id,
-        account_id,
-        product_code,
-        version,
-        environment,
-        seats_in_use,
-        last_checkin_at,
-        {{ version_major('version') }} as line_major,
-        {{ version_minor('version') }} as line_minor
+        *,
+        {{ version_major('version') }} as parsed_major,
+        {{ version_minor('version') }} as parsed_minor
     from {{ ref('int_installations_resolved') }}
 
 ),
@@ -37,8 +30,8 @@ newer_lines as (
     from installations
     left join lines
         on lines.product_code = installations.product_code
-        and (lines.line_major > installations.line_major
-            or (lines.line_major = installations.line_major and lines.line_minor > installations.line_minor))
+        and (lines.line_major > installations.parsed_major
+            or (lines.line_major = installations.parsed_major and lines.line_minor > installations.parsed_minor))
     group by installations.installation_id
 
 ),
@@ -46,17 +39,8 @@ newer_lines as (
 versioned as (
 
     select
-        installations.installation_id,
-        installations.entitlement_id,
-        installations.account_id,
-        installations.product_code,
-        installations.version,
-        installations.environment,
-        installations.seats_in_use,
-        installations.last_checkin_at,
-        installations.line_major is not null and installations.line_minor is not null as is_version_parsed,
-        case when installations.line_minor is not null then installations.line_major end as line_major,
-        case when installations.line_major is not null then installations.line_minor end as line_minor,
+        installations.*,
+        installations.parsed_major is not null and installations.parsed_minor is not null as is_version_parsed,
         own_line.end_of_support_date as line_end_of_support_date,
         newer_lines.newer_lines
     from installations
@@ -64,8 +48,8 @@ versioned as (
         on newer_lines.installation_id = installations.installation_id
     left join lines as own_line
         on own_line.product_code = installations.product_code
-        and own_line.line_major = installations.line_major
-        and own_line.line_minor = installations.line_minor
+        and own_line.line_major = installations.parsed_major
+        and own_line.line_minor = installations.parsed_minor
 
 )
 
@@ -78,9 +62,9 @@ select
     environment,
     seats_in_use,
     last_checkin_at,
-    case when is_version_parsed then {{ release_line_label('line_major', 'line_minor') }} end as release_line,
-    line_major,
-    line_minor,
+    case when is_version_parsed then {{ release_line_label('parsed_major', 'parsed_minor') }} end as release_line,
+    case when parsed_minor is not null then parsed_major end as line_major,
+    case when parsed_major is not null then parsed_minor end as line_minor,
     line_end_of_support_date,
     case when is_version_parsed then newer_lines end as versions_behind,
     case when is_version_parsed then newer_lines >= 2 end as is_n_minus_2,

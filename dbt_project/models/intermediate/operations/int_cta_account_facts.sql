@@ -136,7 +136,7 @@ select
     version_lines.lines_end_of_support,
     coalesce(tickets.tickets_recent, 0) as tickets_recent,
     coalesce(tickets.tickets_baseline, 0) as tickets_baseline,
-    coalesce(tickets.tickets_baseline, 0) * {{ window }} / {{ baseline }}.0 as tickets_expected,
+    cast(coalesce(tickets.tickets_baseline, 0) * {{ window }} as {{ type_double() }}) / {{ baseline }} as tickets_expected,
     activity.last_activity_date,
     accounts.days_since_last_activity,
     accounts.customer_silent,

@@ -240,6 +240,23 @@ candidates as (
     inner join facts
         on facts.account_id = themes.account_id
 
+),
+
+-- Of the calls to action that share an owner and an SLA date, at most cta_due_per_owner_per_day
+-- are due on it; the less urgent ones (by priority, ARR at stake, account, theme) are due a day
+-- later per batch, so a first night does not put a whole book of business on one due date.
+staggered as (
+
+    select
+        candidates.*,
+        cast({{ dbt.dateadd(
+            'day',
+            'cast(floor((row_number() over (partition by candidates.owner_name, candidates.sla_due_date '
+                ~ 'order by candidates.priority, candidates.arr_at_stake_usd desc, candidates.account_id, candidates.theme) - 1) / '
+                ~ var('cta_due_per_owner_per_day') ~ '.0) as ' ~ dbt.type_int() ~ ')',
+            'candidates.sla_due_date') }} as date) as staggered_due_date
+    from candidates
+
 )
 
 select
@@ -254,5 +271,5 @@ select
     arr_at_stake_usd,
     owner_name,
     routing_reason,
-    case when due_cap < sla_due_date then due_cap else sla_due_date end as due_date_if_new
-from candidates
+    case when due_cap < staggered_due_date then due_cap else staggered_due_date end as due_date_if_new
+from staggered

@@ -10,15 +10,7 @@
 with tickets as (
 
     select
-        ticket_id,
-        organization_id,
-        account_id,
-        product_code,
-        status,
-        priority,
-        satisfaction_score,
-        created_at,
-        solved_at,
+        *,
         cast(created_at as date) as created_date,
         cast(solved_at as date) as solved_date
     from {{ ref('int_tickets_resolved') }}

@@ -3,21 +3,13 @@
     "points to no account at all" when it reports unmatched records, and so the account
     hierarchy (int_account_hierarchy) can walk through a deleted account that is still in
     Account.csv. -#}
-with renamed as (
+select
+    {{ sfdc_id_18(clean_key('Id')) }} as account_id,
+    {{ sfdc_id_18(clean_key('ParentId')) }} as parent_account_id,
+    _source_file,
+    _row_number,
+    _loaded_at
 
-    select
-        {{ sfdc_id_18(clean_key('Id')) }} as account_id,
-        {{ clean_text('Name') }} as account_name,
-        {{ sfdc_id_18(clean_key('ParentId')) }} as parent_account_id,
-        coalesce({{ parse_boolean('IsDeleted') }}, false) as is_deleted,
-        _source_file,
-        _row_number,
-        _loaded_at
-
-    from {{ source('crm', 'account') }}
-    where {{ passes_row_rules('crm', 'account') }}
-
-)
-
-select * from renamed
-where is_deleted
+from {{ source('crm', 'account') }}
+where {{ passes_row_rules('crm', 'account') }}
+    and coalesce({{ parse_boolean('IsDeleted') }}, false)

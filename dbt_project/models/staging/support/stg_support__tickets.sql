@@ -12,9 +12,12 @@
     ways, e.g. "0101" and "101", which the unique test on ticket_id fails either way.)
     The pre-hook empties the model when every raw row is newer than it: the raw table was
     reloaded from all files (a new full export, or CS_FULL_REFRESH), whose tickets replace
-    history, so the run rebuilds it from every row. -#}
+    history, so the run rebuilds it from every row.
+    On Spark the tables are Parquet, which cannot delete rows (no delete+insert, and
+    insert_overwrite cannot read the table it overwrites): the model is a table there, rebuilt
+    from every raw row each run by the same rule (docs/scale-out.md). -#}
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
     unique_key='ticket_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -51,12 +54,13 @@ renamed as (
         {{ parse_integer(json_text('metric_set', '$.reply_time_in_minutes.calendar')) }} as reply_time_minutes,
         {{ parse_integer(json_text('metric_set', '$.full_resolution_time_in_minutes.calendar')) }} as full_resolution_time_minutes,
         {{ parse_timestamp(json_text('metric_set', '$.solved_at')) }} as solved_at,
-        {#- versions are grouped by the id as delivered, so rows whose id does not parse are
-            never collapsed into one another -#}
-        coalesce({{ clean_key('id') }}, {{ dbt.concat(["'#row'", "cast(_row_number as " ~ dbt.type_string() ~ ")"]) }}) as _version_group,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        {#- versions are grouped by the id as delivered, so rows whose id does not parse are
+            never collapsed into one another; last, so that this model's own rows (its columns,
+            in this order) plus the group line up with these -#}
+        coalesce({{ clean_key('id') }}, {{ dbt.concat(["'#row'", "cast(_row_number as " ~ dbt.type_string() ~ ")"]) }}) as _version_group
 
     from source
 
@@ -66,31 +70,11 @@ renamed as (
 {#- the new versions, and the current winner of each ticket they touch -#}
 candidates as (
 
-    select * from renamed  {# the same columns in the same order as below #}
+    select * from renamed
 
     union all
 
-    select
-        ticket_id,
-        created_at,
-        updated_at,
-        status,
-        priority,
-        ticket_type,
-        subject,
-        organization_id,
-        requester_email,
-        tags,
-        satisfaction_score,
-        product_code,
-        reported_version,
-        reply_time_minutes,
-        full_resolution_time_minutes,
-        solved_at,
-        {{ dbt.cast('ticket_id', api.Column.translate_type('string')) }} as _version_group,
-        _source_file,
-        _row_number,
-        _loaded_at
+    select *, {{ dbt.cast('ticket_id', api.Column.translate_type('string')) }} as _version_group
     from {{ this }}
     where ticket_id in (select ticket_id from renamed)
 
