@@ -280,6 +280,27 @@ def test_brief_of_a_child_links_its_parent_and_shows_missing_figures_as_dashes(
     assert shown["Overdue invoices"] == usd(PLANTED["kestrel_uk"]["overdue_amount_usd"])
 
 
+def test_brief_says_what_moved_the_score_in_the_marts_words(
+    sample_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One night has no snapshot 30 days back: the explanation a later night writes is set here.
+    published = tmp_path / "warehouse" / "cs360.duckdb"
+    published.parent.mkdir()
+    shutil.copy(sample_run[1], published)
+    with duckdb.connect(str(published)) as con:
+        con.execute("update marts.customer_360 set health_change_30d = -7.5, "
+                    "health_change_explained = 'support -12 (urgent open tickets 0 -> 2)' "
+                    "where account_id = ?", [KESTREL])
+    monkeypatch.setenv("CS_WAREHOUSE", str(published))
+    at = render("brief", account=KESTREL)
+    assert ("Over 30 days the score moved **-7.5** points: support -12 (urgent open tickets "
+            "0 -> 2)") in [m.value for m in at.markdown]
+    # Without a snapshot 30 days back the brief says nothing of a move.
+    monkeypatch.setenv("CS_WAREHOUSE", str(sample_run[1]))
+    assert not any(m.value.startswith("Over 30 days") for m in render(
+        "brief", account=KESTREL).markdown)
+
+
 def test_brief_links_the_top_of_a_family_whose_parent_is_missing(warehouse: Path) -> None:
     # Tern Systems Ltd -> Tern Systems Group -> a parent missing from Account.csv: the group
     # is the top of the family.

@@ -90,6 +90,9 @@ with chart_column:
 with drivers_column:
     st.subheader("What drives the score")
     st.markdown(f"Pulled down most by: **{a['health_drivers'] or 'nothing'}**")
+    if a["health_change_explained"] is not None:
+        st.markdown(f"Over 30 days the score moved **{a['health_change_30d']:+.1f}** points: "
+                    f"{a['health_change_explained']}")
     previous = movement.previous_as_of.dropna()
     st.caption(f"Components (0–100) now and at the previous snapshot "
                f"({display.date(previous.iloc[0].date()) if len(previous) else 'none yet'})")
