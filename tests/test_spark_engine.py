@@ -29,7 +29,7 @@ REQUIRED_MARTS = {
     "customer_360", "customer_product_360", "renewals", "calls_to_action", "unmatched_records"
 }
 # Columns that say when and by which run a row was written, not what it holds.
-RUN_COLUMNS = {"snapshot_taken_at", "snapshot_invocation_id", "_loaded_at"}
+RUN_COLUMNS = {"snapshot_taken_at", "snapshot_invocation_id", "_loaded_at", "built_at"}
 
 
 @pytest.fixture(scope="module")
