@@ -33,7 +33,6 @@ BIN = Path(sys.executable).parent
 AS_OF = "2026-11-01"
 ACCOUNTS = 200
 VIEWPORT = {"width": 1600, "height": 1000}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def workspace_env(root: Path) -> dict[str, str]:
@@ -91,7 +90,8 @@ def dismiss_dialog(page) -> None:
 def shoot(url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("CS_CHROMIUM", "/usr/bin/chromium")
+    from cs_pipeline.app.screenshot import launch_chromium
+
     pages = [  # (file, path, text to wait for, text to click first)
         ("ui-lineage.png",
          "/assets/crm/account?view=lineage&lineageScope=downstream&lineageDepth=1", None, None),
@@ -100,7 +100,7 @@ def shoot(url: str, out: Path) -> list[Path]:
     ]
     written = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport=VIEWPORT)
         for name, path, wait_for, click in pages:
             page.goto(url + path, wait_until="networkidle", timeout=120_000)
