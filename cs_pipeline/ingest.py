@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,11 +45,14 @@ from cs_pipeline.config import (
 from cs_pipeline.dbt_project import dbt_project
 from cs_pipeline.extract_files import (
     CHUNK_SIZE,
+    CP932,
+    UTF8,
     UTF8_BOM,
     ExtractFileError,
     check_columns,
     detect_encoding,
     find_bad_json_line,
+    has_utf8_bom,
     read_csv_header,
     transcode_to_utf8,
 )
@@ -111,6 +115,18 @@ class _File:
     encoding: str
     columns: list[str]
     stat: os.stat_result
+    # False for a JSON-lines file taken as UTF-8 without a scan of its own: DuckDB's parser
+    # verifies it (see _prepare); if DuckDB refuses it, the file is scanned after all.
+    encoding_verified: bool = True
+
+
+class _UnverifiedJson(Exception):
+    """A JSON-lines file not yet scanned for its encoding failed to parse: the scan decides
+    whether it is cp932 text (load a UTF-8 copy) or bad JSON (``error()`` names the line)."""
+
+    def __init__(self, relative: str, path: Path, error: Callable[[], ExtractFileError]) -> None:
+        super().__init__(f"{path}: not parseable as UTF-8 JSON lines")
+        self.relative, self.path, self.error = relative, path, error
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:
@@ -151,6 +167,28 @@ def load_extract(
     UTF-8/cp932 text, lacks a required column or is not parseable in the contract's dialect.
     On any failure the previous table and ledger stay as they were.
     """
+    encodings: dict[str, str] = {}  # files DuckDB refused, with their encoding found by a scan
+    while True:
+        try:
+            return _load_extract(
+                extract, extracts_dir, warehouse, loaded_at, full_refresh, log, encodings
+            )
+        except _UnverifiedJson as exc:  # rolled back; was it the encoding or the JSON?
+            encoding = detect_encoding(exc.path)  # ExtractFileError when neither UTF-8 nor cp932
+            if encoding != CP932:
+                raise exc.error() from None
+            encodings[exc.relative] = encoding  # load it again, from a UTF-8 copy
+
+
+def _load_extract(
+    extract: Extract,
+    extracts_dir: Path,
+    warehouse: Path,
+    loaded_at: dt.datetime,
+    full_refresh: bool,
+    log: Callable[[str], None],
+    encodings: dict[str, str],
+) -> LoadReport:
     delivered = extract.delivered_files(extracts_dir)
     if not delivered:
         raise ExtractFileError(
@@ -167,7 +205,9 @@ def load_extract(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             full, reason, skipped = _plan(con, extract, extracts_dir, delivered, full_refresh)
             to_load = [f for f in delivered if f not in skipped]
-            files = [_prepare(extract, extracts_dir, f, Path(tmp)) for f in to_load]
+            files = [
+                _prepare(extract, extracts_dir, f, Path(tmp), encodings.get(f)) for f in to_load
+            ]
             columns = _table_columns(con, extract, files, full)
             if full:
                 con.execute(f"CREATE OR REPLACE TABLE {extract.qualified_table} ({_ddl(columns)})")
@@ -177,13 +217,19 @@ def load_extract(
                 )
             appended = 0
             for f in files:
-                rows = _insert_logged(con, extract, f, loaded_at, log)
-                appended += rows
-                if extract.delta_folder is not None:
+                if extract.delta_folder is None:
+                    appended += _insert_logged(con, extract, f, loaded_at, log)
+                    continue
+                # The ledger's checksum is computed while DuckDB reads the file (hashlib
+                # releases the GIL), not in a pass of its own after the load.
+                with ThreadPoolExecutor(max_workers=1) as hasher:
+                    sha256 = hasher.submit(sha256_of, f.path)
+                    rows = _insert_logged(con, extract, f, loaded_at, log)
+                    appended += rows
                     con.execute(
                         f"INSERT INTO {LOADED_FILES} VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [extract.qualified_table, f.relative, f.stat.st_size,
-                         f.stat.st_mtime_ns, sha256_of(f.path), rows, loaded_at],
+                         f.stat.st_mtime_ns, sha256.result(), rows, loaded_at],
                     )
             con.commit()
         except BaseException:
@@ -272,28 +318,45 @@ def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _prepare(extract: Extract, extracts_dir: Path, relative: str, tmp: Path) -> _File:
-    """Check one file's encoding and columns (before a row is written); transcode if needed."""
+def _prepare(
+    extract: Extract, extracts_dir: Path, relative: str, tmp: Path, encoding: str | None = None
+) -> _File:
+    """Check one file's encoding and columns (before a row is written); transcode if needed.
+
+    A CSV is scanned for its encoding first. A JSON-lines file is not (a 5 GB ticket export
+    took seconds to scan): DuckDB's JSON parser rejects an invalid UTF-8 byte or a NUL as it
+    parses, so a file it loads was UTF-8 text; one it refuses is scanned then
+    (:class:`_UnverifiedJson`). ``encoding`` is the encoding such a scan found.
+    """
     path = extracts_dir / relative
     stat = path.stat()
     is_delta = relative != extract.file
     if stat.st_size == 0 and not is_delta:  # an empty delta is a night without changes
         what = "no header row" if extract.format == "csv" else "no records"
         raise ExtractFileError(f"{path}: empty: {what}")
-    encoding = detect_encoding(path)
+    # A JSON-lines file with a BOM is copied anyway (below), so it is scanned as before.
+    verified = encoding is not None or extract.format == "csv" or has_utf8_bom(path)
+    if encoding is None:
+        encoding = detect_encoding(path) if verified else UTF8
     readable = path
     # DuckDB reads UTF-8 only (its encodings extension is not available offline) and its
     # JSON reader rejects a BOM, so those files are read from a streamed UTF-8 copy.
-    if encoding != "utf-8" and not (encoding == UTF8_BOM and extract.format == "csv"):
+    if encoding != UTF8 and not (encoding == UTF8_BOM and extract.format == "csv"):
         readable = tmp / f"{len(list(tmp.iterdir()))}-{path.name}"
         transcode_to_utf8(path, encoding, readable)
     if extract.format == "csv":
         columns = read_csv_header(readable, label=path)
     else:
-        columns = _jsonl_keys(path, readable)
+        try:
+            columns = _jsonl_keys(path, readable)
+        except ExtractFileError as exc:
+            if verified:
+                raise
+            error = exc
+            raise _UnverifiedJson(relative, path, lambda: error) from exc
     if columns or not is_delta:
         check_columns(path, columns, extract.columns)
-    return _File(relative, path, readable, encoding, columns, stat)
+    return _File(relative, path, readable, encoding, columns, stat, verified)
 
 
 def _jsonl_keys(path: Path, readable: Path) -> list[str]:
@@ -417,6 +480,11 @@ def _insert(
             raise ExtractFileError(
                 f"{f.path}: not a valid comma-separated, double-quoted CSV: "
                 f"{_duckdb_message(exc)}"
+            ) from exc
+        if not f.encoding_verified:
+            message = _duckdb_message(exc)
+            raise _UnverifiedJson(
+                f.relative, f.path, lambda: _json_error(f.path, f.readable, message)
             ) from exc
         raise _json_error(f.path, f.readable, _duckdb_message(exc)) from exc
 

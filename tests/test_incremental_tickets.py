@@ -255,6 +255,52 @@ def test_changed_delivered_file_is_an_error_naming_it(
     assert _query(wh, f"select path, sha256 from {LOADED_FILES} order by path") == ledger
 
 
+def test_an_organization_moved_overnight_moves_its_tickets_as_a_full_build_does(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """int_tickets_resolved rebuilds only changed tickets on a night: a ticket whose own rows
+    did not change but whose organization now points at another account must move too."""
+    copy, wh = _copy_night(tmp_path, nightly)
+    # The organization with the most matched tickets, and a live account of another one.
+    [(org_id, account, external_id)] = _query(
+        wh,
+        "select t.organization_id, any_value(t.account_id), any_value(o.external_id) "
+        "from intermediate.int_tickets_resolved as t "
+        "join staging.stg_support__organizations as o on o.organization_id = t.organization_id "
+        "where t.match_method = 'zendesk_organization' and o.external_id is not null "
+        "group by all order by count(*) desc, 1 limit 1",
+    )
+    [(new_account,)] = _query(
+        wh,
+        "select min(account_id) from intermediate.int_support_organizations_resolved "
+        "where match_method = 'zendesk_external_id' and account_id <> ?",
+        [account],
+    )
+    orgs = copy / "support" / "organizations.jsonl"
+    records = [json.loads(line) for line in orgs.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        if record["id"] == org_id:
+            record["external_id"] = new_account
+    orgs.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    meta = _ticket_metadata(_build(copy, wh))  # the night: no new ticket file, one org moved
+    full = tmp_path / "full" / "cs360.duckdb"
+    _build(copy, full)
+
+    assert (meta["load_mode"], meta["files_loaded"]) == ("incremental", 0)
+    moved = _query(
+        wh,
+        "select count(*), count(distinct account_id), min(account_id) "
+        "from intermediate.int_tickets_resolved where organization_id = ?",
+        [org_id],
+    )
+    assert moved[0][0] > 0 and moved[0][1:] == (1, new_account) and external_id != new_account
+    # Every ticket's row, but when it was loaded (each build loads the files anew).
+    resolved = "select * exclude (_loaded_at) from intermediate.int_tickets_resolved order by 1"
+    assert _query(wh, resolved) == _query(full, resolved)
+    assert _differences(full, wh) == {}
+
+
 def _ingest_failure(extracts: Path, warehouse: Path) -> str:
     [failure] = _ingest_tickets(extracts, warehouse, ok=False).get_step_failure_events()
     return failure.step_failure_data.user_failure_data.description

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cs_pipeline import ingest
 from cs_pipeline.config import CsConfig
 from cs_pipeline.ingest import raw_assets
 from cs_pipeline.sample_data import generate
@@ -460,6 +461,55 @@ def test_truncated_json_line_fails_naming_file_and_line(tmp_path, extracts):
     e = extract("support", "tickets")
     good = jsonl_bytes(ticket_records())
     # A transfer cut short mid-record, then later records: DuckDB alone would say "line 5".
+    (extracts / e.file).write_bytes(good + b'{"id": 103, "subj\n' + good)
+
+    result = materialize(tmp_path, extracts, ("support", "tickets"), ok=False)
+
+    assert f"{extracts / e.file}: line 4: malformed JSON" in failure_messages(result)
+
+
+# A JSON-lines file is not scanned for its encoding before DuckDB reads it (DuckDB's parser
+# rejects invalid UTF-8 and NULs itself); these put the fault after the key sample, so that only
+# DuckDB can meet it, and check that the file is then scanned and judged as before.
+
+
+def test_cp932_json_lines_beyond_the_key_sample_are_decoded(tmp_path, extracts, monkeypatch):
+    monkeypatch.setattr(ingest, "JSON_SAMPLE_RECORDS", 1)
+    e = extract("support", "tickets")
+    records = ticket_records()
+    records[2]["subject"] = "ログインできない（ＳＳＯ）"
+    (extracts / e.file).write_bytes(jsonl_bytes(records).decode().encode("cp932"))
+
+    result = materialize(tmp_path, extracts, ("support", "tickets"))
+
+    subjects = query(tmp_path, "SELECT subject FROM raw.support__tickets ORDER BY _row_number")
+    assert subjects[2] == ("ログインできない（ＳＳＯ）",)
+    assert metadata(result, ("support", "tickets"))["encoding"] == "cp932"
+
+
+def test_invalid_utf8_json_lines_beyond_the_key_sample_fail_naming_the_file(
+    tmp_path, extracts, monkeypatch
+):
+    monkeypatch.setattr(ingest, "JSON_SAMPLE_RECORDS", 1)
+    e = extract("support", "tickets")
+    records = ticket_records()
+    records[2]["subject"] = "Zürich Re, AG"  # Latin-1 ü: no Shift_JIS character is 0xFC 0x72
+    (extracts / e.file).write_bytes(jsonl_bytes(records).decode().encode("latin-1"))
+
+    result = materialize(tmp_path, extracts, ("support", "tickets"), ok=False)
+
+    message = failure_messages(result)
+    assert str(extracts / e.file) in message
+    assert "not UTF-8 and not Shift_JIS" in message
+    assert "(line 3)" in message
+
+
+def test_malformed_json_line_beyond_the_key_sample_fails_naming_file_and_line(
+    tmp_path, extracts, monkeypatch
+):
+    monkeypatch.setattr(ingest, "JSON_SAMPLE_RECORDS", 1)
+    e = extract("support", "tickets")
+    good = jsonl_bytes(ticket_records())
     (extracts / e.file).write_bytes(good + b'{"id": 103, "subj\n' + good)
 
     result = materialize(tmp_path, extracts, ("support", "tickets"), ok=False)
