@@ -11,16 +11,10 @@
     Every other ticket has the same staging row and the same resolution as before, so the model
     equals a full rebuild. A ticket leaves stg_support__tickets only when the raw tickets were
     reloaded from every file (a new full export, or CS_FULL_REFRESH); staging is then rebuilt
-    from every row, all its rows are newer than this model, and the pre-hook empties the model
-    so that the run rebuilds it in full.
-    On Spark (Parquet tables, no delete+insert) the model is a table, rebuilt each run. -#}
-{{ config(
-    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
-    unique_key='ticket_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (select min(_loaded_at) from {{ ref('stg_support__tickets') }}) > (select max(_loaded_at) from {{ this }}){% endif %}",
-) }}
+    from every row, all its rows are newer than this model, and the pre-hook of
+    ticket_merge_config empties the model so that the run rebuilds it in full (on Spark it is
+    a table rebuilt each run). -#}
+{{ config(**ticket_merge_config("ref('stg_support__tickets')")) }}
 
 {%- if is_incremental() %}
 

@@ -15,19 +15,9 @@
     whose current version still wins is left as it is. That is exactly the full build's rule:
     the order (updated_at, file, line) is total, so the best of all versions is the best of the
     previous best and the new ones.
-    The pre-hook empties the model when every raw row is newer than it: the raw table was
-    reloaded from all files (a new full export, or CS_FULL_REFRESH), whose tickets replace
-    history, so the run rebuilds it from every row.
-    On Spark the tables are Parquet, which cannot delete rows (no delete+insert, and
-    insert_overwrite cannot read the table it overwrites): the model is a table there, rebuilt
-    from every raw row each run by the same rule (docs/scale-out.md). -#}
-{{ config(
-    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
-    unique_key='ticket_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (select min(_loaded_at) from {{ source('support', 'tickets') }}) > (select max(_loaded_at) from {{ this }}){% endif %}",
-) }}
+    When the raw table was reloaded from every file, the model is rebuilt from every row; on
+    Spark it is a table rebuilt each run (macro ticket_merge_config). -#}
+{{ config(**ticket_merge_config("source('support', 'tickets')")) }}
 
 
 {#- Only the rows the model has not seen (incremental); the full build reads every row. -#}
