@@ -274,7 +274,7 @@ class CsDbtCliResource(DbtCliResource):
     loads the profile, project and macros in this process for a dbt adapter (3-4 s) that only
     dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata`` use; cs360 describes its tables
     itself (:func:`describe_models`). The dbt run is the same: the executable is the dbt of this
-    interpreter, so its version is the installed dbt-core's. Guarded by tests/test_dbt_resource.py.
+    interpreter, so its version is the installed dbt-core's. Guarded by tests/test_fixed_costs.py.
     """
 
     @cached_property
