@@ -56,7 +56,7 @@ from cs_pipeline.extract_files import (
     transcode_to_utf8,
 )
 from cs_pipeline.publish import restore_build
-from cs_pipeline.quality.checks import stopping_failures, table_check_results, table_check_specs
+from cs_pipeline.quality.checks import raw_check_results, stopping_failures, table_check_specs
 from cs_pipeline.quality.freshness import (
     evaluate_freshness,
     freshness_check_result,
@@ -721,7 +721,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         checks = [
             freshness_check_result(freshness),
             row_count_check_result(row_count),
-            *table_check_results(gx_spec, key, settings, context.log),
+            *raw_check_results(gx_spec, key, settings, context.log, report.loaded_at),
         ]
         stopped = stopping_failures(checks)
         if stopped:

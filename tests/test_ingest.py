@@ -371,9 +371,11 @@ def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts):
     assert meta["rows_at_load"] == first["row_count"] == loaded[0][0]
     assert meta["loaded_at"] == loaded[0][1].isoformat(sep=" ")
     assert "dagster/row_count" not in meta and "preview" not in meta
-    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert {"freshness", "row_count_change", "gx_errors"} <= set(checks)
-    assert checks["row_count_change"]
+    assert checks["row_count_change"].passed and checks["gx_errors"].passed
+    # The rules' results are those of the validation at load (same table, same as-of date).
+    assert "not validated again" in checks["gx_errors"].metadata["validated_at"].value
     assert query(tmp_path, "SELECT count(*), max(_loaded_at) FROM raw.finance__customers") == loaded
     # The load history holds loads: the kept night added none.
     assert query(tmp_path, "SELECT count(*) FROM raw._load_history "
@@ -397,6 +399,22 @@ def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts):
     before = query(tmp_path, "SELECT max(_loaded_at) FROM raw.finance__customers")
     materialize(tmp_path, extracts, key, full_refresh=True)
     assert query(tmp_path, "SELECT max(_loaded_at) FROM raw.finance__customers") > before
+
+
+def test_unchanged_file_that_failed_its_checks_still_stops_downstream(tmp_path, extracts):
+    """A repeated key (gx_errors) withholds the output; the same file the next night is not
+    validated again, and its recorded failure still stops everything downstream."""
+    e = extract("finance", "customers")
+    key = ("finance", "customers")
+    rows = generic_rows(e.columns, 3)
+    (extracts / e.file).write_bytes(csv_bytes(e.columns, [*rows, rows[0]]))
+    for night in (1, 2):
+        result = materialize(tmp_path, extracts, key)
+        assert result.asset_materializations_for_node("finance__customers") == [], night
+        [errors] = [c for c in result.get_asset_check_evaluations()
+                    if c.check_name == "gx_errors"]
+        assert not errors.passed and errors.severity == dg.AssetCheckSeverity.ERROR
+    assert "not validated again" in errors.metadata["validated_at"].value
 
 
 def test_generated_sample_loads_with_the_generators_counts(tmp_path):
