@@ -146,13 +146,14 @@ def load_extract(
     ``log`` hears each file's size as its load starts, its progress every
     :data:`PROGRESS_SECONDS` while it loads, and its rows and MB/s when done.
 
-    A table is kept as it is, nothing read, when the ledger ``raw._loaded_files`` says that
-    none of its files changed (same size and mtime, or same SHA-256: see :func:`_change`) and
-    no new delta file arrived: the report then says ``unchanged``. An extract with a delta
-    folder (the tickets) appends only the files the ledger has not seen. A table is rebuilt
-    from every file when ``full_refresh`` is set, on its first load, or when the base export
-    (``extract.file``) changed or was removed: a full export replaces history. A delta file
-    that changed after it was loaded is an error naming it.
+    A table is kept as it is, nothing loaded, when the ledger ``raw._loaded_files`` says that
+    none of its files changed (same size and SHA-256; ticket files: same size and mtime, else
+    same SHA-256: see :func:`_change`) and no new delta file arrived: the report then says
+    ``unchanged``. An extract with a delta folder (the tickets) appends only the files the
+    ledger has not seen. A table is rebuilt from every file when ``full_refresh`` is set, on
+    its first load, or when the base export (``extract.file``) changed or was removed: a full
+    export replaces history. A delta file that changed after it was loaded is an error naming
+    it.
 
     Raises :class:`ExtractFileError`, naming the file, when a file is missing, empty, not
     UTF-8/cp932 text, lacks a required column or is not parseable in the contract's dialect.
@@ -235,7 +236,10 @@ def _plan(
     base_changed = ""
     for relative, size, mtime_ns, sha256, when in ledger:
         path = extracts_dir / relative
-        change = _change(path, size, mtime_ns, sha256)
+        # A whole-file export (no delta folder) is rewritten every night: only its bytes say
+        # whether it changed. Ticket files are never rewritten (contract) and gigabytes big.
+        change = _change(path, size, mtime_ns, sha256,
+                         trust_mtime=extract.delta_folder is not None)
         if change is None:
             continue
         if change == "touched":  # same bytes, new mtime: remember it, so it is not re-hashed
@@ -289,17 +293,22 @@ def _unchanged_report(
     )
 
 
-def _change(path: Path, size: int, mtime_ns: int, sha256: str) -> str | None:
+def _change(
+    path: Path, size: int, mtime_ns: int, sha256: str, *, trust_mtime: bool
+) -> str | None:
     """How a loaded file differs from its ledger entry: None (same), "touched" (new mtime,
-    same bytes) or what changed. The file is re-hashed only when its size or mtime changed."""
+    same bytes) or what changed. With ``trust_mtime`` the file is re-hashed only when its
+    size or mtime changed; without, whenever its size is the same."""
     if not path.is_file():
         return "was removed"
     stat = path.stat()
     if stat.st_size != size:
         return f"changed size ({size} -> {stat.st_size} bytes)"
-    if stat.st_mtime_ns == mtime_ns:
+    if trust_mtime and stat.st_mtime_ns == mtime_ns:
         return None
-    return "touched" if sha256_of(path) == sha256 else "changed content (SHA-256 differs)"
+    if sha256_of(path) != sha256:
+        return "changed content (SHA-256 differs)"
+    return None if stat.st_mtime_ns == mtime_ns else "touched"
 
 
 def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
@@ -690,7 +699,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         if report.unchanged:
             context.log.info(
                 f"{extract.qualified_table}: unchanged since its load at {report.loaded_at} "
-                f"(the ledger's size, mtime and SHA-256 match): not reloaded"
+                "(same size and SHA-256 as the file it was loaded from): not reloaded"
             )
         elif report.drift:
             context.log.warning(
