@@ -62,9 +62,10 @@ def keep_partial_parse(invocation_target: Path, project_target: Path | None = No
 
 
 @contextmanager
-def dbt_environ(settings: CsSettings) -> Iterator[None]:
-    """dagster-dbt hands the current environment to dbt; set ours only for that call."""
-    extra: Mapping[str, str] = dbt_env(settings)
+def dbt_environ(settings: CsSettings, more: Mapping[str, str] | None = None) -> Iterator[None]:
+    """dagster-dbt hands the current environment to dbt; set ours (and ``more``) only for
+    that call."""
+    extra: Mapping[str, str] = {**dbt_env(settings), **(more or {})}
     saved = {key: os.environ.get(key) for key in extra}
     os.environ.update(extra)
     try:

@@ -124,9 +124,11 @@ def check_row_count(
     loaded_at: dt.datetime,
     as_of: dt.date,
     file_modified_at: dt.datetime | None = None,
+    record: bool = True,
 ) -> RowCountChange:
     """Compare this load's ``rows`` with the previous recorded load, then record this one
-    (unless it emptied the table, which the check blocks)."""
+    (unless it emptied the table, which the check blocks, or ``record`` is off: a table kept
+    unchanged is compared with the load it came from, and is not a new load)."""
     with connect(warehouse) as con:
         _ensure_history(con)
         previous = con.execute(
@@ -135,7 +137,7 @@ def check_row_count(
             [extract.qualified_table],
         ).fetchone()
         status = judge_row_count(rows, previous[0] if previous else None)
-        if status is not RowCountStatus.EMPTIED:
+        if record and status is not RowCountStatus.EMPTIED:
             con.execute(
                 f"INSERT INTO {LOAD_HISTORY} VALUES (?, ?, ?, ?, ?, ?)",
                 [
