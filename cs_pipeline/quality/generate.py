@@ -1,13 +1,16 @@
-"""Generate the quarantine models (and the marts listing them) from ``cs_pipeline/sources.py``.
+"""Generate the quarantine models (and the counts of marts.data_quality_summary) from
+``cs_pipeline/sources.py``.
 
-``python -m cs_pipeline.quality.generate`` writes the rule tables at
-the end of docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule
-once), ``marts.quarantined_records`` (which names each quarantined row's rule from it),
-``marts.data_quality_summary`` and one quarantine model per source,
-``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``: plain SQL that
-reads each raw table once, computes each value a rule reads once, evaluates each rule once
-per row (``broken_<n>``), and keeps the rows that break one, with the number of the FIRST
-rule they break in the declared order. ``--check`` only compares (exit 1 when a file is stale);
+``python -m cs_pipeline.quality.generate`` writes the rule tables at the end of
+docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule once, in the
+declared order), ``stg_raw__row_counts``, ``marts.data_quality_summary``, the macro
+``quarantine_models`` (the list of quarantine models) and the quarantine models: one per
+source, ``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``, and one of its own,
+incremental, for an extract with delta files (``stg_support__tickets_quarantine``). Plain SQL
+that reads each raw table once, computes each value a rule reads once, evaluates each rule once
+per row (``broken_<n>``) and, for a row that breaks any, keeps one row per rule it breaks (the
+rule table's rows pick them). marts.quarantined_records keeps each row's FIRST broken rule in
+the declared order. ``--check`` only compares (exit 1 when a file is stale);
 tests/test_quality_generate.py fails when a committed file differs from what this writes.
 
 The staging models leave those rows out with an anti-join on (_source_file, _row_number)
@@ -302,75 +305,19 @@ def quarantine_sql(model: str) -> str:
 """
 
 
-def passes_row_rules_sql() -> str:
-    """The macro staging filters its raw rows with, pointing each extract at its quarantine."""
-    own = ", ".join(
-        f"'{e.source}.{e.entity}': '{quarantine_model(e)}'"
-        for e in EXTRACTS if quality(e).rules and e.delta_folder
-    )
+def quarantine_models_sql() -> str:
+    """The macro listing the quarantine models (marts.quarantined_records unions them, the
+    macro passes_row_rules picks an extract's)."""
+    models = ",\n        ".join(f"'{model}'" for model in quarantine_models())
     return f"""{HEADER}
-{{#-
-    The WHERE condition of a staging model's raw rows: true when the row is not in its
-    extract's quarantine (stg_<source>__quarantine, or the extract's own incremental
-    stg_<source>__<entity>_quarantine), generated from the rules in cs_pipeline/sources.py.
-    An anti-join on the row's lineage (_source_file, _row_number), so staging never evaluates a
-    rule again: a row is either staged or quarantined, never both and never neither.
-
-    Example:
-    `select * from {{{{ source('crm', 'account') }}}}
-     where {{{{ passes_row_rules('crm', 'account') }}}}`
--#}}
-{{% macro passes_row_rules(source_name, entity) -%}}
-    {{%- set own_quarantine = {{{own}}} -%}}
-    (_source_file, _row_number) not in (
-        select _source_file, _row_number
-        from {{{{ ref(own_quarantine.get(source_name ~ '.' ~ entity,
-                                        'stg_' ~ source_name ~ '__quarantine')) }}}}
-    )
+{{#- The quarantine models, one per source and one of its own for an extract with delta files
+    (stg_<source>__<entity>_quarantine): what marts.quarantined_records unions and where
+    passes_row_rules looks up a raw row. -#}}
+{{% macro quarantine_models() -%}}
+    {{{{ return([
+        {models},
+    ]) }}}}
 {{%- endmacro %}}
-"""
-
-
-def quarantined_records_sql() -> str:
-    """marts.quarantined_records: every quarantined row once, named by its first broken rule."""
-    models = ", ".join(f"'{model}'" for model in quarantine_models())
-    return f"""{HEADER}
--- Every quarantined raw row of every source, for a BI page next to marts.unmatched_records: one
--- row per record left out of staging because it breaks a row-level rule, with the first rule it
--- breaks in the declared order, how many it breaks, the offending value and where it is in the
--- delivered file.
-with broken as (
-{{% for quarantine in [{models}] %}}
-    {{% if not loop.first %}}union all{{% endif %}}
-    select source, entity, record_id, rule_number, offending_value, _source_file, _row_number
-    from {{{{ ref(quarantine) }}}}
-{{%- endfor %}}
-
-),
-
-ranked as (
-
-    select
-        broken.*,
-        row_number() over (
-            partition by _source_file, _row_number order by rule_number
-        ) as rule_rank,
-        count(*) over (partition by _source_file, _row_number) as rules_broken
-    from broken
-
-)
-
-select
-    ranked.source, ranked.entity, ranked.record_id, rules.rule, rules.column_name,
-    ranked.offending_value, rules.expected,
-    cast(ranked.rules_broken as {{{{ dbt.type_int() }}}}) as rules_broken,
-    ranked._source_file as source_file, ranked._row_number as source_row_number
-from ranked
-inner join {{{{ ref('{RULES_MODEL}') }}}} as rules
-    on rules.source = ranked.source
-    and rules.entity = ranked.entity
-    and rules.rule_number = ranked.rule_number
-where ranked.rule_rank = 1
 """
 
 
@@ -528,6 +475,9 @@ def data_quality_summary_sql() -> str:
         for step in dict.fromkeys(COUNTS.values()) if step != "raw_counts"
     )
     unaccounted = " - ".join(f"typed.{count}" for count in ("raw_rows", *ACCOUNTED))
+    minimum = "cast(case typed.source " + " ".join(
+        f"when '{source}' then {{{{ var('min_match_rate_{source}') }}}}" for source in SOURCES
+    ) + " end as {{ type_double() }})"
     columns = ",\n    ".join([
         "typed.source",
         "typed.entity",
@@ -536,13 +486,7 @@ def data_quality_summary_sql() -> str:
         f"{unaccounted} as unaccounted",
         "typed.dated_after_as_of",
         *(f"match_rates.{rate}" for rate in ("matched", "unmatched", "match_rate")),
-        "case when match_rates.entity is not null then min_match_rates.min_match_rate end"
-        " as min_match_rate",
-    ])
-    minimums = _union([
-        f"select '{source}' as source, cast({{{{ var('min_match_rate_{source}') }}}} "
-        "as {{ type_double() }}) as min_match_rate"
-        for source in SOURCES
+        f"case when match_rates.entity is not null then {minimum} end as min_match_rate",
     ])
     return f"""{HEADER}
 -- Where every raw row of every extract went, one row per source and entity, for a BI page and
@@ -584,12 +528,6 @@ typed as (
     from raw_counts
 {joins}
 
-),
-
-min_match_rates as (
-
-{minimums}
-
 )
 
 select
@@ -598,12 +536,10 @@ select
 from typed
 left join {{{{ ref('match_rates') }}}} as match_rates
     on match_rates.source = typed.source and match_rates.entity = typed.entity
-left join min_match_rates
-    on min_match_rates.source = typed.source
 """
 
 
-PASSES_ROW_RULES = DBT_PROJECT / "macros" / "quality" / "passes_row_rules.sql"
+QUARANTINE_MODELS_MACRO = DBT_PROJECT / "macros" / "quality" / "quarantine_models.sql"
 DOCS_PAGE = DBT_PROJECT.parent / "docs" / "operations-checks.md"
 DOCS_MARKER = f"<!-- generated by {COMMAND}: everything below this line -->"
 
@@ -643,11 +579,10 @@ def generated_files() -> dict[Path, str]:
         models / "staging" / extracts[0].source / f"{model}.sql": quarantine_sql(model)
         for model, extracts in quarantine_models().items()
     }
-    files[PASSES_ROW_RULES] = passes_row_rules_sql()
+    files[QUARANTINE_MODELS_MACRO] = quarantine_models_sql()
     files[models / "staging" / f"{RULES_MODEL}.sql"] = row_rules_sql()
     files[models / "staging" / f"{RAW_COUNTS_MODEL}.sql"] = raw_counts_sql()
     files[models / "staging" / "_raw__row_counts.yml"] = raw_counts_yml()
-    files[models / "marts" / "quarantined_records.sql"] = quarantined_records_sql()
     files[models / "marts" / "data_quality_summary.sql"] = data_quality_summary_sql()
     files[DOCS_PAGE] = _docs_page()
     return files

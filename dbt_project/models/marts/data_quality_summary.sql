@@ -69,20 +69,6 @@ typed as (
     left join quarantined_counts
         on quarantined_counts.source = raw_counts.source and quarantined_counts.entity = raw_counts.entity
 
-),
-
-min_match_rates as (
-
-    select 'crm' as source, cast({{ var('min_match_rate_crm') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'support' as source, cast({{ var('min_match_rate_support') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'finance' as source, cast({{ var('min_match_rate_finance') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'training' as source, cast({{ var('min_match_rate_training') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'licenses' as source, cast({{ var('min_match_rate_licenses') }} as {{ type_double() }}) as min_match_rate
-
 )
 
 select
@@ -99,10 +85,8 @@ select
     match_rates.matched,
     match_rates.unmatched,
     match_rates.match_rate,
-    case when match_rates.entity is not null then min_match_rates.min_match_rate end as min_match_rate
+    case when match_rates.entity is not null then cast(case typed.source when 'crm' then {{ var('min_match_rate_crm') }} when 'support' then {{ var('min_match_rate_support') }} when 'finance' then {{ var('min_match_rate_finance') }} when 'training' then {{ var('min_match_rate_training') }} when 'licenses' then {{ var('min_match_rate_licenses') }} end as {{ type_double() }}) end as min_match_rate
 
 from typed
 left join {{ ref('match_rates') }} as match_rates
     on match_rates.source = typed.source and match_rates.entity = typed.entity
-left join min_match_rates
-    on min_match_rates.source = typed.source
