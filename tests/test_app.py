@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 from cs_pipeline.app.display import usd
 from cs_pipeline.app.screenshot import launch_chromium
 from cs_pipeline.app.warehouse import Warehouse
-from cs_pipeline.publish import publish_warehouse
+from cs_pipeline.publish import publish_warehouse, read_build_info
 from cs_pipeline.sample_data.catalog import fx_rate_as_of
 from cs_pipeline.sample_data.planted import (
     BRIGHTWATER,
@@ -118,6 +118,15 @@ def test_portfolio_counts_bands_and_lists_renewals_at_risk(warehouse: Path) -> N
 
     scoreboard = table(at, "share_current")
     assert set(scoreboard.product_code) >= {"ORB", "NEB", "PUL", "QSR"}
+
+
+def test_sidebar_says_when_the_published_warehouse_was_built(warehouse: Path) -> None:
+    (as_of, built_at, *_), *_ = read_build_info(warehouse)
+    at = render("portfolio")
+    assert any(
+        c.value.startswith(f"Data as of **{as_of:%Y-%m-%d}** · built {built_at:%Y-%m-%d %H:%M} UTC")
+        for c in at.sidebar.caption
+    ), [c.value for c in at.sidebar.caption]
 
 
 def test_portfolio_filtered_by_a_japanese_csm_name(warehouse: Path) -> None:

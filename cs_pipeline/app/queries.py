@@ -50,18 +50,17 @@ def _frame(cur: Cursor, sql: str, params: Params = None) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Freshness:
     as_of_date: dt.date | None
-    built_at: dt.datetime | None  # when the run that wrote this as-of date's snapshot built it
+    built_at: dt.datetime | None  # when the run that built this warehouse published it (UTC)
     accounts: int
 
 
 def freshness(cur: Cursor) -> Freshness:
+    """What the sidebar says of the data: marts.build_info, written by every publish."""
     row = _rows(cur, """
         select
-            max(c.as_of_date) as as_of_date,
-            count(*) as accounts,
-            (select max(h.snapshot_taken_at) from marts.health_history as h
-             where h.as_of_date = (select max(as_of_date) from marts.customer_360)) as built_at
-        from marts.customer_360 as c
+            (select max(as_of) from marts.build_info) as as_of_date,
+            (select max(built_at) from marts.build_info) as built_at,
+            (select count(*) from marts.customer_360) as accounts
     """)[0]
     return Freshness(row["as_of_date"], row["built_at"], row["accounts"])
 
