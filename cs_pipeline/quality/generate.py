@@ -272,10 +272,12 @@ def _incremental_config(e: Extract) -> str:
     raw = f"{{{{ source('{e.source}', '{e.entity}') }}}}"
     return f"""
 -- Incremental, like stg_{e.source}__{e.entity}: a run reads only the raw rows loaded after the
--- latest row this model holds (rows newer than that are never in it, so appending adds nothing
--- twice; a load whose rows break no rule is read again by the next run, and again passes).
--- The pre-hook empties the model when every raw row is newer than it: the raw table was
--- reloaded from all files. On Spark (Parquet, no deletes) a table rebuilt from every raw row.
+-- latest load this model has checked, and appends (a row newer than that is never in it). So
+-- that a load whose rows break no rule still counts as checked, each run that read rows also
+-- appends one row `rule_number` 0 on `_row_number` 0 (no raw row has that number): the latest
+-- `_loaded_at` it read. The pre-hook empties the model when every raw row is newer than it: the
+-- raw table was reloaded from all files. On Spark (Parquet, no deletes) a table rebuilt from
+-- every raw row each run.
 {{{{ config(
     materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
     incremental_strategy='append',
@@ -287,12 +289,27 @@ def _incremental_config(e: Extract) -> str:
 """
 
 
+def _checked_through(e: Extract) -> str:
+    """The row recording the latest load a run of an incremental quarantine read."""
+    return (
+        f"select '{e.source}' as source, '{e.file_stem}' as entity, "
+        "'checked through' as record_id, 0 as rule_number, "
+        "cast(null as {{ dbt.type_string() }}) as offending_value, "
+        "max(_source_file) as _source_file, 0 as _row_number, "
+        "max(_loaded_at) as _loaded_at\n"
+        f"from {{{{ source('{e.source}', '{e.entity}') }}}}{_SINCE_LAST_RUN}\n"
+        "having count(*) > 0"
+    )
+
+
 def quarantine_sql(model: str) -> str:
     """One quarantine model: the raw rows of its extracts that break a row-level rule."""
     extracts = quarantine_models()[model]
     names = ", ".join(e.file for e in extracts)
     config = "".join(_incremental_config(e) for e in extracts if e.delta_folder)
-    broken = "\nunion all\n".join(_entity_select(e) for e in extracts)
+    selects = [_entity_select(e) for e in extracts]
+    selects += [_checked_through(e) for e in extracts if e.delta_folder]
+    body = "\nunion all\n".join(selects)
     return f"""{HEADER}
 -- The raw rows of {names} that break a row-level rule: one row per raw row and rule it breaks,
 -- with the value as delivered. Each row meets its extract's rules (rows of {RULES_MODEL}),
@@ -301,7 +318,7 @@ def quarantine_sql(model: str) -> str:
 -- passes_row_rules: an anti-join on _source_file, _row_number); marts.quarantined_records keeps
 -- each row's first broken rule in the declared order. Nothing is loaded with NULLs in place of
 -- a bad value.{config}
-{broken}
+{body}
 """
 
 

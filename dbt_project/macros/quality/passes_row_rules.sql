@@ -4,7 +4,8 @@
     extract with delta files), else stg_<source>__quarantine (macro quarantine_models, generated
     from cs_pipeline/sources.py). An anti-join on the row's lineage (_source_file, _row_number),
     so staging never evaluates a rule again: a row is either staged or quarantined, never both
-    and never neither.
+    and never neither. (The rows `rule_number` 0 of an incremental quarantine sit on
+    `_row_number` 0, which no raw row has.)
 
     Example: `select * from {{ source('crm', 'account') }} where {{ passes_row_rules('crm', 'account') }}`
 -#}

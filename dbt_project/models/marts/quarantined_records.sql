@@ -2,12 +2,14 @@
 -- row per record left out of staging because it breaks a row-level rule, with the first rule it
 -- breaks in the declared order, how many it breaks, the offending value and where it is in the
 -- delivered file. The quarantine models (generated from cs_pipeline/sources.py, listed by the
--- macro quarantine_models) hold one row per raw row and rule it breaks.
+-- macro quarantine_models) hold one row per raw row and rule it breaks (and an incremental one,
+-- rows `rule_number` 0 recording the loads it checked).
 with broken as (
 {% for quarantine in quarantine_models() %}
     {% if not loop.first %}union all{% endif %}
     select source, entity, record_id, rule_number, offending_value, _source_file, _row_number
     from {{ ref(quarantine) }}
+    where rule_number > 0  {#- 0: the latest load an incremental quarantine checked #}
 {%- endfor %}
 
 ),

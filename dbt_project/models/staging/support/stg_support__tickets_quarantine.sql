@@ -7,10 +7,12 @@
 -- each row's first broken rule in the declared order. Nothing is loaded with NULLs in place of
 -- a bad value.
 -- Incremental, like stg_support__tickets: a run reads only the raw rows loaded after the
--- latest row this model holds (rows newer than that are never in it, so appending adds nothing
--- twice; a load whose rows break no rule is read again by the next run, and again passes).
--- The pre-hook empties the model when every raw row is newer than it: the raw table was
--- reloaded from all files. On Spark (Parquet, no deletes) a table rebuilt from every raw row.
+-- latest load this model has checked, and appends (a row newer than that is never in it). So
+-- that a load whose rows break no rule still counts as checked, each run that read rows also
+-- appends one row `rule_number` 0 on `_row_number` 0 (no raw row has that number): the latest
+-- `_loaded_at` it read. The pre-hook empties the model when every raw row is newer than it: the
+-- raw table was reloaded from all files. On Spark (Parquet, no deletes) a table rebuilt from
+-- every raw row each run.
 {{ config(
     materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
     incremental_strategy='append',
@@ -27,3 +29,7 @@ from (
 ) as checked
 inner join {{ ref('stg_registry__row_rules') }} as rules on rules.source = 'support' and rules.entity = 'tickets' and case rules.rule_number when 1 then broken_1 when 2 then broken_2 when 3 then broken_3 when 4 then broken_4 when 5 then broken_5 when 6 then broken_6 when 7 then broken_7 when 8 then broken_8 when 9 then broken_9 end
 where broken_1 or broken_2 or broken_3 or broken_4 or broken_5 or broken_6 or broken_7 or broken_8 or broken_9
+union all
+select 'support' as source, 'tickets' as entity, 'checked through' as record_id, 0 as rule_number, cast(null as {{ dbt.type_string() }}) as offending_value, max(_source_file) as _source_file, 0 as _row_number, max(_loaded_at) as _loaded_at
+from {{ source('support', 'tickets') }}{% if is_incremental() %} where _loaded_at > (select coalesce(max(_loaded_at), {{ dbt.cast("'1900-01-01'", api.Column.translate_type('timestamp')) }}) from {{ this }}){% endif %}
+having count(*) > 0
