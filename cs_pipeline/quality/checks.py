@@ -36,6 +36,20 @@ CHECK_NAMES = {Severity.ERROR: ERROR_CHECK, Severity.WARN: WARN_CHECK}
 STOPS_DOWNSTREAM = "stops_downstream"
 
 
+def stopping_check_spec(
+    name: str, asset_key: Sequence[str], description: str, **metadata: object
+) -> dg.AssetCheckSpec:
+    """A raw asset's check whose ERROR stops everything downstream. Not Dagster-blocking
+    (that fails the run and marks everything downstream failed): the raw asset withholds its
+    output (ingest.py), so Dagster skips what depends on it."""
+    return dg.AssetCheckSpec(
+        name,
+        asset=dg.AssetKey(list(asset_key)),
+        description=description,
+        metadata={**metadata, STOPS_DOWNSTREAM: True},
+    )
+
+
 def _describe(spec: TableSpec, severity: Severity, *, stops: str) -> str:
     rules = [r.label for r in spec.rules if r.severity is severity]
     kind = f"{stops} when" if severity is Severity.ERROR else "Warns when"
