@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,33 +112,90 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _reader(path: Path) -> str:
+    """DuckDB's plainest reader of one extract: CSV fields as text, JSON lines as they come."""
+    if path.suffix == ".jsonl":
+        return f"read_json({_quote(str(path))}, format = 'newline_delimited')"
+    return f"read_csv({_quote(str(path))}, all_varchar = true)"
+
+
 def _count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Rows of one file, every value of it read: a bare ``count(*)`` lets DuckDB skip parsing
     the fields (a JSON file is then only split into lines), which no pipeline can do."""
-    if path.suffix == ".jsonl":
-        reader = f"read_json({_quote(str(path))}, format = 'newline_delimited')"
-    else:
-        reader = f"read_csv({_quote(str(path))}, all_varchar = true)"
-    return con.execute(f"SELECT count(*), max(COLUMNS(*)) FROM {reader}").fetchone()[0]
+    return con.execute(f"SELECT count(*), max(COLUMNS(*)) FROM {_reader(path)}").fetchone()[0]
 
 
-def scan_floor(files: Iterable[Path], settings: dict[str, str]) -> tuple[float, int]:
-    """Seconds for DuckDB to read every value of every file once, and the rows.
+def _load(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> int:
+    """One file copied into a new table of ``con``'s database; returns its rows."""
+    return con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM {_reader(path)}').fetchone()[0]
+
+
+def _each_file(files: Iterable[Path], read: Callable[[Path, int], int]) -> int:
+    """``read(file, index)`` for every file, summing the rows it returns.
 
     A file that is not UTF-8 (the Shift_JIS ERP export) is read from a UTF-8 copy, as the
     ingest must do too (DuckDB has no offline cp932 reader); the copy is part of the time.
     """
-    started = time.perf_counter()
     rows = 0
-    with duckdb.connect(config=settings) as con, tempfile.TemporaryDirectory() as tmp:
-        for path in files:
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, path in enumerate(files):
             try:
-                rows += _count(con, path)
+                rows += read(path, index)
             except duckdb.InvalidInputException:
                 copy = Path(tmp) / path.name
                 transcode_to_utf8(path, CP932, copy)
-                rows += _count(con, copy)
+                rows += read(copy, index)
+    return rows
+
+
+def scan_floor(files: Iterable[Path], settings: dict[str, str]) -> tuple[float, int]:
+    """Seconds for DuckDB to read every value of every file once, and the rows."""
+    started = time.perf_counter()
+    with duckdb.connect(config=settings) as con:
+        rows = _each_file(files, lambda path, _: _count(con, path))
     return time.perf_counter() - started, rows
+
+
+# --- the floor of each stage ------------------------------------------------------------------
+# What each stage of a run cannot go below on this machine, measured in the same bench run.
+
+
+def ingest_floor(files: Iterable[Path], settings: dict[str, str], database: Path) -> float:
+    """Seconds for DuckDB to copy every extract into a table of a new database file and
+    checkpoint it: ``CREATE TABLE AS SELECT`` with the plainest readers, the least a load into
+    the warehouse can cost (no types, checks, lineage columns or quarantine)."""
+    database.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with duckdb.connect(str(database), config=settings) as con:
+        _each_file(files, lambda path, index: _load(con, path, f"extract_{index}"))
+        con.execute("CHECKPOINT")
+    seconds = time.perf_counter() - started
+    database.unlink()
+    return seconds
+
+
+def publish_floor(build: Path) -> float:
+    """Seconds to copy the build file once with ``cp`` beside itself and fsync the copy: the
+    least a publish that leaves the build in place and survives a power cut must do."""
+    copy = build.with_name(f".{build.name}.floor-copy")
+    started = time.perf_counter()
+    subprocess.run(["cp", str(build), str(copy)], check=True)
+    fd = os.open(copy, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    seconds = time.perf_counter() - started
+    copy.unlink()
+    return seconds
+
+
+def timed_command(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of one command (which must succeed), its output discarded."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
 # --- where the time of one `dagster asset materialize` went -----------------------------------

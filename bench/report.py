@@ -21,6 +21,31 @@ STAGES = {
     "other": "between steps, exit",
 }
 
+# What each of these stages cannot go below on the machine, measured in the same bench run
+# (bench/run.py, ``stage_floors`` of each scale in results.json): stage -> (label, what it is).
+FLOORS = {
+    "startup": (
+        "empty Dagster job",
+        "an empty one-step Dagster job on an instance of the same settings, from process start "
+        "to its step: Dagster's imports, instance and run creation, none of cs360's code",
+    ),
+    "ingest": (
+        "DuckDB CTAS of every extract",
+        "DuckDB copying every extract into a table of a new database file (CREATE TABLE AS "
+        "SELECT, CSV fields as text) and a CHECKPOINT: the least a load can cost",
+    ),
+    "dbt_startup": (
+        "`dbt build` selecting nothing",
+        "`dbt build` selecting no node, with the run's profile and the project's partial parse: "
+        "dbt's own start-up (process, imports, parse), before any connection or hook",
+    ),
+    "publish": (
+        "`cp` of the build file + fsync",
+        "`cp` of the build file beside itself and an fsync of the copy: the least a durable "
+        "publish that keeps the build (the next night starts from it) can cost",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Target:
@@ -113,6 +138,15 @@ def _s(value: float | None) -> str:
     return "–" if value is None else f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
 
 
+def _floor_cell(scale: dict, stage: str) -> str:
+    """A stage's floor and how many times the floor the stage took ('–' when not measured)."""
+    floor = scale.get("stage_floors", {}).get(stage)
+    if floor is None:
+        return "–"
+    seconds = scale["stages"][stage]["seconds"]
+    return _s(floor) + (f" (stage {seconds / floor:,.1f}x)" if floor > 0 else "")
+
+
 def write_markdown(results: dict, path: Path) -> None:
     scales = results["scales"]
     head = " | ".join(f"{s['accounts']:,} accounts" for s in scales)
@@ -146,6 +180,16 @@ def write_markdown(results: dict, path: Path) -> None:
                 for s in scales
             ],
         )
+        if stage in FLOORS and any(stage in s.get("stage_floors", {}) for s in scales):
+            row(
+                f"&nbsp;&nbsp;&nbsp;&nbsp;↳ *floor: {FLOORS[stage][0]}* (s)",
+                [_floor_cell(s, stage) for s in scales],
+            )
+    if any("definitions_load_s" in s for s in scales):
+        row(
+            "loading cs360's definitions in a fresh process (s, part of the start-up)",
+            [_s(s.get("definitions_load_s")) for s in scales],
+        )
     row("checks' share of the run", [f"{s['check_share']:.0%}" for s in scales])
     row(
         "dbt nodes run",
@@ -174,6 +218,9 @@ def write_markdown(results: dict, path: Path) -> None:
             else:
                 cells.append(f"{verdict['value']:,} {'pass' if verdict['pass'] else '**fail**'}")
         row(f"{target['description']}", [f"{target['limit']:,}", *cells])
+    if any("stage_floors" in s for s in scales):
+        lines += ["", "Floors, measured in the same bench run (best of two):"]
+        lines += [f"- *{label}*: {what}." for label, what in FLOORS.values()]
     lines.append("")
     path.write_text("\n".join(lines))
 
@@ -209,14 +256,22 @@ _SERIES = (  # (key, label, colour, dash); keys are "floor", "total" or a stage
     ("dbt_models", "dbt models", "#2ca02c", ""),
     ("dbt_tests", "dbt tests", "#ff7f0e", ""),
     ("publish", "publish", "#9467bd", ""),
+    # Each stage's floor (report.FLOORS): the stage's colour, dotted.
+    ("floor:startup", "Dagster floor", "#7f7f7f", "2 3"),
+    ("floor:ingest", "ingest floor", "#1f77b4", "2 3"),
+    ("floor:dbt_startup", "dbt start-up floor", "#bcbd22", "2 3"),
+    ("floor:publish", "publish floor", "#9467bd", "2 3"),
 )
 
 
 def _value(scale: dict, key: str) -> float:
+    """Seconds of a series at one scale (0, not drawn, when a floor was not measured)."""
     if key == "floor":
         return scale["floor_s"]
     if key == "total":
         return scale["total_s"]
+    if key.startswith("floor:"):
+        return scale.get("stage_floors", {}).get(key.removeprefix("floor:"), 0.0)
     return scale["stages"][key]["seconds"]
 
 
@@ -273,15 +328,21 @@ def write_svg(results: dict, path: Path) -> None:
         f'<text transform="translate(18 {_TOP + plot_h / 2}) rotate(-90)" '
         f'text-anchor="middle">seconds</text>'
     )
-    for i, (key, label, colour, dash) in enumerate(_SERIES):
+    drawn = 0
+    for key, label, colour, dash in _SERIES:
         points = [(px(s["accounts"]), py(v)) for s in scales if (v := _value(s, key)) > 0]
+        if not points:  # a floor an older bench did not measure
+            continue
         style = f'stroke="{colour}" stroke-width="{2.5 if key == "total" else 1.6}"'
         style += f' stroke-dasharray="{dash}"' if dash else ""
         if len(points) > 1:
             coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             out.append(f'<polyline points="{coords}" fill="none" {style}/>')
-        out.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
-        ly = _TOP + 10 + i * 20
+        # A stage's floor: hollow dots, so they do not read as the stage's own.
+        fill = f'fill="white" stroke="{colour}"' if key.startswith("floor:") else f'fill="{colour}"'
+        out.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" {fill}/>' for x, y in points)
+        ly = _TOP + 10 + drawn * 20
+        drawn += 1
         lx = _LEFT + plot_w + 20
         out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" {style}/>')
         out.append(f'<text x="{lx + 36}" y="{ly + 4}">{escape(label)}</text>')

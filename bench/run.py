@@ -15,7 +15,14 @@ For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of dat
    bench and kept across its runs, as ``make run`` keeps its instance); the RSS of its whole
    process tree is sampled from /proc, and the time split per stage from Dagster's step
    statistics and dbt's ``run_results.json``;
-4. with ``--incremental`` (the default): one more day of ticket changes (``ticket_delta.py``)
+   Before it, dbt's partial parse is prepared for the run's settings (``python -m
+   cs_pipeline.dbt_project``, untimed), as ``make run`` has ``make manifest`` prepare it for its
+   own: otherwise the bench's warehouse path alone would make dbt parse the whole project;
+4. the **floor of each stage** (``report.FLOORS``), measured right after the build: an empty
+   Dagster job on an instance of the same settings (``dagster_floor.py``), DuckDB copying every
+   extract into a new file, ``dbt build`` selecting nothing, and ``cp`` of the build file, each
+   best of two; and the time a fresh process takes to load cs360's definitions;
+5. with ``--incremental`` (the default): one more day of ticket changes (``ticket_delta.py``)
    in ``support/tickets/`` and the same command again on the built warehouse.
 
 ``--ticket-deltas K`` has the generator split the tickets into a base file and K daily files
@@ -35,7 +42,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -44,11 +53,13 @@ import report
 import ticket_delta
 
 from cs_pipeline.config import CsSettings
+from cs_pipeline.dbt_project import DBT_PROJECT_DIR, PARTIAL_PARSE, dbt_env
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results.json"
 DAGSTER_HOME = OUT / "dagster_home"
+FLOOR_DAGSTER_HOME = OUT / "dagster_home_floor"  # the empty job's runs stay out of the bench's
 SEED = 42
 AS_OF = dt.date(2026, 11, 1)
 BIN = Path(sys.executable).parent
@@ -129,31 +140,52 @@ def stage_of_steps() -> dict[str, str]:
     return stages
 
 
-def fresh_dagster_home() -> Path:
+def fresh_dagster_home(home: Path = DAGSTER_HOME) -> Path:
     """A new Dagster instance for this bench, its storage created before any run is timed."""
     import dagster as dg
 
-    shutil.rmtree(DAGSTER_HOME, ignore_errors=True)
-    DAGSTER_HOME.mkdir(parents=True)
-    shutil.copy(ROOT / "dagster-instance.yaml", DAGSTER_HOME / "dagster.yaml")
-    with dg.DagsterInstance.from_config(str(DAGSTER_HOME)) as instance:
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    shutil.copy(ROOT / "dagster-instance.yaml", home / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.get_runs(limit=1)
-    return DAGSTER_HOME
+    return home
+
+
+def settings_of(extracts: Path, run_dir: Path) -> CsSettings:
+    return CsSettings(extracts, run_dir / "warehouse" / "cs360.duckdb", AS_OF)
+
+
+def run_env(extracts: Path, run_dir: Path, home: Path = DAGSTER_HOME) -> dict[str, str]:
+    """The environment of `make run` for one scale: its own warehouse, extracts and instance."""
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DAGSTER_HOME": str(home),
+        "CS_WAREHOUSE": str(settings_of(extracts, run_dir).warehouse),
+        "CS_EXTRACTS_DIR": str(extracts),
+        "CS_AS_OF": AS_OF.isoformat(),
+    }
+    env.pop("DAGSTER_IS_DEV_CLI", None)
+    return env
+
+
+def prepare_dbt_parse(extracts: Path, run_dir: Path) -> None:
+    """dbt's partial parse for this scale's settings, as `make manifest` prepares make run's."""
+    subprocess.run(
+        [sys.executable, "-m", "cs_pipeline.dbt_project"],
+        cwd=ROOT,
+        env=run_env(extracts, run_dir),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def run_build(extracts: Path, run_dir: Path, label: str) -> dict:
     """Run the `make run` command once; returns its wall time, peak RSS and stage split."""
     home = DAGSTER_HOME
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "DAGSTER_HOME": str(home),
-        "CS_WAREHOUSE": str(run_dir / "warehouse" / "cs360.duckdb"),
-        "CS_EXTRACTS_DIR": str(extracts),
-        "CS_AS_OF": AS_OF.isoformat(),
-    }
-    env.pop("DAGSTER_IS_DEV_CLI", None)
+    env = run_env(extracts, run_dir, home)
     log_path = run_dir / f"{label}.log"
     log(f"{label}: {' '.join(COMMAND)}  (log: {log_path.relative_to(ROOT)})")
     with open(log_path, "wb") as out:
@@ -238,6 +270,62 @@ def split_stages(
     return {"stages": stages, "dbt_nodes": dbt_nodes}
 
 
+def best_of_two(measure_once: Callable[[], float]) -> float:
+    return round(min(measure_once() for _ in range(2)), 2)
+
+
+def dagster_floor(extracts: Path, run_dir: Path) -> float:
+    """Process start to the step of an empty job (``dagster_floor.py``) on its own instance."""
+    launched = time.time()
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "dagster_floor.py")],
+        cwd=ROOT,
+        env=run_env(extracts, run_dir, FLOOR_DAGSTER_HOME),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, steps = measure.run_steps(FLOOR_DAGSTER_HOME)
+    return steps[0].start - launched
+
+
+def dbt_floor(extracts: Path, run_dir: Path) -> float:
+    """`dbt build` selecting nothing, with the run's profile and the project's partial parse
+    (copied into a target folder of its own, as dagster-dbt does): dbt's own start-up."""
+    env = {**run_env(extracts, run_dir), **dbt_env(settings_of(extracts, run_dir))}
+    with tempfile.TemporaryDirectory() as target:
+        parse = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+        if parse.is_file():
+            shutil.copy(parse, Path(target) / PARTIAL_PARSE)
+        return measure.timed_command(
+            [str(BIN / "dbt"), "build", "--select", "fqn:cs360_bench_selects_nothing",
+             "--target-path", target],
+            DBT_PROJECT_DIR,
+            env,
+        )
+
+
+def stage_floors(extracts: Path, files: list[Path], run_dir: Path) -> dict[str, float]:
+    """The floor of each stage of ``report.FLOORS``, in seconds (best of two)."""
+    build = settings_of(extracts, run_dir).build_warehouse
+    floors = {
+        "startup": best_of_two(lambda: dagster_floor(extracts, run_dir)),
+        "ingest": best_of_two(
+            lambda: measure.ingest_floor(files, floor_settings(), run_dir / "ingest-floor.duckdb")
+        ),
+        "dbt_startup": best_of_two(lambda: dbt_floor(extracts, run_dir)),
+        "publish": best_of_two(lambda: measure.publish_floor(build)),
+    }
+    assert set(floors) == set(report.FLOORS)
+    return floors
+
+
+def definitions_load_s(extracts: Path, run_dir: Path) -> float:
+    """Seconds a fresh process takes to import cs360's code location (best of two)."""
+    command = [sys.executable, "-c", "import cs_pipeline.definitions"]
+    return best_of_two(lambda: measure.timed_command(command, ROOT, run_env(extracts, run_dir)))
+
+
 def raw_rows_from(build_warehouse: Path, source_file: str) -> int | None:
     """Rows of any raw table loaded from ``source_file`` (None when the warehouse is missing)."""
     if not build_warehouse.is_file():
@@ -272,7 +360,7 @@ def incremental(extracts: Path, run_dir: Path, full: dict) -> dict:
     finally:
         ticket_delta.remove_deltas(extracts)
     result.update(delta_file=relative, changed_tickets=changed, new_tickets=new)
-    build = CsSettings(extracts, run_dir / "warehouse" / "cs360.duckdb", AS_OF).build_warehouse
+    build = settings_of(extracts, run_dir).build_warehouse
     loaded = raw_rows_from(build, relative)
     if not loaded:
         message = (
@@ -295,6 +383,7 @@ def bench_scale(accounts: int, ticket_deltas: int, with_incremental: bool) -> di
     )
     run_dir = OUT / f"run-{accounts}"
     shutil.rmtree(run_dir, ignore_errors=True)
+    prepare_dbt_parse(extracts, run_dir)
     full = run_build(extracts, run_dir, "full")
     entry = {
         "accounts": accounts,
@@ -315,6 +404,11 @@ def bench_scale(accounts: int, ticket_deltas: int, with_incremental: bool) -> di
         f"{accounts:,} accounts: full build {full['total_s']:.1f} s "
         f"({entry['ratio_to_floor']}x floor), peak RSS {full['peak_rss_mb']} MB"
     )
+    if full["success"]:
+        entry["stage_floors"] = stage_floors(extracts, files, run_dir)
+        entry["definitions_load_s"] = definitions_load_s(extracts, run_dir)
+        log(f"{accounts:,} accounts: stage floors {entry['stage_floors']}, definitions load "
+            f"{entry['definitions_load_s']} s")
     if with_incremental and full["success"]:
         entry["incremental"] = incremental(extracts, run_dir, full)
     return entry
@@ -338,6 +432,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     fresh_dagster_home()
+    fresh_dagster_home(FLOOR_DAGSTER_HOME)
     with duckdb.connect(config=floor_settings()) as con:
         memory_limit, threads = con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')"
@@ -355,6 +450,7 @@ def main() -> None:
             ),
         },
         "floor_duckdb_settings": {"memory_limit": memory_limit, "threads": threads},
+        "stage_floor_definitions": {stage: what for stage, (_, what) in report.FLOORS.items()},
         "scales": scales,
     }
     results["targets"] = report.evaluate_targets(scales)

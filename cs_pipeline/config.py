@@ -125,7 +125,7 @@ class CsSettings:
     extracts_dir: Path
     warehouse: Path
     as_of: dt.date
-    full_refresh: bool = False  # reload every ticket file and rebuild dbt models from scratch
+    full_refresh: bool = False  # reload every extract file and rebuild every dbt node
     engine: str = "duckdb"  # CS_ENGINE: where dbt builds the models
     spark_dir: Path = DEFAULT_SPARK_DIR  # CS_SPARK_DIR: raw Parquet, Spark's tables and catalog
     app_url: str = DEFAULT_APP_URL  # CS_APP_URL: the cockpit
@@ -225,8 +225,9 @@ class CsConfig(dg.ConfigurableResource):
     full_refresh: bool = Field(
         default=False,
         description=(
-            "Reload raw tickets from every delivered file and rebuild the incremental dbt "
-            "models from scratch (marts.health_history is kept). Env CS_FULL_REFRESH."
+            "Reload every extract file (tickets: from every delivered file), even unchanged "
+            "ones, and rebuild every dbt node, incremental models from scratch "
+            "(marts.health_history is kept). Env CS_FULL_REFRESH."
         ),
     )
     engine: str = Field(

@@ -13,6 +13,7 @@ import itertools
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,10 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.compat import DBT_PYTHON_VERSION
+from packaging.version import Version
 
+from cs_pipeline.build_state import plan_night
 from cs_pipeline.config import (
     LAYER_TAG,
     OWNERS,
@@ -34,7 +38,7 @@ from cs_pipeline.config import (
     connect,
     quote_ident,
 )
-from cs_pipeline.dbt_project import dbt_environ, dbt_project
+from cs_pipeline.dbt_project import dbt_environ, dbt_project, keep_partial_parse
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
 from cs_pipeline.spark import (
@@ -120,12 +124,13 @@ def test_description(test: Mapping[str, Any]) -> str:
     return f"{text} Else the test {stops}."
 
 
-def dbt_build_args(settings: CsSettings) -> list[str]:
+def dbt_build_args(settings: CsSettings, keep: Sequence[str] = ()) -> list[str]:
     """`dbt build` for the run's as-of date; with full refresh, incremental models are rebuilt
-    from scratch (marts.health_history, configured `full_refresh: false`, is kept).
+    from scratch (marts.health_history, configured `full_refresh: false`, is kept). ``keep``:
+    names of nodes whose inputs did not change (cs_pipeline.build_state), left out.
 
     Unit tests prove the SQL, not the night's data: they run in `make test`, not here."""
-    args = ["build", "--exclude", "resource_type:unit_test"]
+    args = ["build", "--exclude", " ".join(["resource_type:unit_test", *keep])]
     return [*args, "--full-refresh"] if settings.full_refresh else args
 
 
@@ -149,12 +154,23 @@ def cs360_dbt_models(
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     as_of = cs_config.as_of_metadata(context)
     on_spark = settings.engine == "spark"
+    night = plan_night(settings, context.assets_def, context.selected_asset_keys)
+    context.log.info(f"dbt build: {night.describe()}")
+    kept = [
+        dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                  metadata={**as_of, **night.kept_metadata()})
+        for key in night.kept_keys
+    ]
+    if night.nothing_to_build:  # dbt would start, parse and exclude every node: 10 s for nothing
+        yield from kept
+        night.succeeded()
+        return
     if on_spark:
         require_java()
         exported = export_raw(settings.build_warehouse, raw_dir(settings))
         context.log.info(f"raw layer exported to {raw_dir(settings)} for Spark: {exported}")
-    with dbt_environ(settings):
-        invocation = dbt.cli(dbt_build_args(settings), context=context)
+    with dbt_environ(settings, night.dbt_env()):
+        invocation = dbt.cli(dbt_build_args(settings, night.exclude), context=context)
     # dbt holds DuckDB's write lock until it exits, so the tables are described afterwards;
     # each node's result is logged as it arrives (dbt's own lines go to the step's stdout).
     events, error = [], None
@@ -164,6 +180,7 @@ def cs360_dbt_models(
             events.append(event)
     except Exception as exc:  # dbt failed: what it did is still reported, then the error
         error = exc
+    keep_partial_parse(invocation.target_path)
     if on_spark and error is None:
         loaded = load_spark_tables(
             settings.build_warehouse,
@@ -172,6 +189,9 @@ def cs360_dbt_models(
         )
         context.log.info(f"Spark's tables loaded into {settings.build_warehouse}: {loaded}")
     described = describe_models(invocation.manifest, events, settings)
+    # Kept nodes never depend on rebuilt ones, so they come first (Dagster wants the outputs
+    # of a multi-asset in topological order).
+    yield from kept
     for event in events:
         unique_id = _unique_id(event)
         if isinstance(event, dg.Output) and unique_id is not None:
@@ -179,6 +199,7 @@ def cs360_dbt_models(
         yield event
     if error is not None:
         raise error
+    night.succeeded()
 
 
 def _unique_id(event: Any) -> str | None:
@@ -262,7 +283,26 @@ def _mart_metadata(
     return meta
 
 
+class CsDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource without two costs cs360 pays for nothing on every dbt call.
+
+    Before starting dbt, ``DbtCliResource.cli`` runs ``dbt --version`` in a subprocess (a whole
+    dbt start-up, which also asks the package index for the latest release: 3.4 s measured) and
+    loads the profile, project and macros in this process for a dbt adapter (3-4 s) that only
+    dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata`` use; cs360 describes its tables
+    itself (:func:`describe_models`). The dbt run is the same: the executable is the dbt of this
+    interpreter, so its version is the installed dbt-core's. Guarded by tests/test_fixed_costs.py.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return DBT_PYTHON_VERSION
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
 # The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.
-dbt_resource = DbtCliResource(
+dbt_resource = CsDbtCliResource(
     project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
 )

@@ -5,14 +5,17 @@ prepare the manifest before any asset definition needs it.
 
 dbt gets cs360's settings through the environment only (profiles.yml reads the connection,
 dbt_project.yml the as-of date), never through ``--vars``: dbt re-parses only what changed
-when a run's vars and profile equal those of the prepared manifest, and parses everything
-again otherwise (6–9 s a run). So the manifest is prepared with the environment a run of the
-same settings will have.
+when a run's vars and profile equal those of the prepared partial parse, and parses everything
+again otherwise (6–9 s a run). Its profile includes the warehouse path and DuckDB's limits, so
+the manifest is prepared with the environment a run of the same settings will have, and each run
+keeps its own parse as the project's (:func:`keep_partial_parse`) for the next run.
 """
 
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
@@ -36,10 +39,33 @@ def dbt_env(settings: CsSettings) -> dict[str, str]:
     }
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(invocation_target: Path, project_target: Path | None = None) -> None:
+    """Make the parse dbt just saved in a run's target folder the project's partial parse.
+
+    dagster-dbt copies ``target/partial_parse.msgpack`` into each invocation's own target
+    folder, where dbt updates it; without this, every run of settings other than those of
+    ``make manifest`` (another CS_WAREHOUSE, CS_DUCKDB_*) would parse the whole project again.
+    dbt checks the file against the project's files and profile before using it, so a stale
+    one costs a re-parse, never a wrong build. Replaced by a rename: a concurrent reader sees
+    the old file or the new one.
+    """
+    source = Path(invocation_target) / PARTIAL_PARSE
+    target = (project_target or DBT_PROJECT_DIR / dbt_project.target_path) / PARTIAL_PARSE
+    if not source.is_file() or source.resolve() == target.resolve():
+        return
+    tmp = target.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
 @contextmanager
-def dbt_environ(settings: CsSettings) -> Iterator[None]:
-    """dagster-dbt hands the current environment to dbt; set ours only for that call."""
-    extra: Mapping[str, str] = dbt_env(settings)
+def dbt_environ(settings: CsSettings, more: Mapping[str, str] | None = None) -> Iterator[None]:
+    """dagster-dbt hands the current environment to dbt; set ours (and ``more``) only for
+    that call."""
+    extra: Mapping[str, str] = {**dbt_env(settings), **(more or {})}
     saved = {key: os.environ.get(key) for key in extra}
     os.environ.update(extra)
     try:

@@ -15,6 +15,10 @@ from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
 from cs_pipeline.quality.checks import mart_checks
 from cs_pipeline.quality.reconciliation import data_quality_checks
+from cs_pipeline.run_history import install as install_run_history_settings
+
+# Dagster's SQLite history without an fsync per event, in every process that runs our steps.
+install_run_history_settings()
 
 # Everything that builds the warehouse; publishing follows this list's `marts` group.
 pipeline_assets = [

@@ -11,8 +11,11 @@ file; Python only checks the encoding, the header (for JSON lines: the keys of a
 of records) and, on failure, names the offending line. DuckDB connections come from
 :func:`cs_pipeline.config.connect` (bounded memory, spilling beside the warehouse).
 
-The tickets may also arrive as delta files (``support/tickets/*.jsonl``): each is loaded once
-and remembered in :data:`LOADED_FILES` (README, "Incremental ticket exports").
+Every file loaded is remembered in the ledger :data:`LOADED_FILES` (path, size, mtime, SHA-256,
+rows, when): a file that has not changed since its table was loaded from it is not read again,
+and the table is kept as it is (README, "Incremental nights"). The tickets may also arrive as
+delta files (``support/tickets/*.jsonl``): each is loaded once and appended (README,
+"Incremental ticket exports").
 """
 
 import datetime as dt
@@ -57,7 +60,7 @@ from cs_pipeline.extract_files import (
     transcode_to_utf8,
 )
 from cs_pipeline.publish import restore_build
-from cs_pipeline.quality.checks import stopping_failures, table_check_results, table_check_specs
+from cs_pipeline.quality.checks import raw_check_results, stopping_failures, table_check_specs
 from cs_pipeline.quality.freshness import (
     evaluate_freshness,
     freshness_check_result,
@@ -76,7 +79,7 @@ PROGRESS_SECONDS = 30  # a file still loading is reported this often
 _PREVIEW_CELL_CHARS = 60
 # Records of a JSON-lines file read in Python to find its top-level keys (see _jsonl_keys).
 JSON_SAMPLE_RECORDS = 10_000
-# The files of an incrementally delivered extract already loaded: path, size, mtime, checksum.
+# The files each raw table was loaded from: path, size, mtime, checksum, rows, when.
 LOADED_FILES = f"{RAW_SCHEMA}._loaded_files"
 
 LINEAGE_DESCRIPTIONS = {
@@ -103,6 +106,8 @@ class LoadReport:
     rows_appended: int = 0  # rows this load wrote
     full_load: bool = True  # the table was (re)built from every file, not appended to
     reload_reason: str = ""
+    unchanged: bool = False  # no file changed or arrived: nothing was read, the table is kept
+    loaded_at: dt.datetime | None = None  # when the table's newest rows were loaded
 
 
 @dataclass(frozen=True)
@@ -157,11 +162,14 @@ def load_extract(
     ``log`` hears each file's size as its load starts, its progress every
     :data:`PROGRESS_SECONDS` while it loads, and its rows and MB/s when done.
 
-    An extract without a delta folder replaces its table every night. An extract with one
-    (the tickets) appends only the files the ledger ``raw._loaded_files`` has not seen, and
-    rebuilds its table from every file when ``full_refresh`` is set, on its first load, or
-    when the base export (``extract.file``) changed or was removed: a full export replaces
-    history. A delta file that changed after it was loaded is an error naming it.
+    A table is kept as it is, nothing loaded, when the ledger ``raw._loaded_files`` says that
+    none of its files changed (same size and SHA-256; ticket files: same size and mtime, else
+    same SHA-256: see :func:`_change`) and no new delta file arrived: the report then says
+    ``unchanged``. An extract with a delta folder (the tickets) appends only the files the
+    ledger has not seen. A table is rebuilt from every file when ``full_refresh`` is set, on
+    its first load, or when the base export (``extract.file``) changed or was removed: a full
+    export replaces history. A delta file that changed after it was loaded is an error naming
+    it.
 
     Raises :class:`ExtractFileError`, naming the file, when a file is missing, empty, not
     UTF-8/cp932 text, lacks a required column or is not parseable in the contract's dialect.
@@ -205,21 +213,21 @@ def _load_extract(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             full, reason, skipped = _plan(con, extract, extracts_dir, delivered, full_refresh)
             to_load = [f for f in delivered if f not in skipped]
+            if not full and not to_load:
+                con.commit()  # the ledger's touched mtimes (see _plan)
+                return _unchanged_report(con, extract, extracts_dir, skipped)
             files = [
                 _prepare(extract, extracts_dir, f, Path(tmp), encodings.get(f)) for f in to_load
             ]
             columns = _table_columns(con, extract, files, full)
             if full:
                 con.execute(f"CREATE OR REPLACE TABLE {extract.qualified_table} ({_ddl(columns)})")
-            if full and extract.delta_folder is not None:  # the ledger: exactly these files
+            if full:  # the ledger: exactly these files
                 con.execute(
                     f"DELETE FROM {LOADED_FILES} WHERE table_name = ?", [extract.qualified_table]
                 )
             appended = 0
             for f in files:
-                if extract.delta_folder is None:
-                    appended += _insert_logged(con, extract, f, loaded_at, log)
-                    continue
                 # The ledger's checksum is computed while DuckDB reads the file (hashlib
                 # releases the GIL), not in a pass of its own after the load.
                 with ThreadPoolExecutor(max_workers=1) as hasher:
@@ -243,6 +251,7 @@ def _load_extract(
         rows_appended=appended,
         full_load=full,
         reload_reason=reason,
+        loaded_at=loaded_at,
     )
 
 
@@ -254,8 +263,6 @@ def _plan(
     full_refresh: bool,
 ) -> tuple[bool, str, list[str]]:
     """(rebuild the table from every file?, why, files already loaded and skipped)."""
-    if extract.delta_folder is None:
-        return True, "", []
     _ensure_ledger(con)
     if full_refresh:
         return True, "full refresh requested", []
@@ -273,7 +280,10 @@ def _plan(
     base_changed = ""
     for relative, size, mtime_ns, sha256, when in ledger:
         path = extracts_dir / relative
-        change = _change(path, size, mtime_ns, sha256)
+        # A whole-file export (no delta folder) is rewritten every night: only its bytes say
+        # whether it changed. Ticket files are never rewritten (contract) and gigabytes big.
+        change = _change(path, size, mtime_ns, sha256,
+                         trust_mtime=extract.delta_folder is not None)
         if change is None:
             continue
         if change == "touched":  # same bytes, new mtime: remember it, so it is not re-hashed
@@ -296,17 +306,53 @@ def _plan(
     return False, "", [f for f in delivered if f in loaded]
 
 
-def _change(path: Path, size: int, mtime_ns: int, sha256: str) -> str | None:
+def _unchanged_report(
+    con: duckdb.DuckDBPyConnection, extract: Extract, extracts_dir: Path, skipped: list[str]
+) -> LoadReport:
+    """The report of a table kept as it was: its rows and load time from the ledger, its
+    columns from the catalog; nothing is scanned (a count and a preview of 10 M tickets are
+    not free, and they would say what the last load's metadata already says)."""
+    rows, loaded_at = con.execute(
+        f"SELECT sum(row_count), max(loaded_at) FROM {LOADED_FILES} WHERE table_name = ?",
+        [extract.qualified_table],
+    ).fetchone()
+    columns = [name for (name,) in con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [RAW_SCHEMA, extract.table],
+    ).fetchall() if name not in LINEAGE_COLUMNS]
+    return LoadReport(
+        path=extracts_dir / extract.file,
+        table=extract.qualified_table,
+        encoding="-",
+        columns=columns,
+        drift=[c for c in columns if c not in extract.columns],
+        row_count=int(rows),
+        preview_columns=[],
+        preview_rows=[],
+        files_skipped=skipped,
+        full_load=False,
+        unchanged=True,
+        loaded_at=loaded_at,
+    )
+
+
+def _change(
+    path: Path, size: int, mtime_ns: int, sha256: str, *, trust_mtime: bool
+) -> str | None:
     """How a loaded file differs from its ledger entry: None (same), "touched" (new mtime,
-    same bytes) or what changed. The file is re-hashed only when its size or mtime changed."""
+    same bytes) or what changed. With ``trust_mtime`` the file is re-hashed only when its
+    size or mtime changed; without, whenever its size is the same."""
     if not path.is_file():
         return "was removed"
     stat = path.stat()
     if stat.st_size != size:
         return f"changed size ({size} -> {stat.st_size} bytes)"
-    if stat.st_mtime_ns == mtime_ns:
+    if trust_mtime and stat.st_mtime_ns == mtime_ns:
         return None
-    return "touched" if sha256_of(path) == sha256 else "changed content (SHA-256 differs)"
+    if sha256_of(path) != sha256:
+        return "changed content (SHA-256 differs)"
+    return None if stat.st_mtime_ns == mtime_ns else "touched"
 
 
 def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
@@ -618,12 +664,28 @@ def materialize_metadata(report: LoadReport, extract: Extract) -> dict[str, dg.M
     }
 
 
+def unchanged_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
+    """A table kept as it was: no fresh row count or preview (nothing was read), only when
+    and from which files it was loaded."""
+    return {
+        "load_mode": dg.MetadataValue.text("unchanged, not reloaded"),
+        "loaded_at": dg.MetadataValue.text(report.loaded_at.isoformat(sep=" ")),
+        "rows_at_load": dg.MetadataValue.int(report.row_count),
+        "source_file": dg.MetadataValue.path(str(report.path)),
+        "files_skipped": dg.MetadataValue.int(len(report.files_skipped)),
+    }
+
+
+def _load_mode(report: LoadReport) -> str:
+    if report.unchanged:
+        return "unchanged, not reloaded"
+    return f"full: {report.reload_reason}" if report.full_load else "incremental"
+
+
 def ledger_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
     """What an incrementally delivered extract's load did with its files."""
     return {
-        "load_mode": dg.MetadataValue.text(
-            f"full: {report.reload_reason}" if report.full_load else "incremental"
-        ),
+        "load_mode": dg.MetadataValue.text(_load_mode(report)),
         "files_loaded": dg.MetadataValue.int(len(report.files_loaded)),
         "files_skipped": dg.MetadataValue.int(len(report.files_skipped)),
         "rows_appended": dg.MetadataValue.int(report.rows_appended),
@@ -700,7 +762,12 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                 },
                 allow_retries=False,
             ) from exc
-        if report.drift:
+        if report.unchanged:
+            context.log.info(
+                f"{extract.qualified_table}: unchanged since its load at {report.loaded_at} "
+                "(same size and SHA-256 as the file it was loaded from): not reloaded"
+            )
+        elif report.drift:
             context.log.warning(
                 f"{report.path}: extra column(s) kept, not in the extract contract: "
                 f"{', '.join(report.drift)}"
@@ -712,8 +779,13 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             loaded_at=loaded_at,
             as_of=settings.as_of,
             file_modified_at=freshness.modified_at,
+            record=not report.unchanged,  # the history holds loads
         )
-        metadata = {**cs_config.as_of_metadata(context), **materialize_metadata(report, extract)}
+        metadata = cs_config.as_of_metadata(context)
+        if report.unchanged:
+            metadata |= unchanged_metadata(report)
+        else:
+            metadata |= materialize_metadata(report, extract)
         if extract.delta_folder is not None:
             metadata |= ledger_metadata(report)
             context.log.info(
@@ -724,7 +796,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         checks = [
             freshness_check_result(freshness),
             row_count_check_result(row_count),
-            *table_check_results(gx_spec, key, settings, context.log),
+            *raw_check_results(gx_spec, key, settings, context.log, report.loaded_at),
         ]
         stopped = stopping_failures(checks)
         if stopped:

@@ -11,6 +11,7 @@ import sys
 
 import dagster as dg
 
+from cs_pipeline import run_history
 from cs_pipeline.config import AS_OF_TAG, STOPPED_BY_TAG, CsSettings
 
 PUBLISHED = dg.AssetKey(["published_warehouse"])
@@ -34,6 +35,7 @@ def outcome(success: bool, tags: dict[str, str], published: bool) -> str:
 
 def main() -> int:
     settings = CsSettings.from_env()
+    run_history.install()
     instance = dg.DagsterInstance.get()
     with dg.execute_job(
         dg.reconstructable(nightly_job),

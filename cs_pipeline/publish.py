@@ -17,6 +17,7 @@ version 65+) cannot be opened by older BI drivers, so such a build is rewritten 
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import importlib.metadata
 import logging
@@ -281,10 +282,22 @@ def _copy_consistent(build: Path, tmp: Path) -> tuple[dict[str, int], bool]:
 
 
 def _copy_bytes(source: Path, dest: Path) -> None:
+    """Copy ``source`` into the new file ``dest`` inside the kernel (``copy_file_range``: the
+    bytes never pass through Python, about twice as fast as a read/write loop; a filesystem
+    that can share blocks, XFS or Btrfs, may even clone them), else by a read/write loop."""
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with open(fd, "wb") as out, open(source, "rb") as src:
-        while chunk := src.read(_COPY_CHUNK):
-            out.write(chunk)
+        try:
+            while os.copy_file_range(src.fileno(), out.fileno(), _COPY_CHUNK * 128):
+                pass
+        except OSError as exc:  # not supported between these files: copy through Python
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            src.seek(0)
+            out.seek(0)
+            out.truncate()
+            while chunk := src.read(_COPY_CHUNK):
+                out.write(chunk)
 
 
 def _write_build_info(tmp: Path, info: BuildInfo, counts: dict[str, int]) -> None:

@@ -307,6 +307,23 @@ def night(ws: Workspace) -> Night:
                  nps_after_as_of)
 
 
+def _listed(ws: Workspace, columns: str, where: str, order_by: str | None = None) -> list[tuple]:
+    """Rows of marts.quarantined_records (``columns``, ``where``, ``order_by``)."""
+    order = f" order by {order_by}" if order_by else ""
+    return _query(
+        ws.warehouse, f"select {columns} from marts.quarantined_records where {where}{order}"
+    )
+
+
+def _planted_and_listed(
+    ws: Workspace, night: Night, rule: str, columns: str, where: str | None = None
+) -> tuple[Quarantined, list[tuple]]:
+    """The one planted row whose first broken rule is ``rule``, and the rows of
+    marts.quarantined_records (``columns``) for it (``where``; by default that rule)."""
+    [q] = [q for q in night.quarantined if q.rule == rule]
+    return q, _listed(ws, columns, where or f"rule = {rule!r}")
+
+
 def test_bad_rows_night_still_publishes(ws: Workspace, night: Night) -> None:
     assert night.result.success, _failures(night.result)
     assert PUBLISH in _materialized(night.result)
@@ -314,10 +331,9 @@ def test_bad_rows_night_still_publishes(ws: Workspace, night: Night) -> None:
 
 
 def test_unparseable_dates_are_quarantined(ws: Workspace, night: Night) -> None:
-    rows = _query(
-        ws.warehouse,
-        "select record_id, column_name, offending_value, expected, rules_broken "
-        "from marts.quarantined_records where rule = 'invalid_date' order by record_id",
+    rows = _listed(
+        ws, "record_id, column_name, offending_value, expected, rules_broken",
+        "rule = 'invalid_date'", order_by="record_id",
     )
     expected = sorted(
         (q.record_id, "due_date", q.offending_value, "a date YYYY-MM-DD", 1)
@@ -332,10 +348,8 @@ def test_unparseable_dates_are_quarantined(ws: Workspace, night: Night) -> None:
 def test_negative_amounts_and_seats_are_quarantined_but_credit_notes_are_not(
     ws: Workspace, night: Night
 ) -> None:
-    rows = set(_query(
-        ws.warehouse,
-        "select entity, record_id, column_name, offending_value from marts.quarantined_records "
-        "where rule = 'negative_value'",
+    rows = set(_listed(
+        ws, "entity, record_id, column_name, offending_value", "rule = 'negative_value'"
     ))
     assert rows == {
         (q.entity, q.record_id, q.column_name, q.offending_value)
@@ -351,31 +365,25 @@ def test_negative_amounts_and_seats_are_quarantined_but_credit_notes_are_not(
 
 
 def test_nps_eleven_is_quarantined(ws: Workspace, night: Night) -> None:
-    [q] = [q for q in night.quarantined if q.rule == "out_of_range"]
-    rows = _query(
-        ws.warehouse,
-        "select record_id, offending_value, expected, source_file, source_row_number "
-        "from marts.quarantined_records where entity = 'NPS_Response__c'",
+    q, rows = _planted_and_listed(
+        ws, night, "out_of_range",
+        "record_id, offending_value, expected, source_file, source_row_number",
+        where="entity = 'NPS_Response__c'",
     )
     assert rows == [(q.record_id, "11", "a number between 0 and 10",
                      "crm/NPS_Response__c.csv", q.source_row_number)]
 
 
 def test_currency_without_fx_rate_is_quarantined(ws: Workspace, night: Night) -> None:
-    [q] = [q for q in night.quarantined if q.rule == "currency_without_fx_rate"]
-    rows = _query(
-        ws.warehouse,
-        "select record_id, column_name, offending_value, expected from marts.quarantined_records "
-        "where rule = 'currency_without_fx_rate'",
+    q, rows = _planted_and_listed(
+        ws, night, "currency_without_fx_rate", "record_id, column_name, offending_value, expected"
     )
     assert rows == [(q.record_id, "currency", "BRL", "USD or a currency of finance/fx_rates.csv")]
 
 
 def test_garbage_versions_are_quarantined(ws: Workspace, night: Night) -> None:
-    rows = _query(
-        ws.warehouse,
-        "select record_id, offending_value from marts.quarantined_records "
-        "where rule = 'invalid_version' order by offending_value",
+    rows = _listed(
+        ws, "record_id, offending_value", "rule = 'invalid_version'", order_by="offending_value"
     )
     expected = sorted(
         ((q.record_id, q.offending_value) for q in night.quarantined
@@ -385,11 +393,8 @@ def test_garbage_versions_are_quarantined(ws: Workspace, night: Night) -> None:
 
 
 def test_orphan_installation_is_quarantined_not_unmatched(ws: Workspace, night: Night) -> None:
-    [q] = [q for q in night.quarantined if q.rule == "orphan_reference"]
-    rows = _query(
-        ws.warehouse,
-        "select record_id, column_name, offending_value, expected from marts.quarantined_records "
-        "where rule = 'orphan_reference'",
+    q, rows = _planted_and_listed(
+        ws, night, "orphan_reference", "record_id, column_name, offending_value, expected"
     )
     assert rows == [(q.record_id, "entitlement_id", "ENT-9999999",
                      "the entitlement_id of a record in licenses/entitlements.csv")]

@@ -6,8 +6,9 @@ world in three shapes (extract contract, "Incremental ticket exports"):
   (a) every ticket version in one ``support/tickets.jsonl``;
   (b) the same records as a base file plus daily delta files ``support/tickets/*.jsonl``;
   (c) a full build on the base and the first deltas, then a nightly run on top of that
-      warehouse after the remaining deltas arrived (only those are loaded; dbt's incremental
-      ticket model merges them).
+      warehouse after the remaining deltas arrived (only those are loaded; the unchanged CSV
+      and organization files are not reloaded; `dbt build` rebuilds only what depends on the
+      tickets, its incremental ticket model merging them, and keeps every other table).
 
 Every ``marts.*`` table must be identical across the three. Lineage columns (``source_file``,
 ``source_row_number``) name the file a row came from, so (a) is compared without them; (b) and
@@ -75,6 +76,17 @@ def _ingest_tickets(extracts: Path, warehouse: Path, *, ok: bool = True, **kw: b
 def _ticket_metadata(result: dg.ExecuteInProcessResult) -> dict:
     [mat] = result.asset_materializations_for_node("support__tickets")
     return {k: v.value for k, v in mat.metadata.items()}
+
+
+def _kept(result: dg.ExecuteInProcessResult) -> set[str]:
+    """Assets the run reported as kept, not rebuilt or reloaded (the metadata says so)."""
+    return {
+        m.asset_key.to_user_string()
+        for m in result.get_asset_materialization_events()
+        if m.materialization.metadata.get("rebuilt") == dg.MetadataValue.bool(False)
+        or m.materialization.metadata.get("load_mode")
+        == dg.MetadataValue.text("unchanged, not reloaded")
+    }
 
 
 def _build_file(warehouse: Path) -> Path:
@@ -159,16 +171,20 @@ def many_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def nightly(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    """(c): a full build on the base and the first deltas, then the rest arrives overnight."""
+    """(c): a full build on the base and the first deltas, then the rest arrives overnight.
+    The third item is the ticket asset's metadata of the second night, plus under ``kept``
+    the assets that night kept."""
     root = tmp_path_factory.mktemp("nightly")
     extracts = _split_world(root, first_deltas=FIRST_NIGHT_DELTAS)
     warehouse = root / "warehouse" / "cs360.duckdb"
-    first = _ticket_metadata(_build(extracts, warehouse))
+    result = _build(extracts, warehouse)
+    first = _ticket_metadata(result)
     assert (first["files_loaded"], first["files_skipped"]) == (1 + FIRST_NIGHT_DELTAS, 0)
+    assert _kept(result) == set()
     for path in sorted((root / "later_deltas").iterdir()):
         shutil.move(path, extracts / TICKETS.delta_folder / path.name)
-    second = _ticket_metadata(_build(extracts, warehouse))
-    return extracts, warehouse, second
+    result = _build(extracts, warehouse)
+    return extracts, warehouse, _ticket_metadata(result) | {"kept": _kept(result)}
 
 
 def test_base_plus_deltas_gives_the_marts_of_one_file(one_file: Path, many_files: Path) -> None:
@@ -197,6 +213,13 @@ def test_incremental_night_gives_the_marts_of_a_full_build(
         0
     ][0]
     assert _differences(many_files, warehouse) == {}
+    # Only what reads the tickets was rebuilt: every other raw table was kept as loaded the
+    # night before, and so were the dbt models that read none of the tickets.
+    kept = second["kept"]
+    assert "support/tickets" not in kept
+    assert {"crm/account", "support/organizations", "staging/stg_crm__account",
+            "staging/stg_finance__quarantine", "config/health_weights"} <= kept
+    assert not kept & {"staging/stg_support__tickets", "marts/customer_360"}
     # Reconciliation holds after the merge: raw = staged + deleted + quarantined + superseded.
     [(raw, accounted)] = _query(
         warehouse,
@@ -212,7 +235,8 @@ def test_rerun_without_new_files_loads_nothing(nightly: tuple[Path, Path, dict])
 
     meta = _ticket_metadata(_ingest_tickets(extracts, warehouse))
 
-    assert (meta["load_mode"], meta["files_loaded"], meta["rows_appended"]) == ("incremental", 0, 0)
+    assert (meta["load_mode"], meta["files_loaded"], meta["rows_appended"]) == (
+        "unchanged, not reloaded", 0, 0)
     assert meta["files_skipped"] == 1 + DELTAS
     assert _query(warehouse, "select count(*), max(_loaded_at) from raw.support__tickets") == before
 
@@ -232,8 +256,10 @@ def test_changed_delivered_file_is_an_error_naming_it(
     warehouse = nightly[1]
     copy, wh = _copy_night(tmp_path, nightly)
     ledger = _query(warehouse, f"select path, sha256 from {LOADED_FILES} order by path")
+    ticket_files = _query(warehouse, f"select path from {LOADED_FILES} where table_name = ?",
+                          [TICKETS.qualified_table])
     # Same size, same content: only the mtime changed, so the file is re-hashed and accepted.
-    delta = copy / sorted(p for p, _ in ledger if p != TICKETS.file)[3]
+    delta = copy / sorted(p for (p,) in ticket_files if p != TICKETS.file)[3]
     stat = delta.stat()
     os.utime(delta, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert _ticket_metadata(_ingest_tickets(copy, wh))["files_loaded"] == 0
@@ -322,9 +348,32 @@ def test_full_refresh_rebuilds_from_every_file(
     [(loads, oldest)] = _query(wh, "select count(distinct _loaded_at), min(_loaded_at) "
                                    "from raw.support__tickets")
     assert loads == 1 and oldest > before
-    assert _query(wh, f"select count(distinct loaded_at) from {LOADED_FILES}") == [(1,)]
+    assert _query(wh, f"select count(distinct loaded_at) from {LOADED_FILES} "
+                      "where table_name = ?", [TICKETS.qualified_table]) == [(1,)]
     assert _query(wh, "select min(_loaded_at) from staging.stg_support__tickets") == [(oldest,)]
     assert _differences(many_files, wh) == {}
+
+
+def test_a_changed_csv_is_reloaded_and_rebuilt_the_next_night(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """One account renamed in crm/Account.csv: the next night reloads that file and rebuilds
+    what reads it, and customer_360 shows the new name; the finance tables stay kept."""
+    copy, wh = _copy_night(tmp_path, nightly)
+    [(account_id, name)] = _query(
+        wh, "select account_id, account_name from marts.customer_360 order by 1 limit 1")
+    account_csv = copy / extract("crm", "account").file
+    text = account_csv.read_text(encoding="utf-8-sig")
+    assert text.count(f'"{name}"') == 1
+    account_csv.write_text(text.replace(f'"{name}"', f'"{name} (renamed)"'), encoding="utf-8-sig")
+
+    result = _build(copy, wh)
+
+    kept = _kept(result)
+    assert not kept & {"crm/account", "staging/stg_crm__account", "marts/customer_360"}
+    assert {"finance/customers", "staging/stg_finance__customers"} <= kept
+    assert _query(wh, "select account_name from marts.customer_360 where account_id = ?",
+                  [account_id]) == [(f"{name} (renamed)",)]
 
 
 def _ids(path: Path) -> set[bytes]:

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -118,11 +119,12 @@ def extracts(tmp_path: Path) -> Path:
     return root
 
 
-def cs_config(tmp_path: Path, extracts_dir: Path) -> CsConfig:
+def cs_config(tmp_path: Path, extracts_dir: Path, full_refresh: bool = False) -> CsConfig:
     return CsConfig(
         extracts_dir=str(extracts_dir),
         warehouse=str(tmp_path / "warehouse" / "cs360.duckdb"),
         as_of=AS_OF,
+        full_refresh=full_refresh,
     )
 
 
@@ -130,11 +132,17 @@ def build_db(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "build" / "cs360.duckdb"
 
 
-def materialize(tmp_path: Path, extracts_dir: Path, *keys: tuple[str, str], ok: bool = True):
+def materialize(
+    tmp_path: Path,
+    extracts_dir: Path,
+    *keys: tuple[str, str],
+    ok: bool = True,
+    full_refresh: bool = False,
+):
     assets = [ASSETS_BY_KEY[dg.AssetKey(list(k))] for k in keys] if keys else raw_assets
     result = dg.materialize(
         assets,
-        resources={"cs_config": cs_config(tmp_path, extracts_dir)},
+        resources={"cs_config": cs_config(tmp_path, extracts_dir, full_refresh)},
         raise_on_error=False,
     )
     assert result.success is ok, failure_messages(result)
@@ -345,6 +353,71 @@ def test_reload_replaces_the_table(tmp_path, extracts):
     materialize(tmp_path, extracts, ("finance", "customers"))
 
     assert query(tmp_path, "SELECT count(*) FROM raw.finance__customers") == [(1,)]
+
+
+def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts):
+    """Guards the incremental night: a CSV equal to the one its table was loaded from (size and
+    mtime, or SHA-256) is not read again; its asset says so, without a fresh row count, and
+    its checks still report. A changed file, or a full refresh, reloads it."""
+    e = extract("finance", "customers")
+    key = ("finance", "customers")
+    path = extracts / e.file
+    first = metadata(materialize(tmp_path, extracts, key), key)
+    loaded = query(tmp_path, "SELECT count(*), max(_loaded_at) FROM raw.finance__customers")
+
+    result = materialize(tmp_path, extracts, key)
+
+    meta = metadata(result, key)
+    assert meta["load_mode"] == "unchanged, not reloaded"
+    assert meta["rows_at_load"] == first["row_count"] == loaded[0][0]
+    assert meta["loaded_at"] == loaded[0][1].isoformat(sep=" ")
+    assert "dagster/row_count" not in meta and "preview" not in meta
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert {"freshness", "row_count_change", "gx_errors"} <= set(checks)
+    assert checks["row_count_change"].passed and checks["gx_errors"].passed
+    # The rules' results are those of the validation at load (same table, same as-of date).
+    assert "not validated again" in checks["gx_errors"].metadata["validated_at"].value
+    assert query(tmp_path, "SELECT count(*), max(_loaded_at) FROM raw.finance__customers") == loaded
+    # The load history holds loads: the kept night added none.
+    assert query(tmp_path, "SELECT count(*) FROM raw._load_history "
+                           "WHERE table_name = 'raw.finance__customers'") == [(1,)]
+
+    # Same bytes, new mtime (an export rewritten unchanged): hashed, found equal, kept.
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert metadata(materialize(tmp_path, extracts, key), key)["load_mode"] == (
+        "unchanged, not reloaded")
+
+    # Same size, one value changed (one company's name), even with the old mtime put back
+    # (a copy that keeps timestamps): the checksum says it changed, so it is reloaded.
+    data, stat = path.read_bytes(), path.stat()
+    path.write_bytes(data.replace(b"company_name-1,", b"company_name-X,", 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == len(data)
+    meta = metadata(materialize(tmp_path, extracts, key), key)
+    assert meta["row_count"] == loaded[0][0]
+    assert query(tmp_path, "SELECT count(*) FROM raw.finance__customers "
+                           "WHERE company_name = 'company_name-X'") == [(1,)]
+    # A full refresh reloads an unchanged file.
+    before = query(tmp_path, "SELECT max(_loaded_at) FROM raw.finance__customers")
+    materialize(tmp_path, extracts, key, full_refresh=True)
+    assert query(tmp_path, "SELECT max(_loaded_at) FROM raw.finance__customers") > before
+
+
+def test_unchanged_file_that_failed_its_checks_still_stops_downstream(tmp_path, extracts):
+    """A repeated key (gx_errors) withholds the output; the same file the next night is not
+    validated again, and its recorded failure still stops everything downstream."""
+    e = extract("finance", "customers")
+    key = ("finance", "customers")
+    rows = generic_rows(e.columns, 3)
+    (extracts / e.file).write_bytes(csv_bytes(e.columns, [*rows, rows[0]]))
+    for night in (1, 2):
+        result = materialize(tmp_path, extracts, key)
+        assert result.asset_materializations_for_node("finance__customers") == [], night
+        [errors] = [c for c in result.get_asset_check_evaluations()
+                    if c.check_name == "gx_errors"]
+        assert not errors.passed and errors.severity == dg.AssetCheckSeverity.ERROR
+    assert "not validated again" in errors.metadata["validated_at"].value
 
 
 def test_generated_sample_loads_with_the_generators_counts(tmp_path):

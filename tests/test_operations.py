@@ -61,13 +61,16 @@ class Published:
 class Runs:
     first: Published  # as-of D-30
     second: Published  # as-of D
-    third: Published  # as-of D again, after the build file was deleted
+    third: Published  # as-of D again, after the build file was deleted, as a full refresh
     build_was_restored: bool
     config: CsConfig  # as of D: the warehouse BI reads
 
 
-def _materialize(extracts: Path, warehouse: Path, as_of: dt.date) -> CsConfig:
-    config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse), as_of=as_of.isoformat())
+def _materialize(
+    extracts: Path, warehouse: Path, as_of: dt.date, *, full_refresh: bool = False
+) -> CsConfig:
+    config = CsConfig(extracts_dir=str(extracts), warehouse=str(warehouse),
+                      as_of=as_of.isoformat(), full_refresh=full_refresh)
     result = dg.materialize(
         [*all_assets, *all_checks], resources={"cs_config": config, "dbt": dbt_resource}
     )
@@ -107,7 +110,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
     build.unlink()
     wal_path(build).unlink(missing_ok=True)
-    config = _materialize(extracts, warehouse, AS_OF)
+    # The same files and as-of date again: a plain night would keep every table (README,
+    # "Incremental nights"); recomputing the date is a full refresh, which rebuilds every
+    # model and replaces the date's history rows (the history itself is never rebuilt).
+    config = _materialize(extracts, warehouse, AS_OF, full_refresh=True)
     third = _published(warehouse)
     return Runs(first, second, third, build_was_restored=build.exists(), config=config)
 

@@ -54,6 +54,14 @@ def make_build(path: Path, build_no: int, rows: int = ROWS, pad: int = 0) -> Non
         )
 
 
+def published_first_build(paths: tuple[Path, Path]) -> tuple[Path, Path]:
+    """Build 1 made and published: the warehouse the test's next build replaces."""
+    build, target = paths
+    make_build(build, 1)
+    publish_warehouse(build, target)
+    return build, target
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -137,9 +145,7 @@ def test_storage_version_parsing() -> None:
 
 
 def test_no_publish_while_another_process_writes_the_build(paths: tuple[Path, Path]) -> None:
-    build, target = paths
-    make_build(build, 1)
-    publish_warehouse(build, target)
+    build, target = published_first_build(paths)
     before = sha256(target)
     make_build(build, 2)
     writer = subprocess.Popen(
@@ -222,9 +228,7 @@ def test_reader_process_only_ever_sees_complete_builds(
 def test_open_reader_keeps_the_old_build_new_readers_get_the_new_one(
     paths: tuple[Path, Path],
 ) -> None:
-    build, target = paths
-    make_build(build, 1)
-    publish_warehouse(build, target)
+    build, target = published_first_build(paths)
     with duckdb.connect(str(target), read_only=True) as held:
         make_build(build, 2)
         publish_warehouse(build, target)  # not blocked by the open reader
@@ -268,9 +272,7 @@ def kill(proc: subprocess.Popen[str]) -> None:
 def test_publish_killed_between_copy_and_rename_leaves_the_old_warehouse(
     paths: tuple[Path, Path],
 ) -> None:
-    build, target = paths
-    make_build(build, 1)
-    publish_warehouse(build, target)
+    build, target = published_first_build(paths)
     before = sha256(target)
     make_build(build, 2)
 

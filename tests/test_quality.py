@@ -316,6 +316,17 @@ def result_of(evaluation: dg.AssetCheckEvaluation, rule: str) -> dict:
     return found
 
 
+def only_failed_rule(
+    evaluation: dg.AssetCheckEvaluation, severity: dg.AssetCheckSeverity, rule: str
+) -> dict:
+    """The result of ``rule``, after asserting that the check failed at ``severity`` on that
+    rule alone."""
+    assert not evaluation.passed
+    assert evaluation.severity == severity
+    assert evaluation.metadata["failed_rules"].value == [rule]
+    return result_of(evaluation, rule)
+
+
 # --- end to end ----------------------------------------------------------------------------------
 
 
@@ -356,10 +367,7 @@ def test_duplicate_key_fails_its_check_and_skips_downstream_without_failing_it(t
 
     evals = evaluations(result)
     errors = evals[("crm/account", ERROR_CHECK)]
-    assert not errors.passed
-    assert errors.severity == dg.AssetCheckSeverity.ERROR
-    assert errors.metadata["failed_rules"].value == ["Id is unique"]
-    unique = result_of(errors, "Id is unique")
+    unique = only_failed_rule(errors, dg.AssetCheckSeverity.ERROR, "Id is unique")
     assert unique["unexpected_count"] == 2
     assert unique["failing_rows"] == [
         {"Id": ACC1, "_row_number": 1},
@@ -389,10 +397,9 @@ def test_nps_score_out_of_range_warns_with_the_row_and_does_not_block(tmp_path):
     evals = evaluations(result)
     assert evals[("crm/nps_response", ERROR_CHECK)].passed
     warnings = evals[("crm/nps_response", WARN_CHECK)]
-    assert not warnings.passed
-    assert warnings.severity == dg.AssetCheckSeverity.WARN
-    assert warnings.metadata["failed_rules"].value == ["Score__c between 0 and 10"]
-    out_of_range = result_of(warnings, "Score__c between 0 and 10")
+    out_of_range = only_failed_rule(
+        warnings, dg.AssetCheckSeverity.WARN, "Score__c between 0 and 10"
+    )
     assert out_of_range["unexpected_count"] == 1
     assert out_of_range["failing_rows"] == [{"Score__c": 11.0, "_row_number": 2}]
     assert result_of(warnings, "Score__c is an integer")["success"] is True

@@ -15,14 +15,18 @@ loads. Staging guarantees are dbt tests (the models' YAML), evaluated by ``dbt b
 proved again here.
 """
 
+import datetime as dt
+import hashlib
+import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import dagster as dg
 
-from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings
+from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect
 from cs_pipeline.quality.model_rules import mart_specs, model_asset_key
 from cs_pipeline.quality.rules import Severity, TableSpec
+from cs_pipeline.sources import RAW_SCHEMA
 
 ERROR_CHECK = "gx_errors"
 WARN_CHECK = "gx_warnings"
@@ -30,6 +34,20 @@ CHECK_NAMES = {Severity.ERROR: ERROR_CHECK, Severity.WARN: WARN_CHECK}
 # Metadata of a raw check whose ERROR stops everything downstream (the asset withholds its
 # output, Dagster skips what depends on it) instead of failing the run.
 STOPS_DOWNSTREAM = "stops_downstream"
+
+
+def stopping_check_spec(
+    name: str, asset_key: Sequence[str], description: str, **metadata: object
+) -> dg.AssetCheckSpec:
+    """A raw asset's check whose ERROR stops everything downstream. Not Dagster-blocking
+    (that fails the run and marks everything downstream failed): the raw asset withholds its
+    output (ingest.py), so Dagster skips what depends on it."""
+    return dg.AssetCheckSpec(
+        name,
+        asset=dg.AssetKey(list(asset_key)),
+        description=description,
+        metadata={**metadata, STOPS_DOWNSTREAM: True},
+    )
 
 
 def _describe(spec: TableSpec, severity: Severity, *, stops: str) -> str:
@@ -96,6 +114,60 @@ def table_check_results(
         f" of {validation.rows} rows in {validation.seconds:.2f}s"
     )
     return [check_result(validation, s, asset_key=key, check_name=k.name) for s, k in checks]
+
+
+# A raw table's check results, kept to be reported again while the table stays unchanged.
+CHECK_RESULTS = f"{RAW_SCHEMA}._check_results"
+
+
+def raw_check_results(
+    spec: TableSpec,
+    key: dg.AssetKey,
+    settings: CsSettings,
+    log: logging.Logger | dg.DagsterLogManager,
+    loaded_at: dt.datetime,
+) -> list[dg.AssetCheckResult]:
+    """:func:`table_check_results` of a raw table, validated once per load, as-of date and rule
+    set: the results are a function of those three (the rules read their own table and the
+    as-of date only), so a table kept unchanged by the ingest is not validated again on the
+    same as-of date; the results recorded at its validation are reported again, saying so.
+    """
+    rules = hashlib.sha256(repr(spec.rules).encode()).hexdigest()
+    where = "table_name = ? AND loaded_at = ? AND as_of_date = ? AND rules = ?"
+    params = [spec.table, loaded_at, settings.as_of, rules]
+    with connect(settings.build_warehouse) as con:
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {CHECK_RESULTS} (table_name VARCHAR NOT NULL, "
+            "loaded_at TIMESTAMP NOT NULL, as_of_date DATE NOT NULL, rules VARCHAR NOT NULL, "
+            "checked_at TIMESTAMP NOT NULL, results VARCHAR NOT NULL)"
+        )
+        found = con.execute(
+            f"SELECT checked_at, results FROM {CHECK_RESULTS} WHERE {where}", params
+        ).fetchone()
+    if found is not None:
+        log.info(f"{spec.table}: unchanged since its validation at {found[0]}: its results "
+                 "are reported again")
+        note = {"validated_at": dg.MetadataValue.text(
+            f"{found[0]} (table unchanged since: not validated again)")}
+        return [
+            dg.AssetCheckResult(
+                asset_key=key, check_name=name, passed=passed,
+                severity=dg.AssetCheckSeverity(severity), description=description,
+                metadata={**dg.deserialize_value(metadata, dict), **note},
+            )
+            for name, passed, severity, description, metadata in json.loads(found[1])
+        ]
+    results = table_check_results(spec, key, settings, log)
+    stored = json.dumps([
+        (r.check_name, r.passed, r.severity.value, r.description,
+         dg.serialize_value(dict(r.metadata)))
+        for r in results
+    ])
+    with connect(settings.build_warehouse) as con:
+        con.execute(f"DELETE FROM {CHECK_RESULTS} WHERE table_name = ?", [spec.table])
+        con.execute(f"INSERT INTO {CHECK_RESULTS} VALUES (?, ?, ?, ?, ?, ?)",
+                    [*params, dt.datetime.now(dt.UTC).replace(tzinfo=None), stored])
+    return results
 
 
 def stopping_failures(results: Iterable[dg.AssetCheckResult]) -> list[dg.AssetCheckResult]:

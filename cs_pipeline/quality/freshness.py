@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 
 import dagster as dg
 
-from cs_pipeline.quality.checks import STOPS_DOWNSTREAM
+from cs_pipeline.quality.checks import stopping_check_spec
 from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import Extract
 
@@ -164,18 +164,13 @@ def evaluate_freshness(
 
 def freshness_check_spec(extract: Extract) -> dg.AssetCheckSpec:
     """The ``freshness`` check of one raw asset; its ERROR (a missing file) stops downstream."""
-    return dg.AssetCheckSpec(
+    return stopping_check_spec(
         CHECK_NAME,
-        asset=dg.AssetKey(extract.asset_key),
-        # Not Dagster-blocking (that fails the run and marks everything downstream failed):
-        # its ERROR stops downstream, the raw asset withholding its output (ingest.py).
-        description=(
-            f"`{extract.file}` is tonight's export: WARN when it was last modified more than "
-            f"{max_age_hours(extract.source):g} h before now (or before the end of a past as-of "
-            f"day, UTC), ERROR "
-            f"(stops everything downstream) when it is missing."
-        ),
-        metadata={"extract_file": extract.file, STOPS_DOWNSTREAM: True},
+        extract.asset_key,
+        f"`{extract.file}` is tonight's export: WARN when it was last modified more than "
+        f"{max_age_hours(extract.source):g} h before now (or before the end of a past as-of "
+        "day, UTC), ERROR (stops everything downstream) when it is missing.",
+        extract_file=extract.file,
     )
 
 

@@ -1,13 +1,16 @@
-"""Generate the quarantine models (and the marts listing them) from ``cs_pipeline/sources.py``.
+"""Generate the quarantine models (and the counts of marts.data_quality_summary) from
+``cs_pipeline/sources.py``.
 
-``python -m cs_pipeline.quality.generate`` writes the rule tables at
-the end of docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule
-once), ``marts.quarantined_records`` (which names each quarantined row's rule from it),
-``marts.data_quality_summary`` and one quarantine model per source,
-``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``: plain SQL that
-reads each raw table once, computes each value a rule reads once, evaluates each rule once
-per row (``broken_<n>``), and keeps the rows that break one, with the number of the FIRST
-rule they break in the declared order. ``--check`` only compares (exit 1 when a file is stale);
+``python -m cs_pipeline.quality.generate`` writes the rule tables at the end of
+docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule once, in the
+declared order), ``stg_raw__row_counts``, ``marts.data_quality_summary``, the macro
+``quarantine_models`` (the list of quarantine models) and the quarantine models: one per
+source, ``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``, and one of its own,
+incremental, for an extract with delta files (``stg_support__tickets_quarantine``). Plain SQL
+that reads each raw table once, computes each value a rule reads once, evaluates each rule once
+per row (``broken_<n>``) and, for a row that breaks any, keeps one row per rule it breaks (the
+rule table's rows pick them). marts.quarantined_records keeps each row's FIRST broken rule in
+the declared order. ``--check`` only compares (exit 1 when a file is stale);
 tests/test_quality_generate.py fails when a committed file differs from what this writes.
 
 The staging models leave those rows out with an anti-join on (_source_file, _row_number)
@@ -97,10 +100,6 @@ def _delivered(rule: RowRule) -> str:
     return f"'{rule.column}'"
 
 
-def _value_name(rule: RowRule, flavour: str) -> str:
-    return rule.column.replace(".", "__").lower() + "_" + flavour
-
-
 def _flavour(rule: RowRule) -> str:
     """How staging reads the value: a key (full-width folded) or text (lower-cased maybe)."""
     if rule.kind == "accepted_values":
@@ -108,13 +107,16 @@ def _flavour(rule: RowRule) -> str:
     return "key"
 
 
-def _value_sql(rule: RowRule, flavour: str) -> str:
+def _value(rule: RowRule, flavour: str) -> str:
+    """The SQL reading the rule's value as staging reads it (``flavour``)."""
     arg = _delivered(rule)
     if flavour == "key":
         return f"{{{{ clean_key({arg}) }}}}"
     text = f"{{{{ clean_text({arg}) }}}}"
     return f"lower({text})" if flavour == "lower" else text
 
+
+_FX_CURRENCIES = ("finance", "fx_rates", "currency")  # the currencies with a rate to USD
 
 # The macro staging types a value with, per rule kind (the same macros, so a value that passes
 # is one staging can type).
@@ -128,10 +130,15 @@ _PARSERS = {
 }
 
 
+def _value_name(rule: RowRule) -> str:
+    """The column the value a rule reads is held in, named for the column and how it is read."""
+    return rule.column.replace(".", "__").lower() + "_" + _flavour(rule)
+
+
 def _broken_sql(rule: RowRule) -> str:
-    """True when the row breaks ``rule``, read from the value columns; may be NULL (coalesced
-    by the caller)."""
-    v = _value_name(rule, _flavour(rule))
+    """True when the row breaks ``rule``, read from its value column; NULL (an empty value)
+    breaks nothing."""
+    v = _value_name(rule)
     present = f"{v} is not null and "
     match rule.kind:
         case kind if kind in _PARSERS:  # present but does not parse as what staging types it
@@ -143,29 +150,34 @@ def _broken_sql(rule: RowRule) -> str:
         case "positive":
             sql = f"{{{{ parse_decimal('{v}') }}}} <= 0"
         case "range":
-            n = f"{{{{ parse_decimal('{v}') }}}}"
-            sql = f"({n} < {_number(rule.min)} or {n} > {_number(rule.max)})"
+            sql = (
+                f"{{{{ parse_decimal('{v}') }}}} "
+                f"not between {_number(rule.min)} and {_number(rule.max)}"
+            )
         case "accepted_values":
             sql = present + f"{v} not in ({', '.join(_literal(x) for x in rule.values)})"
         case "has_fx_rate":
             sql = present + (
-                f"upper({v}) <> 'USD' and upper({v}) not in (select currency from fx_currencies)"
+                f"upper({v}) <> 'USD' and upper({v}) not in ({_keys(_FX_CURRENCIES, upper=True)})"
             )
         case "references":
-            assert rule.to is not None
-            sql = present + f"{v} not in (select referenced_key from {_reference_cte(rule)})"
+            sql = present + f"{v} not in ({_keys(rule.to)})"
         case _:
             raise ValueError(f"unknown rule kind {rule.kind!r}")
     if rule.unless:
         column, value = rule.unless
-        sql = f"{sql} and coalesce({column.lower()}_text <> {_literal(value)}, true)"
+        sql = f"{sql} and coalesce({{{{ clean_text('{column}') }}}} <> {_literal(value)}, true)"
     return f"coalesce({sql}, false)"
 
 
-def _reference_cte(rule: RowRule) -> str:
-    assert rule.to is not None
-    source, entity, column = rule.to
-    return f"{source}__{entity}__{column.lower()}"
+def _keys(column: tuple[str, str, str] | None, upper: bool = False) -> str:
+    """The keys a rule compares with: the values of a column of a raw table (an uncorrelated
+    subquery, read once)."""
+    assert column is not None
+    source, entity, name = column
+    key = f"{{{{ clean_key('{name}') }}}}"
+    value = f"upper({key})" if upper else key
+    return f"select {value} from {{{{ source('{source}', '{entity}') }}}} where {key} is not null"
 
 
 def _record_id(e: Extract) -> str:
@@ -178,58 +190,62 @@ def _record_id(e: Extract) -> str:
     return f"coalesce(nullif({parts}, '{':' * (len(e.key) - 1)}'), {row})"
 
 
-def _entity_ctes(e: Extract) -> list[str]:
-    """Two steps per raw table: read each value once and evaluate each rule once per row
-    (`_checked`), then keep the rows that break a rule, tagged with the first (`_quarantined`)."""
-    rules = quality(e).rules
-    values: dict[str, dict[str, str]] = {}  # column -> {value name: sql}, one line per column
-    for rule in rules:
-        reads = [(rule, _flavour(rule)), (rule, "text")]  # as staging reads it, as delivered
-        if rule.unless:
-            reads.append((RowRule(rule.unless[0], "accepted_values"), "text"))
-        for read, flavour in reads:
-            column = values.setdefault(read.column, {})
-            column.setdefault(_value_name(read, flavour), _value_sql(read, flavour))
-    value_lines = "".join(
-        ",\n            " + ", ".join(f"{sql} as {name}" for name, sql in column.items())
-        for column in values.values()
+def _entity_select(e: Extract) -> str:
+    """An extract's raw rows that break a rule, one row per (raw row, rule it breaks): each
+    value a rule reads is read once as staging reads it, each rule is evaluated once per row
+    (broken_<n>), and a row breaking any meets the rules it breaks (rows of the rule table)."""
+    rules = list(enumerate(quality(e).rules, 1))
+    values = ", ".join(
+        dict.fromkeys(f"{_value(r, _flavour(r))} as {_value_name(r)}" for _, r in rules)
     )
-    broken = "".join(
-        f",\n        {_broken_sql(rule)} as broken_{n}" for n, rule in enumerate(rules, 1)
+    broken = ", ".join(f"{_broken_sql(r)} as broken_{n}" for n, r in rules)
+    which = " ".join(f"when {n} then broken_{n}" for n, _ in rules)
+    offending = " ".join(f"when {n} then {_value(r, 'text')}" for n, r in rules)
+    since = _SINCE_LAST_RUN if e.delta_folder else ""
+    raw = f"{{{{ source('{e.source}', '{e.entity}') }}}}"
+    rule_table = f"{{{{ ref('{RULES_MODEL}') }}}}"
+    return (
+        f"select '{e.source}' as source, '{e.file_stem}' as entity, record_id, rules.rule_number, "
+        f"case rules.rule_number {offending} end as offending_value, "
+        "_source_file, _row_number, _loaded_at\n"
+        "from (\n"
+        f"    select *, {broken}\n"
+        f"    from (select *, {_record_id(e)} as record_id, {values} from {raw}{since})"
+        " as delivered\n"
+        ") as checked\n"
+        f"inner join {rule_table} as rules on rules.source = '{e.source}' "
+        f"and rules.entity = '{e.file_stem}' and case rules.rule_number {which} end\n"
+        f"where {' or '.join(f'broken_{n}' for n, _ in rules)}"
     )
-    numbers = range(1, len(rules) + 1)
-    first = " ".join(f"when broken_{n} then {n}" for n in numbers)
-    offending = " ".join(
-        f"when broken_{n} then {_value_name(r, 'text')}" for n, r in enumerate(rules, 1)
-    )
-    count = " + ".join(f"cast(broken_{n} as integer)" for n in numbers)
-    any_broken = " or ".join(f"broken_{n}" for n in numbers)
-    return [
-        f"""{e.entity}_checked as (
 
-    select *{broken}
-    from (
-        select _source_file, _row_number, _loaded_at,
-            {_record_id(e)} as record_id{value_lines}
-        from {{{{ source('{e.source}', '{e.entity}') }}}}
-    ) as delivered
 
-)""",
-        f"""{e.entity}_quarantined as (
-
-    select '{e.source}' as source, '{e.file_stem}' as entity, record_id,
-        _source_file, _row_number, _loaded_at,
-        case {first} end as rule_number,
-        case {offending} end as offending_value,
-        {count} as rules_broken
-    from {e.entity}_checked
-    where {any_broken}
-
-)""",
-    ]
+# An extract with delta files (the tickets) grows by appended loads: its quarantine reads only
+# the raw rows loaded after the latest row it holds.
+_SINCE_LAST_RUN = (
+    "{% if is_incremental() %} where _loaded_at > (select coalesce(max(_loaded_at), "
+    "{{ dbt.cast(\"'1900-01-01'\", api.Column.translate_type('timestamp')) }}) from {{ this }})"
+    "{% endif %}"
+)
 
 
 RULES_MODEL = "stg_registry__row_rules"
+
+
+def quarantine_model(e: Extract) -> str:
+    """The quarantine model holding an extract's rows: one per source, and one of its own for
+    an extract with delta files, which is incremental like its staging model."""
+    if e.delta_folder:
+        return f"stg_{e.source}__{e.entity}_quarantine"
+    return f"stg_{e.source}__quarantine"
+
+
+def quarantine_models() -> dict[str, list[Extract]]:
+    """Each quarantine model with the extracts (that declare a row rule) it reads."""
+    models: dict[str, list[Extract]] = {}
+    for e in EXTRACTS:
+        if quality(e).rules:
+            models.setdefault(quarantine_model(e), []).append(e)
+    return models
 
 
 def row_rules_sql() -> str:
@@ -244,7 +260,7 @@ def row_rules_sql() -> str:
     return f"""{HEADER}
 -- Every row-level rule of every extract, one row per rule, numbered in the declared order
 -- (the order a row's first broken rule is reported): the code, the delivered column and what
--- the rule expects, in words. The quarantine models tag a quarantined row from here.
+-- the rule expects, in words. The quarantine models evaluate each row against these rows.
 select source, entity, rule_number, rule, column_name, expected
 from (values
 {rows}
@@ -252,79 +268,73 @@ from (values
 """
 
 
-def _shared_ctes(extracts: list[Extract]) -> list[str]:
-    """Lists a rule compares with: the currencies with a rate, the keys a column references."""
-    ctes: dict[str, str] = {}
-    for e in extracts:
-        for rule in quality(e).rules:
-            if rule.kind == "has_fx_rate":
-                ctes["fx_currencies"] = """fx_currencies as (
-
-    select distinct upper({{ clean_key('currency') }}) as currency
-    from {{ source('finance', 'fx_rates') }}
-    where {{ clean_key('currency') }} is not null
-
-)"""
-            if rule.kind == "references":
-                assert rule.to is not None
-                source, entity, column = rule.to
-                ctes[_reference_cte(rule)] = f"""{_reference_cte(rule)} as (
-
-    select distinct {{{{ clean_key('{column}') }}}} as referenced_key
-    from {{{{ source('{source}', '{entity}') }}}}
-    where {{{{ clean_key('{column}') }}}} is not null
-
-)"""
-    return list(ctes.values())
-
-
-def quarantine_sql(source: str) -> str:
-    """The quarantine model of one source."""
-    extracts = [e for e in EXTRACTS if e.source == source and quality(e).rules]
-    if not extracts:
-        raise ValueError(f"source {source} declares no row-level rule")
-    names = ", ".join(e.file_stem for e in extracts)
-    ctes = [
-        *_shared_ctes(extracts),
-        *(c for e in extracts for c in _entity_ctes(e)),
-    ]
-    union = "\n\nunion all\n\n".join(f"select * from {e.entity}_quarantined" for e in extracts)
-    return f"""{HEADER}
--- Raw rows of {source}/ that break a row-level rule ({names}): one row per record,
--- with the number of the FIRST rule it breaks in the declared order (marts.quarantined_records
--- names it from {RULES_MODEL}), the value as delivered and how many rules it breaks in all.
--- Per raw table: each value a rule reads is read once as staging reads it and each rule
--- evaluated once per row (`_checked`); the rows that break one keep the first broken rule
--- (`_quarantined`). The staging models of {source} leave these rows out (macro
--- passes_row_rules: an anti-join on _source_file, _row_number); nothing is loaded with NULLs
--- in place of a bad value.
-with {(","+chr(10)+chr(10)).join(ctes)}
-
-{union}
+def _incremental_config(e: Extract) -> str:
+    raw = f"{{{{ source('{e.source}', '{e.entity}') }}}}"
+    return f"""
+-- Incremental, like stg_{e.source}__{e.entity}: a run reads only the raw rows loaded after the
+-- latest load this model has checked, and appends (a row newer than that is never in it). So
+-- that a load whose rows break no rule still counts as checked, each run that read rows also
+-- appends one row `rule_number` 0 on `_row_number` 0 (no raw row has that number): the latest
+-- `_loaded_at` it read. The pre-hook empties the model when every raw row is newer than it: the
+-- raw table was reloaded from all files. On Spark (Parquet, no deletes) a table rebuilt from
+-- every raw row each run.
+{{{{ config(
+    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{% if is_incremental() %}}delete from {{{{ this }}}}
+        where (select min(_loaded_at) from {raw}) > (select max(_loaded_at) from {{{{ this }}}})
+        {{% endif %}}",
+) }}}}
 """
 
 
-def quarantined_records_sql() -> str:
-    """marts.quarantined_records: the five quarantine models as one table for a BI page, each
-    row named by its rule."""
-    models = "\n    union all\n".join(
-        f"    select * from {{{{ ref('stg_{source}__quarantine') }}}}" for source in SOURCES
+def _checked_through(e: Extract) -> str:
+    """The row recording the latest load a run of an incremental quarantine read."""
+    return (
+        f"select '{e.source}' as source, '{e.file_stem}' as entity, "
+        "'checked through' as record_id, 0 as rule_number, "
+        "cast(null as {{ dbt.type_string() }}) as offending_value, "
+        "max(_source_file) as _source_file, 0 as _row_number, "
+        "max(_loaded_at) as _loaded_at\n"
+        f"from {{{{ source('{e.source}', '{e.entity}') }}}}{_SINCE_LAST_RUN}\n"
+        "having count(*) > 0"
     )
+
+
+def quarantine_sql(model: str) -> str:
+    """One quarantine model: the raw rows of its extracts that break a row-level rule."""
+    extracts = quarantine_models()[model]
+    names = ", ".join(e.file for e in extracts)
+    config = "".join(_incremental_config(e) for e in extracts if e.delta_folder)
+    selects = [_entity_select(e) for e in extracts]
+    selects += [_checked_through(e) for e in extracts if e.delta_folder]
+    body = "\nunion all\n".join(selects)
     return f"""{HEADER}
--- Every quarantined raw row of every source, for a BI page next to marts.unmatched_records: one
--- row per record left out of staging because it breaks a row-level rule, with the rule, the
--- offending value and where it is in the delivered file.
-select
-    quarantine.source, quarantine.entity, quarantine.record_id, rules.rule, rules.column_name,
-    quarantine.offending_value, rules.expected, quarantine.rules_broken,
-    quarantine._source_file as source_file, quarantine._row_number as source_row_number
-from (
-{models}
-) as quarantine
-inner join {{{{ ref('{RULES_MODEL}') }}}} as rules
-    on rules.source = quarantine.source
-    and rules.entity = quarantine.entity
-    and rules.rule_number = quarantine.rule_number
+-- The raw rows of {names} that break a row-level rule: one row per raw row and rule it breaks,
+-- with the value as delivered. Each row meets its extract's rules (rows of {RULES_MODEL}),
+-- and only the condition of the rule it meets is evaluated: each rule once per row, reading
+-- the value as staging reads it. The staging models leave these rows out (macro
+-- passes_row_rules: an anti-join on _source_file, _row_number); marts.quarantined_records keeps
+-- each row's first broken rule in the declared order. Nothing is loaded with NULLs in place of
+-- a bad value.{config}
+{body}
+"""
+
+
+def quarantine_models_sql() -> str:
+    """The macro listing the quarantine models (marts.quarantined_records unions them, the
+    macro passes_row_rules picks an extract's)."""
+    models = ",\n        ".join(f"'{model}'" for model in quarantine_models())
+    return f"""{HEADER}
+{{#- The quarantine models, one per source and one of its own for an extract with delta files
+    (stg_<source>__<entity>_quarantine): what marts.quarantined_records unions and where
+    passes_row_rules looks up a raw row. -#}}
+{{% macro quarantine_models() -%}}
+    {{{{ return([
+        {models},
+    ]) }}}}
+{{%- endmacro %}}
 """
 
 
@@ -344,20 +354,23 @@ RAW_COUNTS_MODEL = "stg_raw__row_counts"
 
 
 def _staged_counts() -> str:
-    selects = []
-    for e in EXTRACTS:
-        q = quality(e)
-        dated = (
-            f"sum(case when cast({q.event_date} as date) > {{{{ as_of_date() }}}} "
-            "then 1 else 0 end)"
-            if q.event_date
-            else "0"
-        )
-        selects.append(
-            f"select '{e.source}' as source, '{e.file_stem}' as entity, count(*) as staged, "
-            f"{dated} as dated_after_as_of from {{{{ ref('{staging_model(e)}') }}}}"
-        )
-    return _union(selects)
+    """Per staging model: its rows and those dated after the as-of date (a loop over the
+    staging models, each with its event date or none)."""
+    models = ",\n".join(
+        f"    ('{e.source}', '{e.file_stem}', '{staging_model(e)}', "
+        f"{_literal(quality(e).event_date) if quality(e).event_date else 'none'})"
+        for e in EXTRACTS
+    )
+    return f"""{{%- for source, entity, model, event_date in [
+{models}
+] %}}
+    {{% if not loop.first %}}union all{{% endif %}}
+    select '{{{{ source }}}}' as source, '{{{{ entity }}}}' as entity, count(*) as staged,
+        {{% if event_date -%}}
+        sum(case when cast({{{{ event_date }}}} as date) > {{{{ as_of_date() }}}} then 1 else 0 end)
+        {{%- else %}}0{{% endif %}} as dated_after_as_of
+    from {{{{ ref(model) }}}}
+{{%- endfor %}}"""
 
 
 def _removed_counts() -> str:
@@ -479,6 +492,9 @@ def data_quality_summary_sql() -> str:
         for step in dict.fromkeys(COUNTS.values()) if step != "raw_counts"
     )
     unaccounted = " - ".join(f"typed.{count}" for count in ("raw_rows", *ACCOUNTED))
+    minimum = "cast(case typed.source " + " ".join(
+        f"when '{source}' then {{{{ var('min_match_rate_{source}') }}}}" for source in SOURCES
+    ) + " end as {{ type_double() }})"
     columns = ",\n    ".join([
         "typed.source",
         "typed.entity",
@@ -487,13 +503,7 @@ def data_quality_summary_sql() -> str:
         f"{unaccounted} as unaccounted",
         "typed.dated_after_as_of",
         *(f"match_rates.{rate}" for rate in ("matched", "unmatched", "match_rate")),
-        "case when match_rates.entity is not null then min_match_rates.min_match_rate end"
-        " as min_match_rate",
-    ])
-    minimums = _union([
-        f"select '{source}' as source, cast({{{{ var('min_match_rate_{source}') }}}} "
-        "as {{ type_double() }}) as min_match_rate"
-        for source in SOURCES
+        f"case when match_rates.entity is not null then {minimum} end as min_match_rate",
     ])
     return f"""{HEADER}
 -- Where every raw row of every extract went, one row per source and entity, for a BI page and
@@ -535,12 +545,6 @@ typed as (
     from raw_counts
 {joins}
 
-),
-
-min_match_rates as (
-
-{minimums}
-
 )
 
 select
@@ -549,11 +553,10 @@ select
 from typed
 left join {{{{ ref('match_rates') }}}} as match_rates
     on match_rates.source = typed.source and match_rates.entity = typed.entity
-left join min_match_rates
-    on min_match_rates.source = typed.source
 """
 
 
+QUARANTINE_MODELS_MACRO = DBT_PROJECT / "macros" / "quality" / "quarantine_models.sql"
 DOCS_PAGE = DBT_PROJECT.parent / "docs" / "operations-checks.md"
 DOCS_MARKER = f"<!-- generated by {COMMAND}: everything below this line -->"
 
@@ -590,13 +593,13 @@ def generated_files() -> dict[Path, str]:
     """Every generated file, by path, with the text it must hold."""
     models = DBT_PROJECT / "models"
     files = {
-        models / "staging" / source / f"stg_{source}__quarantine.sql": quarantine_sql(source)
-        for source in SOURCES
+        models / "staging" / extracts[0].source / f"{model}.sql": quarantine_sql(model)
+        for model, extracts in quarantine_models().items()
     }
+    files[QUARANTINE_MODELS_MACRO] = quarantine_models_sql()
     files[models / "staging" / f"{RULES_MODEL}.sql"] = row_rules_sql()
     files[models / "staging" / f"{RAW_COUNTS_MODEL}.sql"] = raw_counts_sql()
     files[models / "staging" / "_raw__row_counts.yml"] = raw_counts_yml()
-    files[models / "marts" / "quarantined_records.sql"] = quarantined_records_sql()
     files[models / "marts" / "data_quality_summary.sql"] = data_quality_summary_sql()
     files[DOCS_PAGE] = _docs_page()
     return files

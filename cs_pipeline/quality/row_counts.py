@@ -28,7 +28,7 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import connect
-from cs_pipeline.quality.checks import STOPS_DOWNSTREAM
+from cs_pipeline.quality.checks import stopping_check_spec
 from cs_pipeline.quality.thresholds import threshold
 from cs_pipeline.sources import RAW_SCHEMA, Extract
 
@@ -124,9 +124,11 @@ def check_row_count(
     loaded_at: dt.datetime,
     as_of: dt.date,
     file_modified_at: dt.datetime | None = None,
+    record: bool = True,
 ) -> RowCountChange:
     """Compare this load's ``rows`` with the previous recorded load, then record this one
-    (unless it emptied the table, which the check blocks)."""
+    (unless it emptied the table, which the check blocks, or ``record`` is off: a table kept
+    unchanged is compared with the load it came from, and is not a new load)."""
     with connect(warehouse) as con:
         _ensure_history(con)
         previous = con.execute(
@@ -135,7 +137,7 @@ def check_row_count(
             [extract.qualified_table],
         ).fetchone()
         status = judge_row_count(rows, previous[0] if previous else None)
-        if status is not RowCountStatus.EMPTIED:
+        if record and status is not RowCountStatus.EMPTIED:
             con.execute(
                 f"INSERT INTO {LOAD_HISTORY} VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -157,17 +159,13 @@ def check_row_count(
 
 def row_count_check_spec(extract: Extract) -> dg.AssetCheckSpec:
     """The ``row_count_change`` check of one raw asset; its ERROR (emptied) stops downstream."""
-    return dg.AssetCheckSpec(
+    return stopping_check_spec(
         CHECK_NAME,
-        asset=dg.AssetKey(extract.asset_key),
-        # Not Dagster-blocking (that fails the run and marks everything downstream failed):
-        # its ERROR stops downstream, the raw asset withholding its output (ingest.py).
-        description=(
-            f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
-            f"beyond {MAX_RATIO:g}x more or fewer, ERROR (stops everything downstream) when it "
-            f"had rows and is now empty. Counts are kept in `{LOAD_HISTORY}`."
-        ),
-        metadata={"load_history": LOAD_HISTORY, STOPS_DOWNSTREAM: True},
+        extract.asset_key,
+        f"`{extract.qualified_table}` has about as many rows as at its previous load: WARN "
+        f"beyond {MAX_RATIO:g}x more or fewer, ERROR (stops everything downstream) when it "
+        f"had rows and is now empty. Counts are kept in `{LOAD_HISTORY}`.",
+        load_history=LOAD_HISTORY,
     )
 
 

@@ -16,35 +16,30 @@ with raw_counts as (
 
 staged_counts as (
 
-    select 'crm' as source, 'Account' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__account') }}
-    union all
-    select 'crm' as source, 'User' as entity, count(*) as staged, 0 as dated_after_as_of from {{ ref('stg_crm__user') }}
-    union all
-    select 'crm' as source, 'Opportunity' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__opportunity') }}
-    union all
-    select 'crm' as source, 'Task' as entity, count(*) as staged, sum(case when cast(activity_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__task') }}
-    union all
-    select 'crm' as source, 'NPS_Response__c' as entity, count(*) as staged, sum(case when cast(submitted_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_crm__nps_response') }}
-    union all
-    select 'support' as source, 'organizations' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_support__organizations') }}
-    union all
-    select 'support' as source, 'tickets' as entity, count(*) as staged, sum(case when cast(created_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_support__tickets') }}
-    union all
-    select 'finance' as source, 'customers' as entity, count(*) as staged, 0 as dated_after_as_of from {{ ref('stg_finance__customers') }}
-    union all
-    select 'finance' as source, 'subscriptions' as entity, count(*) as staged, sum(case when cast(start_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_finance__subscriptions') }}
-    union all
-    select 'finance' as source, 'invoices' as entity, count(*) as staged, sum(case when cast(invoice_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_finance__invoices') }}
-    union all
-    select 'finance' as source, 'fx_rates' as entity, count(*) as staged, 0 as dated_after_as_of from {{ ref('stg_finance__fx_rates') }}
-    union all
-    select 'training' as source, 'enrollments' as entity, count(*) as staged, sum(case when cast(enrolled_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_training__enrollments') }}
-    union all
-    select 'licenses' as source, 'entitlements' as entity, count(*) as staged, sum(case when cast(start_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_licenses__entitlements') }}
-    union all
-    select 'licenses' as source, 'installations' as entity, count(*) as staged, sum(case when cast(last_checkin_at as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_licenses__installations') }}
-    union all
-    select 'licenses' as source, 'product_releases' as entity, count(*) as staged, sum(case when cast(release_date as date) > {{ as_of_date() }} then 1 else 0 end) as dated_after_as_of from {{ ref('stg_licenses__product_releases') }}
+{%- for source, entity, model, event_date in [
+    ('crm', 'Account', 'stg_crm__account', 'created_at'),
+    ('crm', 'User', 'stg_crm__user', none),
+    ('crm', 'Opportunity', 'stg_crm__opportunity', 'created_at'),
+    ('crm', 'Task', 'stg_crm__task', 'activity_date'),
+    ('crm', 'NPS_Response__c', 'stg_crm__nps_response', 'submitted_date'),
+    ('support', 'organizations', 'stg_support__organizations', 'created_at'),
+    ('support', 'tickets', 'stg_support__tickets', 'created_at'),
+    ('finance', 'customers', 'stg_finance__customers', none),
+    ('finance', 'subscriptions', 'stg_finance__subscriptions', 'start_date'),
+    ('finance', 'invoices', 'stg_finance__invoices', 'invoice_date'),
+    ('finance', 'fx_rates', 'stg_finance__fx_rates', none),
+    ('training', 'enrollments', 'stg_training__enrollments', 'enrolled_at'),
+    ('licenses', 'entitlements', 'stg_licenses__entitlements', 'start_date'),
+    ('licenses', 'installations', 'stg_licenses__installations', 'last_checkin_at'),
+    ('licenses', 'product_releases', 'stg_licenses__product_releases', 'release_date')
+] %}
+    {% if not loop.first %}union all{% endif %}
+    select '{{ source }}' as source, '{{ entity }}' as entity, count(*) as staged,
+        {% if event_date -%}
+        sum(case when cast({{ event_date }} as date) > {{ as_of_date() }} then 1 else 0 end)
+        {%- else %}0{% endif %} as dated_after_as_of
+    from {{ ref(model) }}
+{%- endfor %}
 
 ),
 
@@ -74,20 +69,6 @@ typed as (
     left join quarantined_counts
         on quarantined_counts.source = raw_counts.source and quarantined_counts.entity = raw_counts.entity
 
-),
-
-min_match_rates as (
-
-    select 'crm' as source, cast({{ var('min_match_rate_crm') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'support' as source, cast({{ var('min_match_rate_support') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'finance' as source, cast({{ var('min_match_rate_finance') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'training' as source, cast({{ var('min_match_rate_training') }} as {{ type_double() }}) as min_match_rate
-    union all
-    select 'licenses' as source, cast({{ var('min_match_rate_licenses') }} as {{ type_double() }}) as min_match_rate
-
 )
 
 select
@@ -104,10 +85,8 @@ select
     match_rates.matched,
     match_rates.unmatched,
     match_rates.match_rate,
-    case when match_rates.entity is not null then min_match_rates.min_match_rate end as min_match_rate
+    case when match_rates.entity is not null then cast(case typed.source when 'crm' then {{ var('min_match_rate_crm') }} when 'support' then {{ var('min_match_rate_support') }} when 'finance' then {{ var('min_match_rate_finance') }} when 'training' then {{ var('min_match_rate_training') }} when 'licenses' then {{ var('min_match_rate_licenses') }} end as {{ type_double() }}) end as min_match_rate
 
 from typed
 left join {{ ref('match_rates') }} as match_rates
     on match_rates.source = typed.source and match_rates.entity = typed.entity
-left join min_match_rates
-    on min_match_rates.source = typed.source

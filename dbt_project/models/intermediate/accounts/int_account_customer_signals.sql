@@ -11,26 +11,16 @@ with signals as (
 
     select account_id, created_date as signal_date, 1 as is_engagement
     from {{ ref('int_tickets_as_of') }}
-    where account_id is not null
-
     union all
-
-    select account_id, submitted_date as signal_date, 0 as is_engagement
+    select account_id, submitted_date, 0
     from {{ ref('int_nps_responses_resolved') }}
-    where account_id is not null
-
     union all
-
-    select account_id, completed_date as signal_date, 1 as is_engagement
+    select account_id, completed_date, 1
     from {{ ref('int_enrollments_completed') }}
-    where account_id is not null
-
     union all
-
-    select account_id, activity_date as signal_date, 1 as is_engagement
+    select account_id, activity_date, 1
     from {{ ref('int_tasks_resolved') }}
-    where account_id is not null
-      and lower(status) = 'completed'
+    where lower(status) = 'completed'
 
 ),
 
@@ -47,7 +37,8 @@ counted as (
                   and signal_date <= {{ days_before_as_of(window) }}
                  then 1 else 0 end) as engagement_prior_90d
     from signals
-    where signal_date <= {{ as_of_date() }}
+    where account_id is not null
+      and signal_date <= {{ as_of_date() }}
     group by account_id
 
 )

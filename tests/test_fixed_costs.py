@@ -1,0 +1,116 @@
+"""What keeps a run's fixed cost down stays in place (issue 8: each run's start-up costs).
+
+Each test names the cost it guards; the seconds themselves are measured by `make bench`.
+"""
+
+import errno
+import importlib.metadata
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import msgpack
+import pytest
+from packaging.version import Version
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from cs_pipeline import publish, run_history
+from cs_pipeline.dbt import dbt_resource
+from cs_pipeline.dbt_project import DBT_PROJECT_DIR, PARTIAL_PARSE, keep_partial_parse
+
+
+def test_dbt_resource_does_not_run_dbt_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dagster-dbt's `dbt --version` subprocess (3.4 s, and a call to the package index) is not
+    run: the version is the installed dbt-core's, the same dbt the resource runs."""
+
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
+    resource = type(dbt_resource)(
+        project_dir=dbt_resource.project_dir, dbt_executable=dbt_resource.dbt_executable
+    )  # a new one: the version is not cached yet
+    assert resource._cli_version == Version(importlib.metadata.version("dbt-core"))
+    assert resource._cli_version.major < 2  # dbt Core, not the Fusion engine: events parse as such
+    assert Path(resource.dbt_executable).name == "dbt"
+
+
+def test_dbt_resource_loads_no_adapter_in_process() -> None:
+    """No in-process dbt adapter (profile, project and macros loaded: 3-4 s); cs360 describes
+    its tables itself (cs_pipeline.dbt.describe_models)."""
+    assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_a_runs_partial_parse_becomes_the_projects(tmp_path: Path) -> None:
+    """The next run of the same settings parses only what changed instead of everything."""
+    invocation, project = tmp_path / "cs360_dbt_models-abc", tmp_path / "target"
+    invocation.mkdir()
+    project.mkdir()
+    (project / PARTIAL_PARSE).write_bytes(b"prepared by make manifest")
+    keep_partial_parse(invocation, project)  # dbt failed before parsing: nothing to keep
+    assert (project / PARTIAL_PARSE).read_bytes() == b"prepared by make manifest"
+    (invocation / PARTIAL_PARSE).write_bytes(b"parsed by this run")
+    keep_partial_parse(invocation, project)
+    assert (project / PARTIAL_PARSE).read_bytes() == b"parsed by this run"
+    assert sorted(p.name for p in project.iterdir()) == [PARTIAL_PARSE]  # no temporary left
+
+
+def test_no_parsed_file_depends_on_the_as_of_date() -> None:
+    """A new night's CS_AS_OF re-parses no model: as_of_date() reads it only when dbt executes
+    (46 files were re-parsed each night before, ~1.5 s). Reads the parse `make manifest` saved."""
+    path = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+    if not path.is_file():
+        pytest.skip("no prepared partial parse: run `make manifest`")
+    with open(path, "rb") as f:
+        saved = msgpack.unpack(f, raw=False, strict_map_key=False)
+    depends = sorted(
+        name for name, file in saved["files"].items() if "CS_AS_OF" in (file.get("env_vars") or [])
+    )
+    assert depends == []
+    assert "CS_AS_OF" not in saved["env_vars"]
+
+
+def test_run_history_connections_do_not_fsync_each_event(tmp_path: Path) -> None:
+    """Dagster's SQLite connections run with synchronous=NORMAL, and closing one does not
+    checkpoint the WAL (the idle connection kept open), so storing an event waits for no disk."""
+    run_history.install()
+    database = tmp_path / "history.db"
+    engine = create_engine(f"sqlite:///{database}", poolclass=NullPool)  # as Dagster's storage
+    with engine.connect() as conn:
+        conn.execute(text("PRAGMA journal_mode=WAL"))
+        conn.execute(text("CREATE TABLE events (n INTEGER)"))
+        conn.commit()
+    for n in range(3):
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+            conn.execute(text("INSERT INTO events VALUES (:n)"), {"n": n})
+            conn.commit()
+    wal = database.with_name(database.name + "-wal")
+    assert wal.stat().st_size > 0  # closing the connections checkpointed nothing
+    assert str(database) in run_history._kept
+    run_history.close_kept()  # the last connection closes: SQLite checkpoints
+    assert not wal.exists() or wal.stat().st_size == 0
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT n FROM events ORDER BY n").fetchall() == [(0,), (1,), (2,)]
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_publish_copies_every_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: bool
+) -> None:
+    """The publish copy runs in the kernel (copy_file_range) and, where the kernel cannot copy
+    between the two files, through Python; either way the copy is the build, byte for byte."""
+    if not kernel_copy:
+
+        def unsupported(*args: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device")
+
+        monkeypatch.setattr(os, "copy_file_range", unsupported)
+    source = tmp_path / "build.duckdb"
+    source.write_bytes(bytes(range(256)) * 40_000 + b"tail")  # ~10 MB, not a chunk multiple
+    publish._copy_bytes(source, tmp_path / "copy.duckdb")
+    assert (tmp_path / "copy.duckdb").read_bytes() == source.read_bytes()
+    with pytest.raises(FileExistsError):  # never over an existing file
+        publish._copy_bytes(source, tmp_path / "copy.duckdb")
