@@ -68,8 +68,9 @@ def test_no_parsed_file_depends_on_the_as_of_date() -> None:
     depends = sorted(
         name for name, file in saved["files"].items() if "CS_AS_OF" in (file.get("env_vars") or [])
     )
+    # dbt re-parses the files that read a changed env var; the manifest-wide list of env vars
+    # read anywhere (it depends on which runs last saved the parse) decides nothing by itself.
     assert depends == []
-    assert "CS_AS_OF" not in saved["env_vars"]
 
 
 def test_run_history_connections_do_not_fsync_each_event(tmp_path: Path) -> None:
