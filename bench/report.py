@@ -246,21 +246,23 @@ def update_readme(
 
 _W, _H = 760, 460
 _LEFT, _RIGHT, _TOP, _BOTTOM = 70, 250, 40, 60
-_SERIES = (  # (key, label, colour, dash); keys are "floor", "total" or a stage
+_STAGE_SERIES = (  # (stage, label, colour)
+    ("startup", "Dagster start-up", "#7f7f7f"),
+    ("ingest", "ingest", "#1f77b4"),
+    ("checks", "checks", "#d62728"),
+    ("dbt_startup", "dbt start-up", "#bcbd22"),
+    ("dbt_models", "dbt models", "#2ca02c"),
+    ("dbt_tests", "dbt tests", "#ff7f0e"),
+    ("publish", "publish", "#9467bd"),
+)
+# (key, label, colour, dash); keys are "floor", "total", a stage or "floor:<stage>": each
+# stage's floor (FLOORS) is drawn in the stage's colour, dotted.
+_SERIES = (
     ("total", "full build", "#111111", ""),
     ("floor", "scan floor", "#111111", "6 4"),
-    ("startup", "Dagster start-up", "#7f7f7f", ""),
-    ("ingest", "ingest", "#1f77b4", ""),
-    ("checks", "checks", "#d62728", ""),
-    ("dbt_startup", "dbt start-up", "#bcbd22", ""),
-    ("dbt_models", "dbt models", "#2ca02c", ""),
-    ("dbt_tests", "dbt tests", "#ff7f0e", ""),
-    ("publish", "publish", "#9467bd", ""),
-    # Each stage's floor (report.FLOORS): the stage's colour, dotted.
-    ("floor:startup", "Dagster floor", "#7f7f7f", "2 3"),
-    ("floor:ingest", "ingest floor", "#1f77b4", "2 3"),
-    ("floor:dbt_startup", "dbt start-up floor", "#bcbd22", "2 3"),
-    ("floor:publish", "publish floor", "#9467bd", "2 3"),
+    *((key, label, colour, "") for key, label, colour in _STAGE_SERIES),
+    *((f"floor:{key}", f"{label} floor", colour, "2 3")
+      for key, label, colour in _STAGE_SERIES if key in FLOORS),
 )
 
 

@@ -85,6 +85,6 @@ def test_the_plot_draws_each_floor_hollow_in_its_stage_colour(tmp_path: Path) ->
     results = _results([_scale(1000, 40.0, floors), _scale(10000, 60.0, floors)])
     report.write_svg(results, tmp_path / "bench.svg")
     svg = (tmp_path / "bench.svg").read_text()
-    for label in ("Dagster floor", "ingest floor", "dbt start-up floor", "publish floor"):
+    for label in ("Dagster start-up floor", "ingest floor", "dbt start-up floor", "publish floor"):
         assert f">{label}</text>" in svg
     assert svg.count('fill="white" stroke="#1f77b4"') == 2  # the ingest floor at both scales
