@@ -32,6 +32,7 @@ from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.ingest import LOADED_FILES, raw_assets
+from cs_pipeline.quality.checks import CHECK_RESULTS
 from cs_pipeline.sample_data.generator import generate
 from cs_pipeline.sources import extract
 
@@ -227,6 +228,28 @@ def test_incremental_night_gives_the_marts_of_a_full_build(
         "from marts.data_quality_summary where source = 'support' and entity = 'tickets'",
     )
     assert raw == accounted == second["row_count"]
+
+
+def test_incremental_night_gives_the_ticket_checks_of_a_full_build(
+    many_files: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """The night validated only the rows of its delta files and added them to the stored
+    verdicts: every rule's verdict and counts equal those of the full build's validation."""
+    sql = (f"select validation from {CHECK_RESULTS} where table_name = ?",
+           [TICKETS.qualified_table])
+    [(full,)] = _query(many_files, *sql)
+    [(night,)] = _query(nightly[1], *sql)
+    full, night = json.loads(full), json.loads(night)
+    assert (night["rows"], night["rows_validated"]) == (full["rows"], full["rows_validated"])
+    counts = ("rule", "success", "element_count", "unexpected_count", "missing_count",
+              "observed_value")
+    assert [{k: o.get(k) for k in counts} for o in night["outcomes"]] == [
+        {k: o.get(k) for k in counts} for o in full["outcomes"]]
+    assert [o.get("unexpected_percent") for o in night["outcomes"]] == pytest.approx(
+        [o.get("unexpected_percent") for o in full["outcomes"]])
+    # Bad rows in a delta, and verdicts over both, are tests/test_quality.py's
+    # test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table.
+    assert night["rows"] == nightly[2]["row_count"]
 
 
 def test_rerun_without_new_files_loads_nothing(nightly: tuple[Path, Path, dict]) -> None:
