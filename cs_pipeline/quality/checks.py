@@ -157,7 +157,7 @@ def raw_check_results(
       the whole table.
     - Otherwise (a table reloaded whole, new rules) the whole table is validated.
     """
-    from cs_pipeline.quality.runner import TableValidation, check_result, validate_table
+    from cs_pipeline.quality.runner import TableValidation, check_result, validate
 
     rules = hashlib.sha256(repr(spec.rules).encode()).hexdigest()
     reads_as_of = any(
@@ -166,6 +166,7 @@ def raw_check_results(
         if (other := r.reference or r.reconciliation) is not None
     )
     as_of = settings.as_of if reads_as_of else None
+    note = {}
     with connect(settings.build_warehouse) as con:
         _ensure_check_results(con)
         found = con.execute(
@@ -173,29 +174,26 @@ def raw_check_results(
             "AND rules = ? AND as_of_date IS NOT DISTINCT FROM ?",
             [spec.table, rules, as_of],
         ).fetchone()
-    note = {}
-    if found is not None and found[0] == loaded_at:
-        validation = TableValidation.from_json(spec, found[2])
-        log.info(f"{spec.table}: unchanged since its validation at {found[1]}: its results "
-                 "are reported again")
-        note = {"validated_at": dg.MetadataValue.text(
-            f"{found[1]} (table unchanged since: not validated again)")}
-    else:
-        previous = None
-        if found is not None and found[0] < loaded_at:
-            previous = TableValidation.from_json(spec, found[2])
-        validation = validate_table(
-            spec,
-            settings.build_warehouse,
-            as_of=settings.as_of,
-            previous=previous,
-            appended=None if previous is None else f"_loaded_at > {_timestamp(found[0])}",
-        )
-        log.info(
-            f"{spec.table}: {len(validation.outcomes)} rules on {validation.rows_validated}"
-            f" of {validation.rows} rows in {validation.seconds:.2f}s"
-        )
-        with connect(settings.build_warehouse) as con:
+        if found is not None and found[0] == loaded_at:  # the ingest logged "not reloaded"
+            validation = TableValidation.from_json(spec, found[2])
+            note = {"validated_at": dg.MetadataValue.text(
+                f"{found[1]} (table unchanged since: not validated again)")}
+        else:
+            previous = None
+            if found is not None and found[0] < loaded_at:
+                previous = TableValidation.from_json(spec, found[2])
+            validation = validate(
+                con,
+                spec,
+                as_of=settings.as_of,
+                previous=previous,
+                appended=None if previous is None else f"_loaded_at > {_timestamp(found[0])}",
+            )
+            log.info(
+                f"{spec.table}: {len(validation.outcomes)} rules on "
+                f"{validation.rows_validated} of {validation.rows} rows in "
+                f"{validation.seconds:.2f}s"
+            )
             con.execute(f"DELETE FROM {CHECK_RESULTS} WHERE table_name = ?", [spec.table])
             con.execute(
                 f"INSERT INTO {CHECK_RESULTS} VALUES (?, ?, ?, ?, ?, ?)",

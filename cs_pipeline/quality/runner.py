@@ -154,7 +154,24 @@ def validate_table(
     previous: TableValidation | None = None,
     appended: str | None = None,
 ) -> TableValidation:
-    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only).
+    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only): see
+    :func:`validate`."""
+    with connect(warehouse, read_only=True) as con:
+        return validate(
+            con, spec, max_rows=max_rows, as_of=as_of, previous=previous, appended=appended
+        )
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    as_of: dt.date | None = None,
+    previous: TableValidation | None = None,
+    appended: str | None = None,
+) -> TableValidation:
+    """Evaluate every rule of ``spec`` on its table, through ``con``.
 
     ``as_of`` is the run's as-of date, for rules whose SQL depends on it (``{as_of}``).
 
@@ -166,12 +183,11 @@ def validate_table(
     be added up (:func:`appendable`).
     """
     started = time.perf_counter()
-    with connect(warehouse, read_only=True) as con:
-        validation = None
-        if previous is not None and appended is not None and appendable(spec):
-            validation = _validate_appended(con, spec, previous, appended, max_rows)
-        if validation is None:
-            validation = _validate(con, spec, spec.rules, None, max_rows, as_of)
+    validation = None
+    if previous is not None and appended is not None and appendable(spec):
+        validation = _validate_appended(con, spec, previous, appended, max_rows)
+    if validation is None:
+        validation = _validate(con, spec, spec.rules, None, max_rows, as_of)
     return replace(validation, seconds=time.perf_counter() - started)
 
 
