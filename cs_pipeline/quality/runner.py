@@ -10,9 +10,12 @@ Cost stays bounded on big tables (see ``bench/quality.py`` for measured numbers)
 - rules whose verdict needs every row run as DuckDB SQL over the whole table: the ERROR
   rules (a blocking verdict must not come from a sample; they are only ``not_null`` and
   ``unique``) and the table-level rules (row count, uniqueness of a WARN combination);
-- the row-level WARN rules run in GX on a fixed sample of about ``max_rows`` rows (chosen by
-  a hash of the row id: the same table gives the same sample), and the results say so
-  (``rows_validated`` < ``rows``, ``sampled``).
+- the row-level WARN rules run in GX on a fixed sample of about ``max_rows`` rows of each
+  file (chosen by a hash of the row id: the same file gives the same sample), and the
+  results say so (``rows_validated`` < ``rows``, ``sampled``).
+
+Rows appended to a validated table can be validated alone and their verdicts added to the
+earlier ones (:func:`validate` with ``previous`` and ``appended``).
 
 Rules that read other tables are the warehouse's business whatever the size: a
 ``references`` rule's allowed values are read in SQL (then checked by GX, or in SQL above
@@ -661,7 +664,7 @@ def _unique_appended(
     """A ``unique`` rule's verdict once rows are appended, from its verdict ``old`` on the
     other rows: the appended rows' key values are counted, the rows holding the same values
     among the others are counted with a join on those values (the only pass over the rest
-    of the table, on the key columns alone), and each value's rows count as GX counts them,
+    of the table, on its first key column), and each value's rows count as GX counts them,
     all of them once the value repeats."""
     keys = [quote_ident(c) for c in rule.columns]
     cols = ", ".join(keys)
@@ -674,18 +677,38 @@ def _unique_appended(
     def same(a: str, b: str) -> str:
         return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in keys)
 
-    new = f"(SELECT {values} FROM {spec.table} WHERE {appended})"
-    rest = f"(SELECT {values} FROM {spec.table} WHERE NOT ({appended}))"
+    # The earlier rows that can share a value with the appended rows: those whose first key
+    # column, as read, is one of the appended rows' (or missing, if one of theirs is). Only
+    # that column is read and normalized on the rest of the table; the other key columns
+    # and the grouping only on the few rows that pass.
+    first = quote_ident(rule.columns[0])
+    first_value = spec.select_expression(spec.frame_column(rule, rule.columns[0]))
+    candidate = (
+        f"{first_value} IN (SELECT d.{first} FROM d) "
+        f"OR ({first_value} IS NULL AND EXISTS (SELECT 1 FROM d WHERE d.{first} IS NULL))"
+    )
     groups = f"""
-        WITH d AS (SELECT {cols}, count(*) AS _new FROM {new} WHERE {present} GROUP BY ALL),
-        o AS (SELECT {cols}, count(*) AS _old FROM {rest} AS r SEMI JOIN d ON {same('r', 'd')}
-              GROUP BY ALL)
-        SELECT d.*, coalesce(o._old, 0) AS _old, d._new + coalesce(o._old, 0) AS _n
-        FROM d LEFT JOIN o ON {same('d', 'o')}
+        WITH d AS (
+            SELECT {cols}, count(*) AS _new
+            FROM (SELECT {values} FROM {spec.table} WHERE {appended}) WHERE {present}
+            GROUP BY ALL
+        ),
+        r AS (
+            SELECT {values}, ({appended}) AS _appended FROM {spec.table}
+            WHERE ({appended}) OR ({candidate})
+        ),
+        o AS (
+            SELECT {cols}, count(*) AS _old FROM r SEMI JOIN d ON {same('r', 'd')}
+            WHERE NOT r._appended GROUP BY ALL
+        ),
+        g AS (
+            SELECT d.*, coalesce(o._old, 0) AS _old, d._new + coalesce(o._old, 0) AS _n
+            FROM d LEFT JOIN o ON {same('d', 'o')}
+        )
     """
     added, present_rows = con.execute(
-        f"SELECT coalesce(sum(CASE WHEN _n > 1 THEN _n ELSE 0 END "
-        f"- CASE WHEN _old > 1 THEN _old ELSE 0 END), 0), coalesce(sum(_new), 0) FROM ({groups})"
+        f"{groups} SELECT coalesce(sum(CASE WHEN _n > 1 THEN _n ELSE 0 END "
+        f"- CASE WHEN _old > 1 THEN _old ELSE 0 END), 0), coalesce(sum(_new), 0) FROM g"
     ).fetchone()
     unexpected = (old.unexpected_count or 0) + int(added)
     element_count = (old.element_count or 0) + new_rows
@@ -693,7 +716,7 @@ def _unique_appended(
     unexpected_values, failing_rows = old.unexpected_values, old.failing_rows
     if added:
         touched = _group_counts(
-            con, f"SELECT {cols}, _n FROM ({groups}) WHERE _n > 1 ORDER BY _n DESC, {cols}"
+            con, f"{groups} SELECT {cols}, _n FROM g WHERE _n > 1 ORDER BY _n DESC, {cols}"
         )
         # A touched value's count is its new total: it replaces the earlier one.
         replaced = {json.dumps(v["value"], default=str) for v in touched}
@@ -707,9 +730,8 @@ def _unique_appended(
         shown = ", ".join(
             f"f.{quote_ident(c)}" for c in dict.fromkeys((spec.row_id, *rule.columns))
         )
-        flagged = f"SELECT {values}, ({appended}) AS _appended FROM {spec.table}"
         cursor = con.execute(
-            f"SELECT {shown} FROM ({flagged}) AS f JOIN ({groups}) AS g ON {same('f', 'g')} "
+            f"{groups} SELECT {shown} FROM r AS f JOIN g ON {same('f', 'g')} "
             f"WHERE g._n > 1 AND (f._appended OR g._old = 1) "
             f"ORDER BY f.{quote_ident(spec.row_id)} LIMIT {FAILING_ROWS}"
         )
