@@ -43,6 +43,7 @@ from cs_pipeline.config import (
     connect,
     quote_ident,
     quote_literal,
+    table_columns,
     tag_run,
 )
 from cs_pipeline.dbt_project import dbt_project
@@ -266,10 +267,7 @@ def _plan(
     _ensure_ledger(con)
     if full_refresh:
         return True, "full refresh requested", []
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [RAW_SCHEMA, extract.table],
-    ).fetchone()[0]
+    exists = table_columns(con, extract.qualified_table) is not None
     ledger = con.execute(
         f"SELECT path, size, mtime_ns, sha256, loaded_at FROM {LOADED_FILES} "
         "WHERE table_name = ? ORDER BY path",
@@ -316,11 +314,9 @@ def _unchanged_report(
         f"SELECT sum(row_count), max(loaded_at) FROM {LOADED_FILES} WHERE table_name = ?",
         [extract.qualified_table],
     ).fetchone()
-    columns = [name for (name,) in con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [RAW_SCHEMA, extract.table],
-    ).fetchall() if name not in LINEAGE_COLUMNS]
+    columns = [
+        c for c in table_columns(con, extract.qualified_table) if c not in LINEAGE_COLUMNS
+    ]
     return LoadReport(
         path=extracts_dir / extract.file,
         table=extract.qualified_table,
@@ -442,11 +438,7 @@ def _table_columns(
     table with the column added before the lineage columns (rare: a drifted export)."""
     columns: dict[str, None] = {}
     if not full:
-        existing = [name for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [RAW_SCHEMA, extract.table],
-        ).fetchall()]
+        existing = table_columns(con, extract.qualified_table)
         columns.update(dict.fromkeys(c for c in existing if c not in LINEAGE_COLUMNS))
     known = list(columns)
     for f in files:

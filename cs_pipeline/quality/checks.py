@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect
+from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect, table_columns
 from cs_pipeline.quality.model_rules import mart_specs, model_asset_key
 from cs_pipeline.quality.rules import Severity, TableSpec
 from cs_pipeline.sources import RAW_SCHEMA
@@ -125,11 +125,8 @@ CHECK_RESULTS = f"{RAW_SCHEMA}._check_results"
 
 
 def _ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
-    columns = {name for (name,) in con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ?", CHECK_RESULTS.split(".")
-    ).fetchall()}
-    if columns and "validation" not in columns:  # Dagster results, as an older cs360 kept
+    columns = table_columns(con, CHECK_RESULTS)
+    if columns is not None and "validation" not in columns:  # as an older cs360 kept them
         con.execute(f"DROP TABLE {CHECK_RESULTS}")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {CHECK_RESULTS} (table_name VARCHAR NOT NULL, "
