@@ -9,17 +9,12 @@ dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the
 """
 
 
-import importlib.metadata
 import itertools
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from packaging.version import Version
 
 from cs_pipeline.build_state import plan_night
 from cs_pipeline.config import (
@@ -31,7 +26,14 @@ from cs_pipeline.config import (
     connect,
     quote_ident,
 )
-from cs_pipeline.dbt_project import dagster_dbt, dbt_environ, dbt_project, keep_partial_parse
+from cs_pipeline.dbt_project import (
+    DBT_EXECUTABLE,
+    CsDbtCliResource,
+    dagster_dbt,
+    dbt_environ,
+    dbt_project,
+    keep_partial_parse,
+)
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
 from cs_pipeline.spark import (
@@ -271,26 +273,4 @@ def _mart_metadata(
     return meta
 
 
-class CsDbtCliResource(dagster_dbt.DbtCliResource):
-    """dagster-dbt's dbt resource without two costs cs360 pays for nothing on every dbt call.
-
-    Before starting dbt, ``DbtCliResource.cli`` runs ``dbt --version`` in a subprocess (a whole
-    dbt start-up, which also asks the package index for the latest release: 3.4 s measured) and
-    loads the profile, project and macros in this process for a dbt adapter (3-4 s) that only
-    dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata`` use; cs360 describes its tables
-    itself (:func:`describe_models`). The dbt run is the same: the executable is the dbt of this
-    interpreter, so its version is the installed dbt-core's. Guarded by tests/test_fixed_costs.py.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
-# The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.
-dbt_resource = CsDbtCliResource(
-    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
-)
+dbt_resource = CsDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)

@@ -15,13 +15,18 @@ dagster-dbt is imported here, for every cs360 module, without dbt-core (see
 """
 
 import importlib
+import importlib.metadata
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
+
+from dagster_shared.record import replace
+from packaging.version import Version
 
 from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings
 
@@ -54,10 +59,46 @@ def _import_dagster_dbt() -> ModuleType:
 
 dagster_dbt = _import_dagster_dbt()
 DbtProject = dagster_dbt.DbtProject
+# The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+class CsDbtCliResource(dagster_dbt.DbtCliResource):
+    """dagster-dbt's dbt resource without two costs cs360 pays for nothing on every dbt call.
+
+    Before starting dbt, ``DbtCliResource.cli`` runs ``dbt --version`` in a subprocess (a whole
+    dbt start-up, which also asks the package index for the latest release: 3.4 s measured) and
+    loads the profile, project and macros in this process for a dbt adapter (3-4 s) that only
+    dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata`` use; cs360 describes its tables
+    itself (cs_pipeline.dbt.describe_models). The dbt run is the same: the executable is the dbt
+    of this interpreter, so its version is the installed dbt-core's. Guarded by
+    tests/test_fixed_costs.py.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
+class CsDbtProjectPreparer(dagster_dbt.DagsterDbtProjectPreparer):
+    """dagster-dbt's preparation of the manifest (`make manifest`, `dagster dev`), run through
+    :class:`CsDbtCliResource` instead of a plain ``DbtCliResource``: without its ``dbt
+    --version`` subprocess and its in-process adapter, which needs dbt-core imported."""
+
+    def _prepare_manifest(self, project: "dagster_dbt.DbtProject") -> None:
+        resource = CsDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+        resource.cli(self._prepare_project_cli_args, target_path=project.target_path).wait()
+
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project = replace(
+    DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR),
+    preparer=CsDbtProjectPreparer(),
+)
 dbt_project.prepare_if_dev()
 
 
