@@ -6,8 +6,9 @@ value into a figure; the run stamps of ``marts.health_history`` are the document
 So a node none of whose inputs changed since the last successful build would be rebuilt into
 the table it already is, and is kept instead. What the last build read is recorded in the build
 warehouse, table :data:`BUILT_FROM`: per raw table the load it read (the newest ``loaded_at`` of
-the ingest ledger ``raw._loaded_files``), with the build's as-of date and the checksum of the dbt
-project's files. Tonight's build compares (:func:`plan_build`):
+the ingest ledger ``raw._loaded_files`` among files that brought rows: an empty delta file is
+remembered by the ledger but changes no table), with the build's as-of date and the checksum of
+the dbt project's files. Tonight's build compares (:func:`plan_build`):
 
 - everything is rebuilt on full refresh, when there is no record (a new build file, a first
   run, or a previous dbt step that failed or built only a subset: see :func:`forget`), when the
@@ -74,11 +75,14 @@ def project_checksum(project_dir: Path) -> str:
 
 
 def current_loads(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
-    """Each raw table's newest load, from the ingest ledger (empty before the first load)."""
+    """Each raw table's newest load that wrote rows, from the ingest ledger (empty before the
+    first load). A file without rows (an empty ticket delta: a day without changes) is in the
+    ledger, so it is not loaded again, but it changed no table: nothing is rebuilt for it."""
     if not _exists(con, LOADED_FILES):
         return {}
     return dict(con.execute(
-        f"SELECT table_name, max(loaded_at) FROM {LOADED_FILES} GROUP BY table_name"
+        f"SELECT table_name, max(loaded_at) FROM {LOADED_FILES} WHERE row_count > 0 "
+        "GROUP BY table_name"
     ).fetchall())
 
 

@@ -112,6 +112,19 @@ def connect(
     )
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    """A table's columns in order, or None when it does not exist.
+
+    Read from an empty query of the table, not from ``information_schema`` (which lists the
+    whole catalog: 10-30 ms on a built warehouse, against under 1 ms), as every raw step
+    asks it of its own tables every night.
+    """
+    try:
+        return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    except duckdb.CatalogException:
+        return None
+
+
 def parse_engine(value: str | None) -> str:
     """`CS_ENGINE`: `duckdb` (default) or `spark`."""
     engine = (value or "duckdb").strip().lower()

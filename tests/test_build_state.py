@@ -8,17 +8,20 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cs_pipeline.build_state import (
     BuildInputs,
     BuildPlan,
+    current_loads,
     dbt_exclude_args,
     kept_nodes,
     plan_build,
     project_checksum,
 )
 from cs_pipeline.dbt_project import dbt_project
+from cs_pipeline.ingest import LOADED_FILES
 
 AS_OF = dt.date(2026, 11, 1)
 T1, T2 = dt.datetime(2026, 11, 1, 2), dt.datetime(2026, 11, 2, 2)
@@ -52,6 +55,26 @@ def test_only_the_reloaded_raw_tables_are_named() -> None:
     assert plan.changed_tables == ("raw.training__enrollments",)
     assert plan_build(inputs(), inputs(), full_refresh=False) == BuildPlan(
         False, "no raw table changed since the last build")
+
+
+def test_an_empty_delta_file_is_in_the_ledger_but_changes_no_table() -> None:
+    """A day without ticket changes arrives as an empty delta file: the ledger remembers it
+    (it is not read again), but the table's load is still the last one that wrote rows, so
+    the night rebuilds nothing for it."""
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(f"CREATE TABLE {LOADED_FILES} (table_name VARCHAR, path VARCHAR, "
+                    "size BIGINT, mtime_ns BIGINT, sha256 VARCHAR, row_count BIGINT, "
+                    "loaded_at TIMESTAMP)")
+        con.executemany(f"INSERT INTO {LOADED_FILES} VALUES (?, ?, 1, 1, 'x', ?, ?)", [
+            ("raw.support__tickets", "support/tickets.jsonl", 40, T1),
+            ("raw.support__tickets", "support/tickets/d2.jsonl", 0, T2),
+            ("raw.crm__account", "crm/Account.csv", 12, T1),
+        ])
+        loads = current_loads(con)
+    assert loads == LOADS
+    plan = plan_build(inputs(), BuildInputs(AS_OF, "abc", loads), full_refresh=False)
+    assert (plan.full, plan.changed_tables) == (False, ())
 
 
 def _manifest() -> dict:

@@ -28,10 +28,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cs_pipeline.build_state import current_loads
 from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.ingest import LOADED_FILES, raw_assets
+from cs_pipeline.quality.checks import CHECK_RESULTS
 from cs_pipeline.sample_data.generator import generate
 from cs_pipeline.sources import extract
 
@@ -229,6 +231,28 @@ def test_incremental_night_gives_the_marts_of_a_full_build(
     assert raw == accounted == second["row_count"]
 
 
+def test_incremental_night_gives_the_ticket_checks_of_a_full_build(
+    many_files: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """The night validated only the rows of its delta files and added them to the stored
+    verdicts: every rule's verdict and counts equal those of the full build's validation."""
+    sql = (f"select validation from {CHECK_RESULTS} where table_name = ?",
+           [TICKETS.qualified_table])
+    [(full,)] = _query(many_files, *sql)
+    [(night,)] = _query(nightly[1], *sql)
+    full, night = json.loads(full), json.loads(night)
+    assert (night["rows"], night["rows_validated"]) == (full["rows"], full["rows_validated"])
+    counts = ("rule", "success", "element_count", "unexpected_count", "missing_count",
+              "observed_value")
+    assert [{k: o.get(k) for k in counts} for o in night["outcomes"]] == [
+        {k: o.get(k) for k in counts} for o in full["outcomes"]]
+    assert [o.get("unexpected_percent") for o in night["outcomes"]] == pytest.approx(
+        [o.get("unexpected_percent") for o in full["outcomes"]])
+    # Bad rows in a delta, and verdicts over both, are tests/test_quality.py's
+    # test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table.
+    assert night["rows"] == nightly[2]["row_count"]
+
+
 def test_rerun_without_new_files_loads_nothing(nightly: tuple[Path, Path, dict]) -> None:
     extracts, warehouse, _ = nightly
     before = _query(warehouse, "select count(*), max(_loaded_at) from raw.support__tickets")
@@ -248,6 +272,35 @@ def _copy_night(tmp_path: Path, nightly: tuple[Path, Path, dict]) -> tuple[Path,
     shutil.copytree(extracts, tmp_path / "extracts")
     shutil.copytree(warehouse.parent, tmp_path / "warehouse")
     return tmp_path / "extracts", tmp_path / "warehouse" / "cs360.duckdb"
+
+
+def test_an_empty_delta_file_is_remembered_but_changes_nothing(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """A day without ticket changes: the empty file is in the ledger (not read again), the
+    table's load that dbt compares is unchanged (no ticket model is rebuilt for it), and the
+    checks report the verdicts they had, without validating a row."""
+    extracts, wh = _copy_night(tmp_path, nightly)
+    (extracts / TICKETS.delta_folder / "zz-empty.jsonl").write_bytes(b"")
+    with duckdb.connect(str(_build_file(wh)), read_only=True) as con:
+        loads_before = current_loads(con)
+    [(validation_before,)] = _query(wh, f"select validation from {CHECK_RESULTS}"
+                                        " where table_name = ?", [TICKETS.qualified_table])
+
+    result = _ingest_tickets(extracts, wh)
+
+    meta = _ticket_metadata(result)
+    assert (meta["load_mode"], meta["files_loaded"], meta["rows_appended"]) == (
+        "incremental", 1, 0)
+    assert _query(wh, f"select row_count from {LOADED_FILES} where path = ?",
+                  [f"{TICKETS.delta_folder}/zz-empty.jsonl"]) == [(0,)]
+    with duckdb.connect(str(_build_file(wh)), read_only=True) as con:
+        assert current_loads(con) == loads_before
+    [(validation_after,)] = _query(wh, f"select validation from {CHECK_RESULTS}"
+                                       " where table_name = ?", [TICKETS.qualified_table])
+    assert json.loads(validation_after)["outcomes"] == json.loads(validation_before)["outcomes"]
+    checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    assert checks["gx_errors"].passed and checks["gx_warnings"].passed
 
 
 def test_changed_delivered_file_is_an_error_naming_it(

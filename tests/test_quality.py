@@ -494,7 +494,7 @@ def test_sql_pushdown_finds_repeated_and_blank_keys_like_gx(tmp_path):
             f"""CREATE TABLE raw.crm__account AS
             SELECT CASE WHEN n IN (2, 6, 11) THEN '{ACC2}' WHEN n = 4 THEN ' '
                         WHEN n = 8 THEN NULL ELSE 'a' || lpad(n::VARCHAR, 17, '0') END AS Id,
-                   {others}, n AS _row_number
+                   {others}, 'crm/Account.csv' AS _source_file, n AS _row_number
             FROM range(1, 13) r(n)"""
         )
     spec = raw_table_spec(e)
@@ -512,6 +512,96 @@ def test_sql_pushdown_finds_repeated_and_blank_keys_like_gx(tmp_path):
     assert [r["_row_number"] for r in pushed["Id is present"].failing_rows] == [4, 8]
     assert pushed["Id is unique"].unexpected_values == [{"value": ACC2, "count": 3}]
     assert [r["_row_number"] for r in pushed["Id is unique"].failing_rows] == [2, 6, 11]
+
+
+def _append_delta(path: Path) -> None:
+    """A delta file appended to ``tickets_db``'s table, loaded a night later: 12 rows, of which
+    row 1 repeats base rows 5/17 (id 5 at 2024-03-05: three rows now), row 2 repeats base row
+    7 (unique until tonight: both rows count now), rows 5 and 6 repeat each other, row 3 has
+    an unknown status and row 4 no id."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            """INSERT INTO raw.support__tickets BY NAME
+            SELECT CASE n WHEN 1 THEN '5' WHEN 2 THEN '7' WHEN 4 THEN NULL
+                          WHEN 5 THEN '100' WHEN 6 THEN '100' ELSE (100 + n)::VARCHAR END AS id,
+                   CASE WHEN n = 1 THEN '2024-03-05T00:00:00Z' ELSE '2024-03-01T00:00:00Z' END
+                       AS updated_at,
+                   CASE WHEN n = 3 THEN 'escalated' ELSE 'solved' END AS status,
+                   'support/tickets/d1.jsonl' AS _source_file, n AS _row_number,
+                   TIMESTAMP '2026-11-02 02:00:00' AS _loaded_at
+            FROM range(1, 13) r(n)"""
+        )
+
+
+@pytest.mark.parametrize("max_rows", [250_000, 10])
+def test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table(tmp_path, max_rows):
+    """An incremental night validates only the rows of tonight's delta file and adds their
+    verdicts to the stored ones: the same verdicts, counts and failing rows as a validation
+    of the whole table (a full build of the same files), in GX and in SQL (``max_rows`` 10:
+    ERROR rules and uniqueness in SQL, WARN rules on each file's own sample)."""
+    spec = raw_table_spec(extract("support", "tickets"))
+    path = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        columns = ", ".join(f'"{c}" VARCHAR' for c in extract("support", "tickets").columns)
+        con.execute("CREATE SCHEMA raw")
+        con.execute(f"CREATE TABLE raw.support__tickets ({columns}, _source_file VARCHAR, "
+                    "_row_number BIGINT, _loaded_at TIMESTAMP)")
+        con.execute(
+            """INSERT INTO raw.support__tickets BY NAME
+            SELECT CASE WHEN n = 17 THEN '5' ELSE n::VARCHAR END AS id,
+                   CASE WHEN n = 9 THEN '  ' WHEN n IN (5, 17) THEN '2024-03-05T00:00:00Z'
+                        ELSE '2024-03-01T00:00:00Z' END AS updated_at,
+                   CASE WHEN n IN (3, 30) THEN 'escalated' ELSE 'open' END AS status,
+                   'support/tickets.jsonl' AS _source_file, n AS _row_number,
+                   TIMESTAMP '2026-11-01 02:00:00' AS _loaded_at
+            FROM range(1, 41) r(n)"""
+        )
+    base = validate_table(spec, path, max_rows=max_rows)
+    _append_delta(path)
+    appended = "_loaded_at > TIMESTAMP '2026-11-01 02:00:00'"
+
+    night = validate_table(spec, path, max_rows=max_rows, previous=base, appended=appended)
+    full = validate_table(spec, path, max_rows=max_rows)
+
+    assert (night.rows, night.rows_validated) == (full.rows, full.rows_validated)
+    assert night.rows == 52 and night.sampled is (max_rows == 10)
+    by_rule = {o.rule: o for o in full.outcomes}
+    for outcome in night.outcomes:
+        whole = by_rule[outcome.rule]
+        assert outcome.success == whole.success, outcome.rule
+        assert outcome.element_count == whole.element_count, outcome.rule
+        assert outcome.unexpected_count == whole.unexpected_count, outcome.rule
+        assert outcome.missing_count == whole.missing_count, outcome.rule
+        assert outcome.unexpected_percent == pytest.approx(whole.unexpected_percent), outcome.rule
+        assert outcome.observed_value == whole.observed_value, outcome.rule
+        assert outcome.failing_rows == whole.failing_rows, outcome.rule
+    assert [o.rule for o in night.outcomes] == [o.rule for o in full.outcomes]
+    night_of = {o.rule: o for o in night.outcomes}
+    # Base rows 5 and 17, 7, and delta rows 1, 2, 5 and 6.
+    assert night_of["(id, updated_at) is unique"].unexpected_count == 7
+    assert night_of["id is present"].unexpected_count == 1
+    assert not night_of["id is present"].success
+    status = night_of["status in {new, open, pending, hold, solved, closed}"]
+    if max_rows > 40:  # every row seen: base rows 3 and 30, delta row 3
+        assert status.unexpected_count == 3
+    # Another night brings an empty delta: nothing to read, the verdicts stay.
+    assert validate_table(
+        spec, path, max_rows=max_rows, previous=night,
+        appended="_loaded_at > TIMESTAMP '2026-11-02 02:00:00'",
+    ).outcomes == night.outcomes
+
+
+def test_appended_validation_falls_back_to_the_whole_table_when_rows_were_replaced(tickets_db):
+    """A stored validation of other rows (the table was reloaded whole since) is not added to."""
+    spec = raw_table_spec(extract("support", "tickets"))
+    with duckdb.connect(str(tickets_db)) as con:
+        con.execute("ALTER TABLE raw.support__tickets ADD COLUMN _loaded_at TIMESTAMP")
+        con.execute("UPDATE raw.support__tickets SET _loaded_at = TIMESTAMP '2026-11-02'")
+    whole = validate_table(spec, tickets_db)
+    stale = validate_table(spec, tickets_db)  # as if of a table of 40 rows loaded earlier
+    again = validate_table(spec, tickets_db, previous=stale,
+                           appended="_loaded_at > TIMESTAMP '2026-11-01'")
+    assert again.outcomes == whole.outcomes  # all 40 rows are new: validated once, not added
 
 
 # --- the rules themselves -------------------------------------------------------------------------

@@ -17,13 +17,13 @@ proved again here.
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import dagster as dg
+import duckdb
 
-from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect
+from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect, table_columns
 from cs_pipeline.quality.model_rules import mart_specs, model_asset_key
 from cs_pipeline.quality.rules import Severity, TableSpec
 from cs_pipeline.sources import RAW_SCHEMA
@@ -89,6 +89,14 @@ def table_check_specs(
     ]
 
 
+def _checks_of(spec: TableSpec, key: dg.AssetKey) -> list[tuple[Severity, dg.AssetCheckKey]]:
+    return [
+        (severity, dg.AssetCheckKey(key, CHECK_NAMES[severity]))
+        for severity in Severity
+        if any(r.severity is severity for r in spec.rules)
+    ]
+
+
 def table_check_results(
     spec: TableSpec,
     key: dg.AssetKey,
@@ -100,12 +108,7 @@ def table_check_results(
     result per selected check of :func:`table_check_specs`."""
     from cs_pipeline.quality.runner import check_result, validate_table
 
-    checks = [
-        (severity, dg.AssetCheckKey(key, CHECK_NAMES[severity]))
-        for severity in Severity
-        if any(r.severity is severity for r in spec.rules)
-    ]
-    checks = [(s, k) for s, k in checks if selected is None or k in selected]
+    checks = [(s, k) for s, k in _checks_of(spec, key) if selected is None or k in selected]
     if not checks:
         return []
     validation = validate_table(spec, settings.build_warehouse, as_of=settings.as_of)
@@ -116,8 +119,20 @@ def table_check_results(
     return [check_result(validation, s, asset_key=key, check_name=k.name) for s, k in checks]
 
 
-# A raw table's check results, kept to be reported again while the table stays unchanged.
+# A raw table's latest validation (rows, counts and failing rows per rule), to be reported
+# again while the table stays unchanged and added to when rows are appended.
 CHECK_RESULTS = f"{RAW_SCHEMA}._check_results"
+
+
+def _ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
+    columns = table_columns(con, CHECK_RESULTS)
+    if columns is not None and "validation" not in columns:  # as an older cs360 kept them
+        con.execute(f"DROP TABLE {CHECK_RESULTS}")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {CHECK_RESULTS} (table_name VARCHAR NOT NULL, "
+        "loaded_at TIMESTAMP NOT NULL, as_of_date DATE, rules VARCHAR NOT NULL, "
+        "checked_at TIMESTAMP NOT NULL, validation VARCHAR NOT NULL)"
+    )
 
 
 def raw_check_results(
@@ -127,47 +142,69 @@ def raw_check_results(
     log: logging.Logger | dg.DagsterLogManager,
     loaded_at: dt.datetime,
 ) -> list[dg.AssetCheckResult]:
-    """:func:`table_check_results` of a raw table, validated once per load, as-of date and rule
-    set: the results are a function of those three (the rules read their own table and the
-    as-of date only), so a table kept unchanged by the ingest is not validated again on the
-    same as-of date; the results recorded at its validation are reported again, saying so.
+    """:func:`table_check_results` of a raw table, validated once per load and rule set (and
+    as-of date, if a rule reads it): the results are a function of those (the rules read
+    their own table, and the as-of date only where their SQL names it).
+
+    - A table kept unchanged is not validated again: the validation recorded at its load is
+      reported again, saying so.
+    - A table rows were appended to (ticket delta files) is validated on the appended rows
+      only (``_loaded_at`` after the recorded validation's load), their verdicts added to the
+      recorded ones (runner.validate_table): the same verdicts and counts as a validation of
+      the whole table.
+    - Otherwise (a table reloaded whole, new rules) the whole table is validated.
     """
+    from cs_pipeline.quality.runner import TableValidation, check_result, validate
+
     rules = hashlib.sha256(repr(spec.rules).encode()).hexdigest()
-    where = "table_name = ? AND loaded_at = ? AND as_of_date = ? AND rules = ?"
-    params = [spec.table, loaded_at, settings.as_of, rules]
+    reads_as_of = any(
+        "{as_of}" in other.sql
+        for r in spec.rules
+        if (other := r.reference or r.reconciliation) is not None
+    )
+    as_of = settings.as_of if reads_as_of else None
+    note = {}
     with connect(settings.build_warehouse) as con:
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {CHECK_RESULTS} (table_name VARCHAR NOT NULL, "
-            "loaded_at TIMESTAMP NOT NULL, as_of_date DATE NOT NULL, rules VARCHAR NOT NULL, "
-            "checked_at TIMESTAMP NOT NULL, results VARCHAR NOT NULL)"
-        )
+        _ensure_check_results(con)
         found = con.execute(
-            f"SELECT checked_at, results FROM {CHECK_RESULTS} WHERE {where}", params
+            f"SELECT loaded_at, checked_at, validation FROM {CHECK_RESULTS} WHERE table_name = ? "
+            "AND rules = ? AND as_of_date IS NOT DISTINCT FROM ?",
+            [spec.table, rules, as_of],
         ).fetchone()
-    if found is not None:
-        log.info(f"{spec.table}: unchanged since its validation at {found[0]}: its results "
-                 "are reported again")
-        note = {"validated_at": dg.MetadataValue.text(
-            f"{found[0]} (table unchanged since: not validated again)")}
-        return [
-            dg.AssetCheckResult(
-                asset_key=key, check_name=name, passed=passed,
-                severity=dg.AssetCheckSeverity(severity), description=description,
-                metadata={**dg.deserialize_value(metadata, dict), **note},
+        if found is not None and found[0] == loaded_at:  # the ingest logged "not reloaded"
+            validation = TableValidation.from_json(spec, found[2])
+            note = {"validated_at": dg.MetadataValue.text(
+                f"{found[1]} (table unchanged since: not validated again)")}
+        else:
+            previous = None
+            if found is not None and found[0] < loaded_at:
+                previous = TableValidation.from_json(spec, found[2])
+            validation = validate(
+                con,
+                spec,
+                as_of=settings.as_of,
+                previous=previous,
+                appended=None if previous is None else f"_loaded_at > {_timestamp(found[0])}",
             )
-            for name, passed, severity, description, metadata in json.loads(found[1])
-        ]
-    results = table_check_results(spec, key, settings, log)
-    stored = json.dumps([
-        (r.check_name, r.passed, r.severity.value, r.description,
-         dg.serialize_value(dict(r.metadata)))
-        for r in results
-    ])
-    with connect(settings.build_warehouse) as con:
-        con.execute(f"DELETE FROM {CHECK_RESULTS} WHERE table_name = ?", [spec.table])
-        con.execute(f"INSERT INTO {CHECK_RESULTS} VALUES (?, ?, ?, ?, ?, ?)",
-                    [*params, dt.datetime.now(dt.UTC).replace(tzinfo=None), stored])
-    return results
+            log.info(
+                f"{spec.table}: {len(validation.outcomes)} rules on "
+                f"{validation.rows_validated} of {validation.rows} rows in "
+                f"{validation.seconds:.2f}s"
+            )
+            con.execute(f"DELETE FROM {CHECK_RESULTS} WHERE table_name = ?", [spec.table])
+            con.execute(
+                f"INSERT INTO {CHECK_RESULTS} VALUES (?, ?, ?, ?, ?, ?)",
+                [spec.table, loaded_at, as_of, rules,
+                 dt.datetime.now(dt.UTC).replace(tzinfo=None), validation.to_json()],
+            )
+    return [
+        check_result(validation, s, asset_key=key, check_name=k.name, extra_metadata=note)
+        for s, k in _checks_of(spec, key)
+    ]
+
+
+def _timestamp(value: dt.datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
 
 
 def stopping_failures(results: Iterable[dg.AssetCheckResult]) -> list[dg.AssetCheckResult]:

@@ -265,6 +265,9 @@ class TableSpec:
     text_values: bool = False
     row_id: str = "_row_number"  # shown with failing rows; orders rows and samples
     source_file: str | None = None  # where a raw table's rows come from
+    # The column naming the file a raw row came from: each file is sampled on its own (see
+    # the runner), so a file's verdicts do not depend on which other files share the table.
+    part_column: str | None = None
 
     def frame_column(self, rule: Rule, column: str) -> str:
         """The column of the validated frame that a rule checks."""
@@ -293,6 +296,7 @@ def raw_table_spec(extract: Extract) -> TableSpec:
         rules=raw_rules(extract),
         text_values=True,
         source_file=extract.file,
+        part_column="_source_file",
     )
 
 

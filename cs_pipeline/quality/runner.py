@@ -10,9 +10,12 @@ Cost stays bounded on big tables (see ``bench/quality.py`` for measured numbers)
 - rules whose verdict needs every row run as DuckDB SQL over the whole table: the ERROR
   rules (a blocking verdict must not come from a sample; they are only ``not_null`` and
   ``unique``) and the table-level rules (row count, uniqueness of a WARN combination);
-- the row-level WARN rules run in GX on a fixed sample of about ``max_rows`` rows (chosen by
-  a hash of the row id: the same table gives the same sample), and the results say so
-  (``rows_validated`` < ``rows``, ``sampled``).
+- the row-level WARN rules run in GX on a fixed sample of about ``max_rows`` rows of each
+  file (chosen by a hash of the row id: the same file gives the same sample), and the
+  results say so (``rows_validated`` < ``rows``, ``sampled``).
+
+Rows appended to a validated table can be validated alone and their verdicts added to the
+earlier ones (:func:`validate` with ``previous`` and ``appended``).
 
 Rules that read other tables are the warehouse's business whatever the size: a
 ``references`` rule's allowed values are read in SQL (then checked by GX, or in SQL above
@@ -24,33 +27,33 @@ like any other, in the same check result.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import duckdb
-import great_expectations as gx
-import numpy as np
-import pandas as pd
-from great_expectations.core.expectation_validation_result import ExpectationValidationResult
-from great_expectations.data_context import EphemeralDataContext
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-from great_expectations.execution_engine import pandas_execution_engine
 
 from cs_pipeline.config import connect, quote_ident, quote_literal
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec
-from cs_pipeline.quality.suites import SEVERITY_OF_GX, expectation
 from cs_pipeline.quality.thresholds import threshold
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
+    from great_expectations.data_context import EphemeralDataContext
+
+# Great Expectations and pandas (seconds to import) are imported where GX runs: a night that
+# only reports stored results, or validates in SQL, never loads them.
 
 # Above this many rows, row-level WARN rules see a sample (measured: bench/quality.py); var
 # gx_max_rows of dbt_project.yml, with the other thresholds.
@@ -84,6 +87,7 @@ class Outcome:
     element_count: int | None = None
     unexpected_count: int | None = None
     unexpected_percent: float | None = None
+    missing_count: int | None = None  # rows without a value (the percentage is of the others)
     observed_value: Any = None  # aggregate rules: what was measured (e.g. the row count)
     unexpected_values: list[dict[str, Any]] = field(default_factory=list)  # value, count
     failing_rows: list[dict[str, Any]] = field(default_factory=list)  # row id + values
@@ -105,10 +109,35 @@ class TableValidation:
     def sampled(self) -> bool:
         return self.rows_validated < self.rows
 
+    def to_json(self) -> str:
+        """Everything but the spec, to be read back by :meth:`from_json` with the spec."""
+        return json.dumps({
+            "rows": self.rows,
+            "rows_validated": self.rows_validated,
+            "seconds": self.seconds,
+            "outcomes": [o.as_json() for o in self.outcomes],
+        })
+
+    @classmethod
+    def from_json(cls, spec: TableSpec, text: str) -> TableValidation:
+        data = json.loads(text)
+        outcomes = tuple(
+            Outcome(**{**o, "columns": tuple(o["columns"]), "severity": Severity(o["severity"])})
+            for o in data["outcomes"]
+        )
+        return cls(spec, data["rows"], data["rows_validated"], outcomes, data["seconds"])
+
 
 def gx_context() -> EphemeralDataContext:
     """An in-memory GX context: nothing written to disk, no usage statistics sent, and no
     tqdm progress bars (one per expectation otherwise floods logs and test output)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     return gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
@@ -125,35 +154,206 @@ def validate_table(
     *,
     max_rows: int = DEFAULT_MAX_ROWS,
     as_of: dt.date | None = None,
+    previous: TableValidation | None = None,
+    appended: str | None = None,
 ) -> TableValidation:
-    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only).
+    """Evaluate every rule of ``spec`` on its table in ``warehouse`` (opened read-only): see
+    :func:`validate`."""
+    with connect(warehouse, read_only=True) as con:
+        return validate(
+            con, spec, max_rows=max_rows, as_of=as_of, previous=previous, appended=appended
+        )
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    as_of: dt.date | None = None,
+    previous: TableValidation | None = None,
+    appended: str | None = None,
+) -> TableValidation:
+    """Evaluate every rule of ``spec`` on its table, through ``con``.
 
     ``as_of`` is the run's as-of date, for rules whose SQL depends on it (``{as_of}``).
+
+    ``previous`` with ``appended`` (an SQL condition true for the rows appended since
+    ``previous`` validated the others): only the appended rows are read and their verdicts
+    added to ``previous``'s (:func:`_validate_appended`), which gives the verdicts and counts
+    a validation of the whole table gives. The table is validated whole when the rows outside
+    ``appended`` are not the ``previous.rows`` rows validated before, or when a rule cannot
+    be added up (:func:`appendable`).
     """
     started = time.perf_counter()
-    with connect(warehouse, read_only=True) as con:
-        rows = con.execute(f"SELECT count(*) FROM {spec.table}").fetchone()[0]
-        # Sorted out on every run, so a rule SQL cannot evaluate fails on small tables too.
-        whole_table = [r for r in spec.rules if _needs_whole_table(r)]
-        in_sql = [r for r in whole_table if rows > max_rows or r.kind in _SQL_ONLY_KINDS]
-        in_gx = [r for r in spec.rules if r not in in_sql]
-        outcomes = [_sql_outcome(con, spec, rule, rows, as_of) for rule in in_sql]
-        value_sets = {
-            rule.label: _reference_values(con, rule, as_of)
-            for rule in in_gx
-            if rule.kind == "references"
-        }
-        frame = _read_frame(con, spec, in_gx, every=math.ceil(rows / max_rows))
+    validation = None
+    if previous is not None and appended is not None and appendable(spec):
+        validation = _validate_appended(con, spec, previous, appended, max_rows)
+    if validation is None:
+        validation = _validate(con, spec, spec.rules, None, max_rows, as_of)
+    return replace(validation, seconds=time.perf_counter() - started)
+
+
+def _part_rows(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, where: str | None
+) -> dict[str | None, int]:
+    """Rows per file (``spec.part_column``), or all rows under ``None``."""
+    condition = f" WHERE {where}" if where else ""
+    if spec.part_column is None:
+        return {None: con.execute(f"SELECT count(*) FROM {spec.table}{condition}").fetchone()[0]}
+    part = quote_ident(spec.part_column)
+    return dict(con.execute(
+        f"SELECT {part}, count(*) FROM {spec.table}{condition} GROUP BY ALL ORDER BY 1"
+    ).fetchall())
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rules: Sequence[Rule],
+    where: str | None,
+    max_rows: int,
+    as_of: dt.date | None,
+) -> TableValidation:
+    """``rules`` on the rows of ``spec.table`` that ``where`` selects (all when None).
+
+    Above ``max_rows`` rows the whole-table rules run in SQL and the rest in GX on a fixed
+    sample: each file's rows whose ``hash(row id)`` is a multiple of ``ceil(file rows /
+    max_rows)``. Per file, so that a file is sampled alike whether it is validated with the
+    others (a full build) or alone (the night it was appended).
+    """
+    parts = _part_rows(con, spec, where)
+    rows = sum(parts.values())
+    # Sorted out on every run, so a rule SQL cannot evaluate fails on small tables too.
+    whole_table = [r for r in rules if _needs_whole_table(r)]
+    in_sql = [r for r in whole_table if rows > max_rows or r.kind in _SQL_ONLY_KINDS]
+    in_gx = [r for r in rules if r not in in_sql]
+    outcomes = [_sql_outcome(con, spec, rule, rows, as_of, where) for rule in in_sql]
+    value_sets = {
+        rule.label: _reference_values(con, rule, as_of)
+        for rule in in_gx
+        if rule.kind == "references"
+    }
+    every = {part: math.ceil(n / max_rows) for part, n in parts.items()}
+    frame = _read_frame(con, spec, in_gx, where, every)
     outcomes += _gx_outcomes(spec, in_gx, frame, value_sets) if in_gx else []
     order = {rule.label: i for i, rule in enumerate(spec.rules)}
     outcomes.sort(key=lambda o: order.get(o.rule, len(order)))
     return TableValidation(
+        spec=spec, rows=rows, rows_validated=len(frame), outcomes=tuple(outcomes), seconds=0.0
+    )
+
+
+# Rules whose verdict on a table is the sum of their verdicts on its rows (row kinds), or
+# follows from the row count, or (unique) from the appended rows' keys looked up in the rest.
+_ROW_KINDS = ("not_null", "in_set", "matches", "between")
+_APPENDABLE_KINDS = (*_ROW_KINDS, "row_count", "unique")
+
+
+def appendable(spec: TableSpec) -> bool:
+    """Whether appended rows can be validated alone and added to the earlier verdicts."""
+    return all(r.kind in _APPENDABLE_KINDS for r in spec.rules)
+
+
+def _validate_appended(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    previous: TableValidation,
+    appended: str,
+    max_rows: int,
+) -> TableValidation | None:
+    """``previous`` plus the verdicts on the rows ``appended`` selects; None when the other
+    rows are not the ``previous.rows`` that ``previous`` validated.
+
+    Row rules are evaluated on the appended rows only (as :func:`_validate` would, each file
+    sampled alike) and their counts added to the earlier ones; the row count is the sum; a
+    ``unique`` rule looks the appended rows' keys up in the rest of the table
+    (:func:`_unique_appended`), a join on the key columns that costs about the appended rows.
+    """
+    earlier, appended_rows = con.execute(
+        f"SELECT count(*) FILTER (WHERE NOT ({appended})), count(*) FILTER (WHERE {appended}) "
+        f"FROM {spec.table}"
+    ).fetchone()
+    if earlier != previous.rows or [o.rule for o in previous.outcomes] != [
+        r.label for r in spec.rules
+    ]:
+        return None
+    if not appended_rows:  # e.g. an empty delta file
+        return previous
+    row_rules = [r for r in spec.rules if r.kind in _ROW_KINDS]
+    new = _validate(con, spec, row_rules, appended, max_rows, None)
+    rows = previous.rows + new.rows
+    before = {o.rule: o for o in previous.outcomes}
+    now = {o.rule: o for o in new.outcomes}
+    outcomes = []
+    for rule in spec.rules:
+        old = before[rule.label]
+        if rule.kind == "row_count":
+            outcomes.append(replace(
+                old,
+                success=rows >= rule.min_rows,
+                observed_value=rows,
+                element_count=None if old.element_count is None else rows,
+            ))
+        elif rule.kind == "unique":
+            outcomes.append(_unique_appended(con, spec, rule, appended, old, new.rows))
+        else:
+            outcomes.append(_add_outcomes(spec, old, now[rule.label]))
+    return TableValidation(
         spec=spec,
         rows=rows,
-        rows_validated=len(frame),
+        rows_validated=previous.rows_validated + new.rows_validated,
         outcomes=tuple(outcomes),
-        seconds=time.perf_counter() - started,
+        seconds=0.0,
     )
+
+
+def _denominator(outcome: Outcome) -> int:
+    """The rows a rule's percentage is of: all rows for ``not_null``, else those with a
+    value (GX's ``unexpected_percent`` is of the non-missing values)."""
+    return (outcome.element_count or 0) - (outcome.missing_count or 0)
+
+
+def _percent(old: Outcome, unexpected: int, denominator: int) -> float | None:
+    """GX's percentage; with no value at all, what the engine said before (GX: None)."""
+    return unexpected / denominator * 100 if denominator else old.unexpected_percent
+
+
+def _first_rows(spec: TableSpec, *row_lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first :data:`FAILING_ROWS` failing rows by row id (the earlier rows first)."""
+    rows = sorted((r for rows in row_lists for r in rows), key=lambda r: r.get(spec.row_id) or 0)
+    return rows[:FAILING_ROWS]
+
+
+def _top_values(*value_lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The most frequent unexpected values of several lists, counts of a value added up."""
+    counts: dict[str, dict[str, Any]] = {}
+    for values in value_lists:
+        for v in values:
+            key = json.dumps(v["value"], sort_keys=True, default=str)
+            entry = counts.setdefault(key, {"value": v["value"], "count": 0})
+            entry["count"] += v["count"]
+    top = sorted(counts.values(), key=lambda v: (-v["count"], str(v["value"])))
+    return top[:FAILING_ROWS]
+
+
+def _add_outcomes(spec: TableSpec, old: Outcome, new: Outcome) -> Outcome:
+    """The verdict of a row rule on two sets of rows, from its verdicts on each."""
+    unexpected = (old.unexpected_count or 0) + (new.unexpected_count or 0)
+    missing = None
+    if old.missing_count is not None or new.missing_count is not None:
+        missing = (old.missing_count or 0) + (new.missing_count or 0)
+    merged = replace(
+        old,
+        success=old.success and new.success,
+        element_count=(old.element_count or 0) + (new.element_count or 0),
+        unexpected_count=unexpected,
+        missing_count=missing,
+        unexpected_values=_top_values(old.unexpected_values, new.unexpected_values),
+        failing_rows=_first_rows(spec, old.failing_rows, new.failing_rows),
+        error=old.error or new.error,
+    )
+    return replace(merged, unexpected_percent=_percent(old, unexpected, _denominator(merged)))
 
 
 def _needs_whole_table(rule: Rule) -> bool:
@@ -176,10 +376,15 @@ def _frame_columns(spec: TableSpec, rules: Iterable[Rule]) -> list[str]:
 
 
 def _read_frame(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: Sequence[Rule], every: int
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rules: Sequence[Rule],
+    where: str | None,
+    every: Mapping[str | None, int],
 ) -> pd.DataFrame:
-    """The columns the rules need, in row-id order: all rows, or (``every`` > 1) the rows
-    whose ``hash(row id)`` is a multiple of ``every``, a fixed sample of about 1/every.
+    """The columns the rules need of the rows ``where`` selects, in row-id order: all rows,
+    or of a part (file) whose ``every`` is above 1 the rows whose ``hash(row id)`` is a
+    multiple of it, a fixed sample of about 1/every (``every[None]``: the whole table's).
 
     A hash rather than every n-th row, so a pattern that repeats through the file (as
     generated data does) cannot line up with the sample.
@@ -187,8 +392,20 @@ def _read_frame(
     columns = _frame_columns(spec, rules)
     select = ", ".join(f"{spec.select_expression(c)} AS {quote_ident(c)}" for c in columns)
     row_id = quote_ident(spec.row_id)
-    where = f" WHERE hash({row_id}) % {int(every)} = 0" if every > 1 else ""
-    sql = f"SELECT {select} FROM {spec.table}{where} ORDER BY {row_id}"
+    sampled = {part: n for part, n in every.items() if n > 1}
+    conditions = [where] if where else []
+    if None in sampled:
+        conditions.append(f"hash({row_id}) % {int(sampled[None])} = 0")
+    elif sampled:
+        part = quote_ident(spec.part_column)
+        cases = " ".join(
+            f"WHEN {quote_literal(p)} THEN hash({row_id}) % {int(n)} = 0"
+            for p, n in sampled.items()
+        )
+        conditions.append(f"CASE {part} {cases} ELSE true END")
+    condition = f" WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else ""
+    order = row_id if spec.part_column is None else f"{row_id}, {quote_ident(spec.part_column)}"
+    sql = f"SELECT {select} FROM {spec.table}{condition} ORDER BY {order}"
     # Through Arrow: the same pandas dtypes as .df(), three times faster on text (measured:
     # 1 M rows x 9 text columns, 0.9 s against 3.0 s).
     return con.sql(sql).to_arrow_table().to_pandas()
@@ -203,6 +420,8 @@ def _no_batch_fingerprint() -> Iterator[None]:
     6.8 s with it, 0.8 s without). GX itself skips it for frames of HASH_THRESHOLD bytes or
     more; the threshold is 0 for the duration, then restored.
     """
+    from great_expectations.execution_engine import pandas_execution_engine
+
     saved = getattr(pandas_execution_engine, "HASH_THRESHOLD", None)
     pandas_execution_engine.HASH_THRESHOLD = 0
     try:
@@ -242,6 +461,10 @@ def _gx_outcomes(
     frame: pd.DataFrame,
     value_sets: Mapping[str, Sequence[Any]] | None = None,
 ) -> list[Outcome]:
+    import great_expectations as gx
+
+    from cs_pipeline.quality.suites import expectation
+
     batch_definition = (
         gx_context()
         .data_sources.add_pandas(name="cs360")
@@ -267,6 +490,8 @@ def _gx_outcomes(
 
 
 def _from_gx(spec: TableSpec, res: ExpectationValidationResult) -> Outcome:
+    from cs_pipeline.quality.suites import SEVERITY_OF_GX
+
     config = res.expectation_config
     meta = config.meta or {}
     columns = tuple(meta.get("columns", ()))
@@ -289,6 +514,7 @@ def _from_gx(spec: TableSpec, res: ExpectationValidationResult) -> Outcome:
         element_count=_plain(res_dict.get("element_count")),
         unexpected_count=_plain(res_dict.get("unexpected_count")),
         unexpected_percent=_plain(res_dict.get("unexpected_percent")),
+        missing_count=_plain(res_dict.get("missing_count")),
         observed_value=_plain(res_dict.get("observed_value")),
         unexpected_values=[
             {"value": _plain(c["value"]), "count": _plain(c["count"])}
@@ -302,7 +528,10 @@ def _from_gx(spec: TableSpec, res: ExpectationValidationResult) -> Outcome:
 def _plain(value: Any) -> Any:
     """A JSON-friendly value: numpy scalars to Python, NaN to None, decimals to float (typed
     tables hold DECIMAL amounts), dates and timestamps to ISO text."""
-    if isinstance(value, np.datetime64):  # .item() would give nanoseconds as an int
+    np = sys.modules.get("numpy")  # a numpy value comes from a frame: numpy is imported then
+    if np is not None and isinstance(value, np.datetime64):  # .item() gives nanoseconds
+        import pandas as pd
+
         return None if np.isnat(value) else pd.Timestamp(value).isoformat()
     if hasattr(value, "item"):
         value = value.item()
@@ -321,8 +550,10 @@ def _sql_outcome(
     rule: Rule,
     rows: int,
     as_of: dt.date | None = None,
+    where: str | None = None,
 ) -> Outcome:
-    """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation.
+    """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation,
+    on the ``rows`` rows that ``where`` selects (all when None).
 
     A clean table costs one scan per rule; the failing rows are looked up only on failure.
     """
@@ -345,8 +576,9 @@ def _sql_outcome(
         f"{spec.select_expression(spec.frame_column(rule, c))} AS {quote_ident(c)}"
         for c in dict.fromkeys((spec.row_id, *rule.columns))
     )
-    frame = f"(SELECT {values} FROM {spec.table})"
+    frame = f"(SELECT {values} FROM {spec.table}{f' WHERE {where}' if where else ''})"
     unexpected_values: list[dict[str, Any]] = []
+    missing = None
     if rule.kind == "single_value":  # GX counts the distinct values that are present
         observed, denominator = con.execute(
             f"SELECT count(DISTINCT {cols}), count({cols}) FROM {frame}"
@@ -372,15 +604,12 @@ def _sql_outcome(
             f"SELECT coalesce(sum(_n) FILTER (WHERE _n > 1), 0), coalesce(sum(_n), 0) "
             f"FROM ({groups})"
         ).fetchone()
+        missing = rows - denominator
         repeated = f"SELECT * FROM ({groups}) WHERE _n > 1"
         if unexpected:
-            top = con.execute(
-                f"SELECT {cols}, _n FROM ({repeated}) ORDER BY _n DESC, {cols} LIMIT {FAILING_ROWS}"
-            ).fetchall()
-            unexpected_values = [
-                {"value": list(r[:-1]) if len(r) > 2 else _plain(r[0]), "count": r[-1]}
-                for r in top
-            ]
+            unexpected_values = _group_counts(
+                con, f"SELECT {cols}, _n FROM ({repeated}) ORDER BY _n DESC, {cols}"
+            )
         same = " AND ".join(
             f"f.{quote_ident(c)} IS NOT DISTINCT FROM r.{quote_ident(c)}" for c in rule.columns
         )
@@ -392,6 +621,7 @@ def _sql_outcome(
         unexpected, denominator = con.execute(
             f"SELECT count(*) FILTER (WHERE NOT ({allowed})), count({cols}) FROM {frame}"
         ).fetchone()
+        missing = rows - denominator
         if unexpected:
             unexpected_values = _value_counts(con, f"SELECT {cols} FROM ({bad})", cols)
     failing_rows: list[dict[str, Any]] = []
@@ -407,9 +637,117 @@ def _sql_outcome(
         success=unexpected == 0,
         unexpected_count=int(unexpected),
         unexpected_percent=100.0 * unexpected / denominator if denominator else 0.0,
+        missing_count=missing,
         unexpected_values=unexpected_values,
         failing_rows=failing_rows,
         **base,
+    )
+
+
+def _group_counts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    """The first :data:`FAILING_ROWS` repeated values of ``sql`` (key columns, then the
+    count), as GX reports the unexpected values of a uniqueness rule."""
+    return [
+        {"value": [_plain(v) for v in r[:-1]] if len(r) > 2 else _plain(r[0]), "count": r[-1]}
+        for r in con.execute(f"{sql} LIMIT {FAILING_ROWS}").fetchall()
+    ]
+
+
+def _unique_appended(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rule: Rule,
+    appended: str,
+    old: Outcome,
+    new_rows: int,
+) -> Outcome:
+    """A ``unique`` rule's verdict once rows are appended, from its verdict ``old`` on the
+    other rows: the appended rows' key values are counted, the rows holding the same values
+    among the others are counted with a join on those values (the only pass over the rest
+    of the table, on its first key column), and each value's rows count as GX counts them,
+    all of them once the value repeats."""
+    keys = [quote_ident(c) for c in rule.columns]
+    cols = ", ".join(keys)
+    values = ", ".join(
+        f"{spec.select_expression(spec.frame_column(rule, c))} AS {quote_ident(c)}"
+        for c in dict.fromkeys((spec.row_id, *rule.columns))
+    )
+    present = " OR ".join(f"{k} IS NOT NULL" for k in keys)
+
+    def same(a: str, b: str) -> str:
+        return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in keys)
+
+    # The earlier rows that can share a value with the appended rows: those whose first key
+    # column, as read, is one of the appended rows' (or missing, if one of theirs is). Only
+    # that column is read and normalized on the rest of the table; the other key columns
+    # and the grouping only on the few rows that pass.
+    first = quote_ident(rule.columns[0])
+    first_value = spec.select_expression(spec.frame_column(rule, rule.columns[0]))
+    candidate = (
+        f"{first_value} IN (SELECT d.{first} FROM d) "
+        f"OR ({first_value} IS NULL AND EXISTS (SELECT 1 FROM d WHERE d.{first} IS NULL))"
+    )
+    groups = f"""
+        WITH d AS (
+            SELECT {cols}, count(*) AS _new
+            FROM (SELECT {values} FROM {spec.table} WHERE {appended}) WHERE {present}
+            GROUP BY ALL
+        ),
+        r AS (
+            SELECT {values}, ({appended}) AS _appended FROM {spec.table}
+            WHERE ({appended}) OR ({candidate})
+        ),
+        o AS (
+            SELECT {cols}, count(*) AS _old FROM r SEMI JOIN d ON {same('r', 'd')}
+            WHERE NOT r._appended GROUP BY ALL
+        ),
+        g AS (
+            SELECT d.*, coalesce(o._old, 0) AS _old, d._new + coalesce(o._old, 0) AS _n
+            FROM d LEFT JOIN o ON {same('d', 'o')}
+        )
+    """
+    added, present_rows = con.execute(
+        f"{groups} SELECT coalesce(sum(CASE WHEN _n > 1 THEN _n ELSE 0 END "
+        f"- CASE WHEN _old > 1 THEN _old ELSE 0 END), 0), coalesce(sum(_new), 0) FROM g"
+    ).fetchone()
+    unexpected = (old.unexpected_count or 0) + int(added)
+    element_count = (old.element_count or 0) + new_rows
+    denominator = _denominator(old) + int(present_rows)
+    unexpected_values, failing_rows = old.unexpected_values, old.failing_rows
+    if added:
+        touched = _group_counts(
+            con, f"{groups} SELECT {cols}, _n FROM g WHERE _n > 1 ORDER BY _n DESC, {cols}"
+        )
+        # A touched value's count is its new total: it replaces the earlier one.
+        replaced = {json.dumps(v["value"], default=str) for v in touched}
+        unexpected_values = _top_values(touched, [
+            v for v in old.unexpected_values
+            if json.dumps(v["value"], default=str) not in replaced
+        ])
+        # New failing rows: the appended rows of a repeated value, and the earlier row of a
+        # value that repeats only now (the earlier rows of a value already repeated were
+        # counted before).
+        shown = ", ".join(
+            f"f.{quote_ident(c)}" for c in dict.fromkeys((spec.row_id, *rule.columns))
+        )
+        cursor = con.execute(
+            f"{groups} SELECT {shown} FROM r AS f JOIN g ON {same('f', 'g')} "
+            f"WHERE g._n > 1 AND (f._appended OR g._old = 1) "
+            f"ORDER BY f.{quote_ident(spec.row_id)} LIMIT {FAILING_ROWS}"
+        )
+        names = [d[0] for d in cursor.description]
+        failing_rows = _first_rows(spec, old.failing_rows, [
+            {n: _plain(v) for n, v in zip(names, r, strict=True)} for r in cursor.fetchall()
+        ])
+    return replace(
+        old,
+        success=unexpected == 0 and old.error is None,
+        element_count=element_count,
+        unexpected_count=unexpected,
+        unexpected_percent=_percent(old, unexpected, denominator),
+        missing_count=element_count - denominator,
+        unexpected_values=unexpected_values,
+        failing_rows=failing_rows,
     )
 
 
@@ -507,6 +845,7 @@ def check_result(
     *,
     asset_key: dg.AssetKey,
     check_name: str,
+    extra_metadata: Mapping[str, Any] | None = None,
 ) -> dg.AssetCheckResult:
     """The Dagster check result for the rules of one severity: passed when all of them hold.
 
@@ -531,6 +870,7 @@ def check_result(
         metadata["source_file"] = dg.MetadataValue.text(spec.source_file)
     if failed:
         metadata["failures"] = dg.MetadataValue.md(failures_markdown(spec, failed))
+    metadata |= extra_metadata or {}
     summary = (
         f"{len(failed)} of {len(outcomes)} {severity} rule(s) failed: "
         + "; ".join(f"{o.rule} ({_count_text(o)})" for o in failed)
