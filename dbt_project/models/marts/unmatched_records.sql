@@ -7,7 +7,25 @@
 -#}
 with unmatched as (
 
-    select * from {{ ref('int_resolved_records') }}
+    select source, entity, record_id, unmatched_reason, _source_file, _row_number
+    from {{ ref('int_resolved_records') }}
+    where account_id is null
+
+    union all
+
+    {#- tickets are resolved apart (int_tickets_resolved); record_id as int_resolved_records
+        would name it #}
+    select
+        'support' as source,
+        'tickets' as entity,
+        coalesce(
+            cast(ticket_id as {{ dbt.type_string() }}),
+            {{ dbt.concat(["'row '", "cast(_row_number as " ~ dbt.type_string() ~ ")"]) }}
+        ) as record_id,
+        unmatched_reason,
+        _source_file,
+        _row_number
+    from {{ ref('int_tickets_resolved') }}
     where account_id is null
 
 ),
