@@ -6,11 +6,6 @@
 --     i.e. days -89 .. 0; a ticket of day -90 is outside.
 --   baseline (the 270 days before those 90): as_of - 360 < day <= as_of - 90, i.e. days -359 .. -90.
 -- A ticket created after as-of counts nowhere, not even as open.
---
--- A view, not a table: its flags are one pass of arithmetic over int_tickets_resolved, which
--- each reader (the account and product ticket counts, signals, KPIs, CTA facts) scans anyway;
--- a table would rewrite every ticket each night a single ticket changes.
-{{ config(materialized='view') }}
 
 with tickets as (
 
