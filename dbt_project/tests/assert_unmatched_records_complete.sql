@@ -9,6 +9,12 @@ with resolved as (
     where account_id is null
     group by source, entity
 
+    union all
+
+    select 'support', 'tickets', count(*)
+    from {{ ref('int_tickets_resolved') }}
+    where account_id is null
+
 ),
 
 listed as (

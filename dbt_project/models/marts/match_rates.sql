@@ -21,6 +21,17 @@ counts as (
     from {{ ref('int_resolved_records') }}
     group by source, entity
 
+    union all
+
+    {#- tickets are resolved apart (int_tickets_resolved) #}
+    select
+        'support' as source,
+        'tickets' as entity,
+        count(*) as total,
+        sum(case when account_id is not null then 1 else 0 end) as matched
+
+    from {{ ref('int_tickets_resolved') }}
+
 )
 
 select

@@ -4,15 +4,13 @@
 -- completed CRM activity (task), each dated by its UTC calendar day; nothing after as-of counts.
 -- Engagement counts tickets + completed activities + training completions (not surveys) in two
 -- windows of 90 days (fixed, as the _90d in customer_360's column names): the last
--- (as_of - 90, as_of] and the prior (as_of - 180, as_of - 90].
+-- (as_of - 90, as_of] and the prior (as_of - 180, as_of - 90]. Tickets come counted by
+-- int_tickets_counted (its tickets_90d and tickets_prior_90d are these two windows).
 {%- set window = 90 %}
 
 with signals as (
 
-    select account_id, created_date as signal_date, 1 as is_engagement
-    from {{ ref('int_tickets_as_of') }}
-    union all
-    select account_id, submitted_date, 0
+    select account_id, submitted_date as signal_date, 0 as is_engagement
     from {{ ref('int_nps_responses_resolved') }}
     union all
     select account_id, completed_date, 1
@@ -24,7 +22,7 @@ with signals as (
 
 ),
 
-counted as (
+other_signals_counted as (
 
     select
         account_id,
@@ -39,6 +37,36 @@ counted as (
     from signals
     where account_id is not null
       and signal_date <= {{ as_of_date() }}
+    group by account_id
+
+),
+
+tickets_counted as (
+
+    {#- accounts with a ticket created on or before as-of (last_created_date is set) #}
+    select
+        account_id,
+        max(last_created_date) as last_signal_date,
+        sum(tickets_90d) as engagement_last_90d,
+        sum(tickets_prior_90d) as engagement_prior_90d
+    from {{ ref('int_tickets_counted') }}
+    group by account_id
+    having max(last_created_date) is not null
+
+),
+
+counted as (
+
+    select
+        account_id,
+        max(last_signal_date) as last_signal_date,
+        sum(engagement_last_90d) as engagement_last_90d,
+        sum(engagement_prior_90d) as engagement_prior_90d
+    from (
+        select * from other_signals_counted
+        union all
+        select * from tickets_counted
+    ) as per_source
     group by account_id
 
 )

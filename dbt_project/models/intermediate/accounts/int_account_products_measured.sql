@@ -69,15 +69,14 @@ tickets as (
     select
         account_id,
         product_code,
-        sum(case when is_open then 1 else 0 end) as open_tickets,
-        sum(case when is_urgent_open then 1 else 0 end) as urgent_open_tickets,
-        sum(case when is_created_90d then 1 else 0 end) as tickets_90d,
-        sum(case when is_created_baseline then 1 else 0 end) as tickets_baseline_270d,
-        sum(case when is_rated_good_90d then 1 else 0 end) as rated_good_90d,
-        sum(case when is_rated_90d then 1 else 0 end) as rated_90d
-    from {{ ref('int_tickets_as_of') }}
+        open_tickets,
+        urgent_open_tickets,
+        tickets_90d,
+        tickets_baseline_270d,
+        rated_good_90d,
+        rated_90d
+    from {{ ref('int_tickets_counted') }}
     where product_code is not null
-    group by account_id, product_code
 
 ),
 

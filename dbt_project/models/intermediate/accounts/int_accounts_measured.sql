@@ -41,13 +41,13 @@ tickets as (
 
     select
         account_id,
-        sum(case when is_open then 1 else 0 end) as open_tickets,
-        sum(case when is_urgent_open then 1 else 0 end) as urgent_open_tickets,
-        sum(case when is_created_90d then 1 else 0 end) as tickets_90d,
-        sum(case when is_created_baseline then 1 else 0 end) as tickets_baseline_270d,
-        sum(case when is_rated_good_90d then 1 else 0 end) as rated_good_90d,
-        sum(case when is_rated_90d then 1 else 0 end) as rated_90d
-    from {{ ref('int_tickets_as_of') }}
+        sum(open_tickets) as open_tickets,
+        sum(urgent_open_tickets) as urgent_open_tickets,
+        sum(tickets_90d) as tickets_90d,
+        sum(tickets_baseline_270d) as tickets_baseline_270d,
+        sum(rated_good_90d) as rated_good_90d,
+        sum(rated_90d) as rated_90d
+    from {{ ref('int_tickets_counted') }}
     group by account_id
 
 ),

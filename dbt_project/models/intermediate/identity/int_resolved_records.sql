@@ -1,9 +1,14 @@
 {#-
     Identity resolution, in one place: every record of the record types that belong to a CRM
-    account (macro resolved_record_types), one row per record (its raw row: _source_file,
-    _row_number), with the account it belongs to, how it was reached (match_method) or why not
-    (unmatched_reason). Each int_<entity>_resolved model joins its staging rows to this model;
-    marts.unmatched_records and marts.match_rates read it directly. `record_id` is the record's
+    account (macro resolved_record_types) except Zendesk tickets, one row per record (its raw
+    row: _source_file, _row_number), with the account it belongs to, how it was reached
+    (match_method) or why not (unmatched_reason). Each int_<entity>_resolved model joins its
+    staging rows to this model; marts.unmatched_records and marts.match_rates read it directly,
+    with the tickets of int_tickets_resolved beside it. Tickets are the one record type keyed
+    only through another (their organization) and the one that changes every night: they are
+    resolved in int_tickets_resolved, from the organization's final account in
+    int_support_organizations_resolved, so that a night with ticket changes rebuilds none of
+    the identity of the other record types. `record_id` is the record's
     key as staging holds it (subscription lines `contract_id:line_id`); a record whose key is
     missing: `row <n>` of its file.
 
@@ -24,14 +29,15 @@
       their ERP customer number reached (the customer's own override included). The ERP may
       repeat a number; a repeated number reaches an account only if all its rows reached the
       same one.
-    - Zendesk tickets: the account their organization reached.
+    - Zendesk tickets: the account their organization reached (stated in int_tickets_resolved).
     - Installations: the account their entitlement reached (an installation has no other key).
 
     A confirmed override (int_account_overrides, keyed by source, entity, record_id) wins over
     any key (macro resolution_columns). A record keyed through another record (its customer,
     organization or entitlement) takes that record's final account, override included, so the
     overrides are applied step by step: records with keys of their own, then records keyed
-    through a customer or organization, then installations.
+    through a customer (and tickets, through their organization, in int_tickets_resolved), then
+    installations.
 -#}
 with overrides as (
 
@@ -242,42 +248,10 @@ through_customer_keyed as (
 
 ),
 
-through_organization_keyed as (
-
-    select
-        'support' as source,
-        'tickets' as entity,
-        cast(records.ticket_id as {{ dbt.type_string() }}) as record_id,
-        records._source_file,
-        records._row_number,
-        organizations.account_id as key_account_id,
-        case when organizations.account_id is not null then 'zendesk_organization' end as key_match_method,
-        case
-            when records.organization_id is null then 'no_key'
-            when organizations.record_id is null then 'organization_not_found'
-            when organizations.account_id is null then 'organization_unmatched'
-        end as key_unmatched_reason
-
-    from {{ ref('stg_support__tickets') }} as records
-    left join own_keys_resolved as organizations
-        on organizations.source = 'support'
-        and organizations.entity = 'organizations'
-        and organizations.record_id = cast(records.organization_id as {{ dbt.type_string() }})
-
-),
-
-through_parent_keyed as (
-
-    select * from through_customer_keyed
-    union all
-    select * from through_organization_keyed
-
-),
-
-through_parent_resolved as (
+through_customer_resolved as (
 
     select keyed.*, {{ resolution_columns('keyed', 'overrides') }}
-    from through_parent_keyed as keyed
+    from through_customer_keyed as keyed
     left join overrides
         on overrides.source = keyed.source and overrides.entity = keyed.entity and overrides.record_id = keyed.record_id
 
@@ -292,7 +266,7 @@ entitlements as (
         select record_id, account_id from own_keys_resolved
         where source = 'licenses' and entity = 'entitlements'
         union all
-        select record_id, account_id from through_parent_resolved
+        select record_id, account_id from through_customer_resolved
         where source = 'licenses' and entity = 'entitlements'
     ) as entitlement_rows
     where record_id is not null
@@ -335,7 +309,7 @@ resolved as (
 
     select * from own_keys_resolved
     union all
-    select * from through_parent_resolved
+    select * from through_customer_resolved
     union all
     select * from through_entitlement_resolved
 

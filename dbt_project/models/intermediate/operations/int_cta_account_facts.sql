@@ -1,10 +1,9 @@
 -- One row per customer account with every figure a call-to-action rule reads (int_cta_candidates
 -- holds the rules only, so its unit tests give this table and marts.renewals). Figures are
 -- customer_360's, plus the details a CSM needs in the reason text: which release lines are behind or past end
--- of support, the ticket counts of the surge window and its baseline, the latest NPS answer and
--- the oldest overdue invoice.
+-- of support (int_cta_version_lines), the ticket counts of the surge window and its baseline, the
+-- latest NPS answer and the oldest overdue invoice.
 
-{%- set min_behind = var('cta_version_min_lines_behind') %}
 {%- set window = var('cta_ticket_surge_window_days') %}
 {%- set baseline = var('cta_ticket_surge_baseline_days') %}
 
@@ -27,72 +26,13 @@ activity as (
 
 ),
 
-latest_ga as (
-
-    select
-        product_code,
-        release_line,
-        row_number() over (
-            partition by product_code order by line_major desc, line_minor desc
-        ) as recency
-    from {{ ref('int_release_lines') }}
-
-),
-
-installed_lines as (
-
-    select distinct
-        installations.account_id,
-        installations.product_code,
-        installations.release_line,
-        installations.line_major,
-        installations.line_minor,
-        installations.versions_behind,
-        installations.is_end_of_support,
-        installations.line_end_of_support_date,
-        latest_ga.release_line as latest_ga_line
-    from {{ ref('int_installation_versions') }} as installations
-    left join latest_ga
-        on latest_ga.product_code = installations.product_code
-        and latest_ga.recency = 1
-    where installations.account_id is not null
-      and installations.environment = 'production'
-      and installations.release_line is not null
-
-),
-
-version_lines as (
-
-    select
-        account_id,
-        {{ dbt.listagg(
-            "case when versions_behind >= " ~ min_behind ~ " then "
-                ~ dbt.concat(["product_code", "' '", "release_line", "' ('",
-                              "cast(versions_behind as " ~ dbt.type_string() ~ ")",
-                              "' behind, GA '", "latest_ga_line", "')'"]) ~ " end",
-            "'; '",
-            "order by product_code, line_major, line_minor") }} as lines_behind,
-        {{ dbt.listagg(
-            "case when is_end_of_support then "
-                ~ dbt.concat(["product_code", "' '", "release_line", "' (ended '",
-                              "cast(line_end_of_support_date as " ~ dbt.type_string() ~ ")", "')'"]) ~ " end",
-            "'; '",
-            "order by product_code, line_major, line_minor") }} as lines_end_of_support
-    from installed_lines
-    group by account_id
-
-),
-
 tickets as (
 
     select
         account_id,
-        sum(case when created_date > {{ days_before_as_of(window) }}
-                  and created_date <= {{ as_of_date() }} then 1 else 0 end) as tickets_recent,
-        sum(case when created_date > {{ days_before_as_of(window + baseline) }}
-                  and created_date <= {{ days_before_as_of(window) }} then 1 else 0 end) as tickets_baseline
-    from {{ ref('int_tickets_as_of') }}
-    where account_id is not null
+        sum(tickets_surge_window) as tickets_recent,
+        sum(tickets_surge_baseline) as tickets_baseline
+    from {{ ref('int_tickets_counted') }}
     group by account_id
 
 ),
@@ -161,7 +101,7 @@ left join owners
     on owners.account_id = accounts.account_id
 left join activity
     on activity.account_id = accounts.account_id
-left join version_lines
+left join {{ ref('int_cta_version_lines') }} as version_lines
     on version_lines.account_id = accounts.account_id
 left join tickets
     on tickets.account_id = accounts.account_id

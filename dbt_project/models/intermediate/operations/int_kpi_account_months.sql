@@ -209,8 +209,10 @@ csat as (
         count(*) as csat_rated_tickets,
         sum(case when tickets.satisfaction_score = 'good' then 1 else 0 end) as csat_good_tickets
     from {{ ref('int_tickets_as_of') }} as tickets
+    {#- the month of solved_date, by an equality (a range join over every rated ticket costs
+        more): month_start <= solved_date <= month_end_date, both in one calendar month #}
     inner join months
-        on tickets.solved_date >= months.month_start
+        on months.month_start = cast({{ dbt.date_trunc('month', 'tickets.solved_date') }} as date)
         and tickets.solved_date <= months.month_end_date
     where tickets.account_id is not null
       and tickets.satisfaction_score in ('good', 'bad')

@@ -1,0 +1,54 @@
+{#- Hints for the unmatched ERP customers and Zendesk organizations of
+    marts.unmatched_records: the live CRM accounts whose normalized company name equals the
+    record's (macro normalize_company_name), one row per record with at least one; never a
+    match by itself. A model of its own, not a step of the mart: it reads no ticket, so a night
+    with ticket changes keeps it (its ordered listagg is the mart's costliest step). -#}
+with named_records as (
+
+    select
+        'finance' as source,
+        'customers' as entity,
+        customer_number as record_id,
+        {{ normalize_company_name('company_name') }} as normalized_name
+    from {{ ref('int_finance_customers_resolved') }}
+    where account_id is null
+
+    union all
+
+    select
+        'support' as source,
+        'organizations' as entity,
+        cast(organization_id as {{ dbt.type_string() }}) as record_id,
+        {{ normalize_company_name('organization_name') }} as normalized_name
+    from {{ ref('int_support_organizations_resolved') }}
+    where account_id is null
+
+),
+
+account_names as (
+
+    select
+        account_id,
+        {{ normalize_company_name('account_name') }} as normalized_name
+    from {{ ref('stg_crm__account') }}
+
+),
+
+suggestions as (
+
+    select
+        named_records.source,
+        named_records.entity,
+        named_records.record_id,
+        {{ dbt.listagg('account_names.account_id', "', '", "order by account_names.account_id") }} as suggested_account_ids
+
+    from named_records
+    inner join account_names
+        on account_names.normalized_name = named_records.normalized_name
+    where named_records.normalized_name is not null
+    group by named_records.source, named_records.entity, named_records.record_id
+
+)
+
+select source, entity, record_id, suggested_account_ids
+from suggestions
