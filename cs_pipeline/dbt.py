@@ -11,22 +11,10 @@ dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the
 
 import itertools
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
-from dagster_dbt.compat import DBT_PYTHON_VERSION
-from packaging.version import Version
 
 from cs_pipeline.build_state import plan_night
 from cs_pipeline.config import (
@@ -38,7 +26,14 @@ from cs_pipeline.config import (
     connect,
     quote_ident,
 )
-from cs_pipeline.dbt_project import dbt_environ, dbt_project, keep_partial_parse
+from cs_pipeline.dbt_project import (
+    DBT_EXECUTABLE,
+    CsDbtCliResource,
+    dagster_dbt,
+    dbt_environ,
+    dbt_project,
+    keep_partial_parse,
+)
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
 from cs_pipeline.spark import (
@@ -51,13 +46,15 @@ from cs_pipeline.spark import (
 )
 
 
-class CsDbtTranslator(DagsterDbtTranslator):
+class CsDbtTranslator(dagster_dbt.DagsterDbtTranslator):
     """Groups dbt nodes by layer (`staging`, `intermediate`, `marts`) and seeds as `config`;
     the data team owns every asset; code references point at each model's SQL file; every
     dbt test, as an asset check, says in words what it guards."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
+        super().__init__(
+            settings=dagster_dbt.DagsterDbtTranslatorSettings(enable_code_references=True)
+        )
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -79,7 +76,7 @@ class CsDbtTranslator(DagsterDbtTranslator):
         asset_spec: dg.AssetSpec,
         manifest: Mapping[str, Any],
         unique_id: str,
-        project: DbtProject | None,
+        project: dagster_dbt.DbtProject | None,
     ) -> dg.AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
@@ -134,14 +131,14 @@ def dbt_build_args(settings: CsSettings, keep: Sequence[str] = ()) -> list[str]:
     return [*args, "--full-refresh"] if settings.full_refresh else args
 
 
-@dbt_assets(
+@dagster_dbt.dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=CsDbtTranslator(),
     retry_policy=RETRY_POLICY,
 )
 def cs360_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, cs_config: CsConfig
+    context: dg.AssetExecutionContext, dbt: dagster_dbt.DbtCliResource, cs_config: CsConfig
 ) -> Iterator[Any]:
     """`dbt build`: models, seeds and dbt tests (as asset checks) for the run's as-of date.
 
@@ -171,12 +168,14 @@ def cs360_dbt_models(
         context.log.info(f"raw layer exported to {raw_dir(settings)} for Spark: {exported}")
     with dbt_environ(settings, night.dbt_env()):
         invocation = dbt.cli(dbt_build_args(settings, night.exclude), context=context)
-    # dbt holds DuckDB's write lock until it exits, so the tables are described afterwards;
-    # each node's result is logged as it arrives (dbt's own lines go to the step's stdout).
+    # dbt holds DuckDB's write lock until it exits, so the tables are described afterwards.
+    # Progress is dbt's own line per node ("12 of 202 OK created sql table model ..."), which
+    # dagster-dbt writes to the step's stdout as it arrives (the terminal of `make run`, the
+    # step's stdout in the UI); logging each node again would store ~200 events in the run's
+    # history (Dagster writes every log line to it), 5-10 ms each.
     events, error = [], None
     try:
-        for n, event in enumerate(invocation.stream(), start=1):
-            context.log.info(f"dbt node {n}: {_node_progress(event)}")
+        for event in invocation.stream():
             events.append(event)
     except Exception as exc:  # dbt failed: what it did is still reported, then the error
         error = exc
@@ -205,15 +204,6 @@ def cs360_dbt_models(
 def _unique_id(event: Any) -> str | None:
     value = getattr(event, "metadata", {}).get("unique_id")
     return getattr(value, "text", value)
-
-
-def _node_progress(event: Any) -> str:
-    if isinstance(event, dg.AssetCheckResult):
-        outcome = "pass" if event.passed else f"FAIL ({event.severity.value})"
-        return f"test {event.check_name} on {event.asset_key.to_user_string()}: {outcome}"
-    seconds = getattr(event, "metadata", {}).get("Execution Duration")
-    took = f" in {getattr(seconds, 'value', seconds):.1f}s" if seconds is not None else ""
-    return f"{_unique_id(event) or event}{took}"
 
 
 PREVIEW_ROWS = 5
@@ -283,26 +273,4 @@ def _mart_metadata(
     return meta
 
 
-class CsDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without two costs cs360 pays for nothing on every dbt call.
-
-    Before starting dbt, ``DbtCliResource.cli`` runs ``dbt --version`` in a subprocess (a whole
-    dbt start-up, which also asks the package index for the latest release: 3.4 s measured) and
-    loads the profile, project and macros in this process for a dbt adapter (3-4 s) that only
-    dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata`` use; cs360 describes its tables
-    itself (:func:`describe_models`). The dbt run is the same: the executable is the dbt of this
-    interpreter, so its version is the installed dbt-core's. Guarded by tests/test_fixed_costs.py.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return DBT_PYTHON_VERSION
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
-# The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.
-dbt_resource = CsDbtCliResource(
-    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
-)
+dbt_resource = CsDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)

@@ -16,16 +16,31 @@ last events, and never corrupts the file. One idle connection per database file 
 to :data:`MAX_KEPT` files, the most recent), so closing Dagster's connections does not checkpoint
 each time; SQLite still checkpoints when the WAL passes 1 000 pages, and when the idle connection
 closes (at exit, or when a newer file takes its place).
+
+It also keeps one SQLAlchemy engine per event-log file instead of the one Dagster's
+``SqliteEventLogStorage`` creates and disposes around every stored event (:func:`_connect`).
+An engine holds SQLAlchemy's cache of compiled statements, so with a new engine per event every
+insert was compiled again: creating the engine and compiling were ~40 % of the CPU of storing an
+event (create_run_for_job of the nightly job, 256 planned events: see tests/test_fixed_costs.py).
+The engine keeps Dagster's ``NullPool``: each use still opens and closes its own SQLite
+connection, as Dagster's processes (run, webserver, daemon) expect.
 """
 
 import atexit
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.pool import Pool
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool, Pool
 
 MAX_KEPT = 8  # database files held open: a run uses four (runs, index, schedules, its events)
 
@@ -69,10 +84,47 @@ def close_kept() -> None:
             _kept.popitem()[1].close()
 
 
+_engines: OrderedDict[str, Engine] = OrderedDict()
+# Dagster's own, kept so that tests/test_fixed_costs.py sees when an upgrade changes what
+# _connect below repeats.
+DAGSTER_CONNECT = SqliteEventLogStorage._connect
+
+
+def _engine(conn_string: str) -> Engine:
+    """The one engine of an event-log file (the most recent :data:`MAX_KEPT` files)."""
+    with _lock:
+        engine = _engines.get(conn_string)
+        if engine is None:
+            engine = _engines[conn_string] = create_engine(
+                conn_string,
+                poolclass=NullPool,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+            while len(_engines) > MAX_KEPT:
+                _engines.popitem(last=False)[1].dispose()
+        _engines.move_to_end(conn_string)
+        return engine
+
+
+@contextmanager
+def _connect(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
+    """``SqliteEventLogStorage._connect`` with the file's kept engine: the same connection,
+    transaction and first-use initialization as Dagster's, without a new engine each time."""
+    with self._db_lock:
+        engine = _engine(self.conn_string_for_shard(shard))
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        with engine.connect() as conn, conn.begin():
+            yield conn
+
+
 def install() -> None:
-    """Apply the settings above to every SQLite connection opened from now on (idempotent)."""
+    """Apply the settings above to every SQLite connection opened from now on, and keep the
+    event log's engines (idempotent)."""
     if not event.contains(Pool, "connect", _on_connect):
         event.listen(Pool, "connect", _on_connect)
+    SqliteEventLogStorage._connect = _connect  # type: ignore[method-assign]
 
 
 atexit.register(close_kept)

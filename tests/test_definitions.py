@@ -67,7 +67,7 @@ def test_every_singular_dbt_test_is_a_check_described_in_words() -> None:
     assert singular and all(name in checks for name in singular), singular
     described = checks["health_config_is_one_complete_version"].description
     assert described.startswith("The three health seeds form one complete configuration")
-    assert checks["not_null_stg_crm__account_account_id"].description == (
+    assert checks["not_null_account_overrides_account_id"].description == (
         "`account_id` not null. Else the test fails the build.")
 
 
