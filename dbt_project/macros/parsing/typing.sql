@@ -10,6 +10,9 @@
     Salesforce `2024-03-01T09:15:00.000+0000`, Zendesk `2024-03-01T09:15:00Z`, `+09:00`, and a
     bare date (midnight). Values with an offset are converted to UTC; values without one are
     taken as UTC already.
+    DuckDB: the instant is read as microseconds since the epoch and made a `timestamp`, which is
+    UTC by definition; `at time zone 'UTC'` gives the same value through the ICU calendar, about
+    four times the cost (3 s more per timestamp column of the 10 M raw tickets).
 -#}
 {% macro parse_timestamp(col) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'cs360')(col)) }}
@@ -18,7 +21,7 @@
 {% macro duckdb__parse_timestamp(col) -%}
     case
         when regexp_matches({{ col }}, '([zZ]|[+-][0-9]{2}:?[0-9]{2})$')
-            then try_cast(try_cast({{ col }} as timestamptz) at time zone 'UTC' as timestamp)
+            then make_timestamp(epoch_us(try_cast({{ col }} as timestamptz)))
         else try_cast({{ col }} as timestamp)
     end
 {%- endmacro %}
@@ -48,9 +51,22 @@
     {{ try_cast(col, api.Column.translate_type('date')) }}
 {%- endmacro %}
 
-{#- A decimal amount. -#}
+{#- A decimal amount (dbt.type_numeric(), numeric(28,6)). -#}
 {% macro parse_decimal(col) -%}
+    {{ return(adapter.dispatch('parse_decimal', 'cs360')(col)) }}
+{%- endmacro %}
+
+{% macro default__parse_decimal(col) -%}
     {{ try_cast(col, dbt.type_numeric()) }}
+{%- endmacro %}
+
+{#- DuckDB parses text into a decimal wider than 18 digits (a 128-bit integer) about a hundred
+    times slower than into one of 18 (13 us a value: 4 s for the 290 000 invoice amounts). So
+    the value is read as decimal(18,6) first, the same scale, and only a value that does not fit
+    there (more than 12 digits before the point, or not a number at all) is read again as
+    numeric(28,6): the same value, the same type, NULL for the same texts. -#}
+{% macro duckdb__parse_decimal(col) -%}
+    coalesce({{ try_cast(col, 'decimal(18, 6)') }}, {{ try_cast(col, dbt.type_numeric()) }})
 {%- endmacro %}
 
 {#- A whole number (Zendesk ids, seats, scores). -#}

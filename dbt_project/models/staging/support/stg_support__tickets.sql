@@ -7,7 +7,9 @@
 
     Cost: the winner is picked on narrow columns (lineage, ticket_id, updated_at), then only the
     winning raw rows are read in full and parsed (JSON fields, timestamps): a window over every
-    wide version parsed the ~60 % of rows that lose as well.
+    wide version parsed the ~60 % of rows that lose as well. The winner is the greatest version
+    as a struct in a group-by (macro struct_of): a row_number() window sorted all 10 M versions
+    at 100 000 accounts, five times the cost of the hash aggregate.
 
     Incremental: a nightly run reads only the raw rows loaded after this model's latest
     _loaded_at (new delta files), ranks them together with the current winner of each ticket
@@ -59,28 +61,36 @@ candidates as (
 
 ranked as (
 
+    {#- the latest version of each ticket: versions compare as structs field by field, so the
+        greatest is the one with an updated_at, then the latest, then the later file, then the
+        later line; a row without a ticket id is a version of nothing else -#}
     select
-        _source_file,
-        _row_number,
         ticket_id,
-        updated_at,
-        {%- if is_incremental() %}
-        is_new,
-        {%- endif %}
-        {#- a row without a ticket id is a version of nothing else -#}
-        row_number() over (
-            partition by
-                ticket_id,
-                case when ticket_id is null then _source_file end,
-                case when ticket_id is null then _row_number end
-            order by
-                case when updated_at is null then 1 else 0 end,
-                updated_at desc,
-                _source_file desc,
-                _row_number desc
-        ) as _version_rank
+        max({{ struct_of({
+            'has_updated_at': 'case when updated_at is null then 0 else 1 end',
+            'updated_at': 'updated_at',
+            '_source_file': '_source_file',
+            '_row_number': '_row_number',
+            'is_new': ('is_new' if is_incremental() else 'true'),
+        }) }}) as latest_version
 
     from {% if is_incremental() %}candidates{% else %}versions{% endif %}
+    group by
+        ticket_id,
+        case when ticket_id is null then _source_file end,
+        case when ticket_id is null then _row_number end
+
+),
+
+winners as (
+
+    select
+        ticket_id,
+        latest_version.updated_at as updated_at,
+        latest_version._source_file as _source_file,
+        latest_version._row_number as _row_number,
+        latest_version.is_new as is_new
+    from ranked
 
 ),
 
@@ -89,8 +99,8 @@ latest as (
     {#- the winning raw rows, read again in full (a join on the lineage, not a window over
         every wide row); incrementally, only a winner that is new replaces its ticket -#}
     select
-        ranked.ticket_id,
-        ranked.updated_at,
+        winners.ticket_id,
+        winners.updated_at,
         tickets.created_at,
         tickets.status,
         tickets.priority,
@@ -107,13 +117,10 @@ latest as (
         tickets._loaded_at
 
     from {{ source('support', 'tickets') }} as tickets
-    inner join ranked
-        on ranked._source_file = tickets._source_file
-        and ranked._row_number = tickets._row_number
-    where ranked._version_rank = 1
-    {%- if is_incremental() %}
-        and ranked.is_new
-    {%- endif %}
+    inner join winners
+        on winners._source_file = tickets._source_file
+        and winners._row_number = tickets._row_number
+    where winners.is_new
     {{- newer_than_model }}
 
 ),
