@@ -528,3 +528,28 @@ def test_a_delta_with_a_new_key_adds_the_column_before_the_lineage(tmp_path: Pat
         ("support/tickets/tickets-20261002.jsonl", 1),
         ("support/tickets/tickets-20261003.jsonl", 0),
     ]
+
+
+def test_a_zero_padded_id_is_a_version_of_the_same_ticket_in_every_count(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """A delta spelling a ticket's id `0<id>`: staging groups versions by the id as a number,
+    so it is a new version of that ticket, and the row counts that reconcile raw rows with
+    staged + quarantined + superseded count it as superseded the same way."""
+    extracts, wh = _copy_night(tmp_path, nightly)
+    [(tickets_before,)] = _query(wh, "select count(*) from staging.stg_support__tickets")
+    base = extracts / TICKETS.file
+    version = json.loads(base.read_text(encoding="utf-8").splitlines()[0])
+    version["id"] = f"0{version['id']}"
+    (extracts / TICKETS.delta_folder / "zz-padded.jsonl").write_text(
+        json.dumps(version) + "\n", encoding="utf-8")
+
+    _build(extracts, wh)
+
+    assert _query(wh, "select count(*) from staging.stg_support__tickets") == [(tickets_before,)]
+    [(raw, accounted)] = _query(
+        wh,
+        "select raw_rows, staged + deleted + quarantined + superseded "
+        "from marts.data_quality_summary where source = 'support' and entity = 'tickets'",
+    )
+    assert raw == accounted

@@ -386,8 +386,13 @@ def _removed_counts() -> str:
             if q.deleted_flag
             else "0"
         )
+        # Versions are grouped by the key as staging reads it: a number when the key has an
+        # `integer` rule (stg_support__tickets groups `0101` and `101` as one ticket).
+        key = f"{{{{ clean_key('{q.version_key}') }}}}"
+        if any(r.kind == "integer" and r.column == q.version_key for r in q.rules):
+            key = f"cast({{{{ parse_integer(clean_key('{q.version_key}')) }}}} as {{{{ dbt.type_string() }}}})"
         superseded = (
-            f"count(*) - count(distinct coalesce({{{{ clean_key('{q.version_key}') }}}}, "
+            f"count(*) - count(distinct coalesce({key}, "
             "'#row' || cast(_row_number as {{ dbt.type_string() }})))"
             if q.version_key
             else "0"
