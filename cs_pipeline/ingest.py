@@ -497,21 +497,25 @@ def _insert_logged(
 def _insert(
     con: duckdb.DuckDBPyConnection, extract: Extract, f: _File, loaded_at: dt.datetime
 ) -> int:
-    """Append one file's rows: one pass of DuckDB's reader over the file, nothing sniffed."""
+    """Append one file's rows: one pass of DuckDB's reader over the file, nothing sniffed.
+
+    The reader runs on every thread; ``_row_number`` is filled afterwards from the rows'
+    ``rowid``, which follows the file with ``preserve_insertion_order``. A ``row_number()``
+    window in the insert would number the rows as they are read, but it makes the scan
+    single-threaded.
+    """
     if not f.columns:  # an empty delta file
         return 0
     reader = _csv_reader(f) if extract.format == "csv" else _jsonl_reader(f)
     selected = ", ".join(quote_ident(c) for c in f.columns)
-    # row_number() OVER () numbers rows in scan order (a streaming window), which DuckDB keeps
-    # as the file's order with preserve_insertion_order.
     lineage = (
-        f"{quote_literal(f.relative)} AS _source_file, row_number() OVER () AS _row_number, "
+        f"{quote_literal(f.relative)} AS _source_file, "
         f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at"
     )
+    table = extract.qualified_table
     try:
-        return con.execute(
-            f"INSERT INTO {extract.qualified_table} BY NAME "
-            f"SELECT {selected}, {lineage} FROM {reader}"
+        rows = con.execute(
+            f"INSERT INTO {table} BY NAME SELECT {selected}, {lineage} FROM {reader}"
         ).fetchone()[0]
     except duckdb.InvalidInputException as exc:  # the readers' parse errors
         if extract.format == "csv":
@@ -525,6 +529,14 @@ def _insert(
                 f.relative, f.path, lambda: _json_error(f.path, f.readable, message)
             ) from exc
         raise _json_error(f.path, f.readable, _duckdb_message(exc)) from exc
+    # In the load's transaction the new rows are the ones not yet numbered, and their
+    # (transaction-local) rowids are consecutive in the file's order.
+    con.execute(
+        f"UPDATE {table} SET _row_number = rowid - ("
+        f"SELECT min(rowid) FROM {table} WHERE _row_number IS NULL) + 1 "
+        f"WHERE _row_number IS NULL"
+    )
+    return rows
 
 
 def _csv_reader(f: _File) -> str:
