@@ -73,6 +73,7 @@ from cs_pipeline.quality.row_counts import (
     row_count_check_spec,
 )
 from cs_pipeline.quality.rules import raw_table_spec
+from cs_pipeline.quality.runner import import_gx_in_background
 from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
@@ -697,6 +698,19 @@ def ledger_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
     }
 
 
+def _importing_gx(log: Callable[[str], None]) -> Callable[[str], None]:
+    """``log`` for :func:`load_extract` that also starts the Great Expectations import: it
+    hears first from a file whose load starts, and the loaded rows are validated (in GX) right
+    after, so the import runs beside DuckDB's load instead of after it. A table kept unchanged
+    logs nothing here and imports nothing."""
+
+    def log_and_import(message: str) -> None:
+        import_gx_in_background()
+        log(message)
+
+    return log_and_import
+
+
 def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     """The Dagster asset that loads one extract file (or file and delta folder)."""
     files = f"`{extract.file}`"
@@ -760,7 +774,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                     settings.build_warehouse,
                     loaded_at,
                     full_refresh=settings.full_refresh,
-                    log=context.log.info,
+                    log=_importing_gx(context.log.info),
                 )
             except ExtractFileError as exc:
                 # A bad file is not transient: retrying it (RETRY_POLICY) would only delay
