@@ -184,7 +184,7 @@ def test_the_projects_ticket_models_do_not_keep_what_reads_tickets() -> None:
         for uid in kept_nodes(manifest, BuildPlan(False, "", ("raw.support__tickets",)))
     }
     assert {"stg_crm__account", "stg_finance__quarantine", "health_weights"} <= names
-    assert not names & {"stg_support__tickets", "int_tickets_as_of", "customer_360"}
+    assert not names & {"stg_support__tickets", "int_tickets_counted", "customer_360"}
 
 
 def test_project_checksum_follows_the_dbt_files_only(tmp_path: Path) -> None:
