@@ -199,15 +199,18 @@ def write_markdown(results: dict, path: Path) -> None:
         ],
     )
 
-    def incremental(s: dict) -> str:
-        inc = s.get("incremental")
+    def night(s: dict, key: str) -> str:
+        inc = s.get(key)
         if not inc:
             return "not run"
         if "skipped" in inc:
             return "skipped: pipeline does not read support/tickets/ yet"
+        if not inc.get("success", True):
+            return "**failed**"
         return f"{_s(inc['total_s'])} s ({inc['ratio_to_full']:.0%} of full)"
 
-    row("incremental run, +1 % tickets", [incremental(s) for s in scales])
+    row("incremental run, +1 % tickets, same as-of", [night(s, "incremental") for s in scales])
+    row("next night: as-of + 1 day, +1 % tickets", [night(s, "next_night") for s in scales])
     lines += ["", "| target | limit | " + head + " |", "| --- | ---: | " + rule + " |"]
     for target in results["targets"].values():
         cells = []

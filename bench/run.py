@@ -23,7 +23,10 @@ For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of dat
    extract into a new file, ``dbt build`` selecting nothing, and ``cp`` of the build file, each
    best of two; and the time a fresh process takes to load cs360's definitions;
 5. with ``--incremental`` (the default): one more day of ticket changes (``ticket_delta.py``)
-   in ``support/tickets/`` and the same command again on the built warehouse.
+   in ``support/tickets/`` and the same command again on the built warehouse, at the same as-of
+   date (``incremental``); then the **next night** as production runs it (``next_night``): the
+   as-of date one day later and that day's ticket changes, on the warehouse the incremental
+   left. The delta files are removed afterwards (the cached extracts stay as generated).
 
 ``--ticket-deltas K`` has the generator split the tickets into a base file and K daily files
 (cached apart, in ``bench/out/extracts-<N>-deltas-<K>/``).
@@ -156,15 +159,18 @@ def settings_of(extracts: Path, run_dir: Path) -> CsSettings:
     return CsSettings(extracts, run_dir / "warehouse" / "cs360.duckdb", AS_OF)
 
 
-def run_env(extracts: Path, run_dir: Path, home: Path = DAGSTER_HOME) -> dict[str, str]:
-    """The environment of `make run` for one scale: its own warehouse, extracts and instance."""
+def run_env(
+    extracts: Path, run_dir: Path, home: Path = DAGSTER_HOME, as_of: dt.date = AS_OF
+) -> dict[str, str]:
+    """The environment of `make run` for one scale: its own warehouse, extracts, instance and
+    as-of date (the bench's, or a later night's)."""
     env = {
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "DAGSTER_HOME": str(home),
         "CS_WAREHOUSE": str(settings_of(extracts, run_dir).warehouse),
         "CS_EXTRACTS_DIR": str(extracts),
-        "CS_AS_OF": AS_OF.isoformat(),
+        "CS_AS_OF": as_of.isoformat(),
     }
     env.pop("DAGSTER_IS_DEV_CLI", None)
     return env
@@ -181,11 +187,11 @@ def prepare_dbt_parse(extracts: Path, run_dir: Path) -> None:
     )
 
 
-def run_build(extracts: Path, run_dir: Path, label: str) -> dict:
+def run_build(extracts: Path, run_dir: Path, label: str, as_of: dt.date = AS_OF) -> dict:
     """Run the `make run` command once; returns its wall time, peak RSS and stage split."""
     home = DAGSTER_HOME
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = run_env(extracts, run_dir, home)
+    env = run_env(extracts, run_dir, home, as_of)
     log_path = run_dir / f"{label}.log"
     log(f"{label}: {' '.join(COMMAND)}  (log: {log_path.relative_to(ROOT)})")
     with open(log_path, "wb") as out:
@@ -343,8 +349,12 @@ def raw_rows_from(build_warehouse: Path, source_file: str) -> int | None:
         )
 
 
-def incremental(extracts: Path, run_dir: Path, full: dict) -> dict:
-    """One more day of ticket changes on the built warehouse, then the same command again."""
+def ticket_night(
+    extracts: Path, run_dir: Path, full: dict, label: str, as_of: dt.date
+) -> dict:
+    """The delta file of ``as_of``'s ticket changes beside the delivered tickets, then the same
+    command again on the built warehouse with that as-of date. The file stays (a later night
+    reads the earlier ones): the caller removes the deltas."""
     if not pipeline_reads_ticket_deltas():
         message = (
             "skipped: this cs360 predates incremental ticket exports (its registry "
@@ -352,14 +362,12 @@ def incremental(extracts: Path, run_dir: Path, full: dict) -> dict:
         )
         log(message)
         return {"skipped": message}
-    path, changed, new = ticket_delta.write_delta(extracts, AS_OF)
+    path, changed, new = ticket_delta.write_delta(extracts, as_of)
     relative = path.relative_to(extracts).as_posix()
-    log(f"incremental: {relative} ({changed:,} changed, {new:,} new tickets)")
-    try:
-        result = run_build(extracts, run_dir, "incremental")
-    finally:
-        ticket_delta.remove_deltas(extracts)
-    result.update(delta_file=relative, changed_tickets=changed, new_tickets=new)
+    log(f"{label}: as-of {as_of}, {relative} ({changed:,} changed, {new:,} new tickets)")
+    result = run_build(extracts, run_dir, label, as_of)
+    result.update(as_of=as_of.isoformat(), delta_file=relative, changed_tickets=changed,
+                  new_tickets=new)
     build = settings_of(extracts, run_dir).build_warehouse
     loaded = raw_rows_from(build, relative)
     if not loaded:
@@ -410,7 +418,16 @@ def bench_scale(accounts: int, ticket_deltas: int, with_incremental: bool) -> di
         log(f"{accounts:,} accounts: stage floors {entry['stage_floors']}, definitions load "
             f"{entry['definitions_load_s']} s")
     if with_incremental and full["success"]:
-        entry["incremental"] = incremental(extracts, run_dir, full)
+        try:
+            # A delta night at the bench's as-of date, then the night after it (as-of + 1 day
+            # and that day's delta): the run production has every night.
+            entry["incremental"] = ticket_night(extracts, run_dir, full, "incremental", AS_OF)
+            if entry["incremental"].get("success"):
+                entry["next_night"] = ticket_night(
+                    extracts, run_dir, full, "next_night", AS_OF + dt.timedelta(days=1)
+                )
+        finally:
+            ticket_delta.remove_deltas(extracts)
     return entry
 
 
@@ -421,7 +438,8 @@ def main() -> None:
         "--incremental",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also measure a run on one more day of ticket changes",
+        help="also measure a run on one more day of ticket changes, and the next night "
+        "(as-of + 1 day and that day's changes)",
     )
     parser.add_argument(
         "--ticket-deltas",

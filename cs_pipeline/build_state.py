@@ -11,10 +11,11 @@ remembered by the ledger but changes no table), with the build's as-of date and 
 the dbt project's files. Tonight's build compares (:func:`plan_build`):
 
 - everything is rebuilt on full refresh, when there is no record (a new build file, a first
-  run, or a previous dbt step that failed or built only a subset: see :func:`forget`), when the
-  as-of date differs, or when the dbt project (models, macros, seeds, vars, tests) differs;
-- otherwise only the nodes downstream of a raw table whose load differs (``source:<s>.<t>+``),
-  and nothing at all when no raw table changed.
+  run, or a previous dbt step that failed or built only a subset: see :func:`forget`), or when
+  the dbt project (models, macros, seeds, vars, tests) differs;
+- otherwise the nodes downstream of a raw table whose load differs (``source:<s>.<t>+``) and,
+  when the as-of date differs, the nodes that read it and everything downstream of them
+  (:func:`as_of_readers`); nothing at all when neither changed.
 
 docs/architecture.md ("Incremental nights") explains why the result equals a full build.
 """
@@ -40,6 +41,8 @@ from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA
 BUILT_FROM = f"{RAW_SCHEMA}._built_from"
 # dbt resources that become tables; tests follow them (see dbt_exclude_args).
 BUILT_RESOURCES = ("model", "seed", "snapshot")
+# The one way a dbt node reads the as-of date (its Jinja var is read nowhere else: tested).
+AS_OF_MACRO = "macro.cs360.as_of_date"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class BuildPlan:
     full: bool
     reason: str
     changed_tables: tuple[str, ...] = ()  # raw tables whose load differs (when not full)
+    as_of_changed: bool = False  # the nodes that read the as-of date are rebuilt (when not full)
 
 
 def project_checksum(project_dir: Path) -> str:
@@ -129,8 +133,6 @@ def plan_build(
         return BuildPlan(True, "full refresh requested")
     if previous is None:
         return BuildPlan(True, "no record of a complete successful build in this build file")
-    if previous.as_of != current.as_of:
-        return BuildPlan(True, f"as-of date changed ({previous.as_of} -> {current.as_of})")
     if previous.project_checksum != current.project_checksum:
         return BuildPlan(True, "the dbt project changed (models, macros, seeds, tests or vars)")
     changed = tuple(
@@ -138,10 +140,12 @@ def plan_build(
         for table in sorted(set(current.loads) | set(previous.loads))
         if current.loads.get(table) != previous.loads.get(table)
     )
-    if not changed:
+    as_of_changed = previous.as_of != current.as_of
+    reasons = [f"as-of date changed ({previous.as_of} -> {current.as_of})"] * as_of_changed
+    reasons += [f"raw tables reloaded since the last build: {', '.join(changed)}"] * bool(changed)
+    if not reasons:
         return BuildPlan(False, "no raw table changed since the last build")
-    return BuildPlan(False, f"raw tables reloaded since the last build: {', '.join(changed)}",
-                     changed)
+    return BuildPlan(False, "; ".join(reasons), changed, as_of_changed)
 
 
 def source_ids(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[str]:
@@ -167,13 +171,34 @@ def downstream(manifest: Mapping[str, Any], roots: Iterable[str]) -> set[str]:
     return seen
 
 
+def as_of_readers(manifest: Mapping[str, Any]) -> set[str]:
+    """Nodes that call :data:`AS_OF_MACRO`, directly or through other macros (dbt records
+    each macro's and each node's macro calls in the manifest's ``depends_on``)."""
+    macros = manifest["macros"]
+    reading = {AS_OF_MACRO}
+    grew = True
+    while grew:  # macros calling a macro that reads it, to a fixed point
+        grew = False
+        for uid, macro in macros.items():
+            if uid not in reading and reading & set(macro["depends_on"]["macros"]):
+                reading.add(uid)
+                grew = True
+    return {
+        uid for uid, node in manifest["nodes"].items()
+        if reading & set(node.get("depends_on", {}).get("macros", []))
+    }
+
+
 def kept_nodes(manifest: Mapping[str, Any], plan: BuildPlan) -> list[str]:
     """Models, seeds and snapshots that tonight's build keeps as they are (unique ids), each
     after the nodes it reads. None of them reads a rebuilt node: whatever reads a rebuilt
     node is downstream of the change, hence rebuilt too."""
     if plan.full:
         return []
-    rebuilt = downstream(manifest, source_ids(manifest, plan.changed_tables))
+    changed = set(source_ids(manifest, plan.changed_tables))
+    if plan.as_of_changed:
+        changed |= as_of_readers(manifest)
+    rebuilt = changed | downstream(manifest, changed)
     kept = {
         uid for uid, node in manifest["nodes"].items()
         if node["resource_type"] in BUILT_RESOURCES and uid not in rebuilt
@@ -237,7 +262,8 @@ class Night:
         return {
             "rebuilt": False,
             "kept": "not rebuilt tonight: none of its inputs (raw tables, seeds, dbt project, "
-                    f"as-of date) changed since the last build ({self.plan.reason})",
+                    "and the as-of date where it reads it) changed since the last build "
+                    f"({self.plan.reason})",
         }
 
     def dbt_env(self) -> dict[str, str]:

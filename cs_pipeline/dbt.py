@@ -168,6 +168,15 @@ def cs360_dbt_models(
         context.log.info(f"raw layer exported to {raw_dir(settings)} for Spark: {exported}")
     with dbt_environ(settings, night.dbt_env()):
         invocation = dbt.cli(dbt_build_args(settings, night.exclude), context=context)
+    # dbt runs in its own process from here: while it starts (seconds of parsing and planning
+    # before its first node), this one records the kept assets (Dagster stores a few events
+    # for each, milliseconds apiece). Kept nodes never depend on rebuilt ones, so they come
+    # first (Dagster wants the outputs of a multi-asset in topological order).
+    try:
+        yield from kept
+    except BaseException:
+        invocation.process.terminate()
+        raise
     # dbt holds DuckDB's write lock until it exits, so the tables are described afterwards.
     # Progress is dbt's own line per node ("12 of 202 OK created sql table model ..."), which
     # dagster-dbt writes to the step's stdout as it arrives (the terminal of `make run`, the
@@ -188,9 +197,6 @@ def cs360_dbt_models(
         )
         context.log.info(f"Spark's tables loaded into {settings.build_warehouse}: {loaded}")
     described = describe_models(invocation.manifest, events, settings)
-    # Kept nodes never depend on rebuilt ones, so they come first (Dagster wants the outputs
-    # of a multi-asset in topological order).
-    yield from kept
     for event in events:
         unique_id = _unique_id(event)
         if isinstance(event, dg.Output) and unique_id is not None:

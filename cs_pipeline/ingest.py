@@ -73,6 +73,7 @@ from cs_pipeline.quality.row_counts import (
     row_count_check_spec,
 )
 from cs_pipeline.quality.rules import raw_table_spec
+from cs_pipeline.quality.runner import import_gx_in_background
 from cs_pipeline.sources import EXTRACTS, LINEAGE_COLUMNS, RAW_SCHEMA, Extract
 
 PREVIEW_ROWS = 5
@@ -497,21 +498,25 @@ def _insert_logged(
 def _insert(
     con: duckdb.DuckDBPyConnection, extract: Extract, f: _File, loaded_at: dt.datetime
 ) -> int:
-    """Append one file's rows: one pass of DuckDB's reader over the file, nothing sniffed."""
+    """Append one file's rows: one pass of DuckDB's reader over the file, nothing sniffed.
+
+    The reader runs on every thread; ``_row_number`` is filled afterwards from the rows'
+    ``rowid``, which follows the file with ``preserve_insertion_order``. A ``row_number()``
+    window in the insert would number the rows as they are read, but it makes the scan
+    single-threaded.
+    """
     if not f.columns:  # an empty delta file
         return 0
     reader = _csv_reader(f) if extract.format == "csv" else _jsonl_reader(f)
     selected = ", ".join(quote_ident(c) for c in f.columns)
-    # row_number() OVER () numbers rows in scan order (a streaming window), which DuckDB keeps
-    # as the file's order with preserve_insertion_order.
     lineage = (
-        f"{quote_literal(f.relative)} AS _source_file, row_number() OVER () AS _row_number, "
+        f"{quote_literal(f.relative)} AS _source_file, "
         f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at"
     )
+    table = extract.qualified_table
     try:
-        return con.execute(
-            f"INSERT INTO {extract.qualified_table} BY NAME "
-            f"SELECT {selected}, {lineage} FROM {reader}"
+        rows = con.execute(
+            f"INSERT INTO {table} BY NAME SELECT {selected}, {lineage} FROM {reader}"
         ).fetchone()[0]
     except duckdb.InvalidInputException as exc:  # the readers' parse errors
         if extract.format == "csv":
@@ -525,6 +530,14 @@ def _insert(
                 f.relative, f.path, lambda: _json_error(f.path, f.readable, message)
             ) from exc
         raise _json_error(f.path, f.readable, _duckdb_message(exc)) from exc
+    # In the load's transaction the new rows are the ones not yet numbered, and their
+    # (transaction-local) rowids are consecutive in the file's order.
+    con.execute(
+        f"UPDATE {table} SET _row_number = rowid - ("
+        f"SELECT min(rowid) FROM {table} WHERE _row_number IS NULL) + 1 "
+        f"WHERE _row_number IS NULL"
+    )
+    return rows
 
 
 def _csv_reader(f: _File) -> str:
@@ -685,6 +698,19 @@ def ledger_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
     }
 
 
+def _importing_gx(log: Callable[[str], None]) -> Callable[[str], None]:
+    """``log`` for :func:`load_extract` that also starts the Great Expectations import: it
+    hears first from a file whose load starts, and the loaded rows are validated (in GX) right
+    after, so the import runs beside DuckDB's load instead of after it. A table kept unchanged
+    logs nothing here and imports nothing."""
+
+    def log_and_import(message: str) -> None:
+        import_gx_in_background()
+        log(message)
+
+    return log_and_import
+
+
 def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     """The Dagster asset that loads one extract file (or file and delta folder)."""
     files = f"`{extract.file}`"
@@ -748,7 +774,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                     settings.build_warehouse,
                     loaded_at,
                     full_refresh=settings.full_refresh,
-                    log=context.log.info,
+                    log=_importing_gx(context.log.info),
                 )
             except ExtractFileError as exc:
                 # A bad file is not transient: retrying it (RETRY_POLICY) would only delay

@@ -22,8 +22,12 @@ It also keeps one SQLAlchemy engine per event-log file instead of the one Dagste
 An engine holds SQLAlchemy's cache of compiled statements, so with a new engine per event every
 insert was compiled again: creating the engine and compiling were ~40 % of the CPU of storing an
 event (create_run_for_job of the nightly job, 256 planned events: see tests/test_fixed_costs.py).
-The engine keeps Dagster's ``NullPool``: each use still opens and closes its own SQLite
-connection, as Dagster's processes (run, webserver, daemon) expect.
+The engine pools its connections (SQLAlchemy's default ``QueuePool`` for a SQLite file, instead
+of Dagster's ``NullPool``), so an event is stored on an open connection rather than on a new one
+that is configured (the pragmas above), used once and closed: 1.7 ms instead of 2.3-3.9 ms an
+event measured (a run stores ~750 at an incremental night). A pooled connection holds no lock
+between uses (each use is its own transaction, committed before the connection goes back), so
+Dagster's other processes (webserver, daemon) read and write the files as before.
 """
 
 import atexit
@@ -40,7 +44,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 )
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool, Pool
+from sqlalchemy.pool import Pool, QueuePool
 
 MAX_KEPT = 8  # database files held open: a run uses four (runs, index, schedules, its events)
 
@@ -78,8 +82,11 @@ def _on_connect(connection: Any, _record: Any) -> None:
 
 
 def close_kept() -> None:
-    """Close the idle connections (each checkpoints its file's WAL into the database)."""
+    """Close the pooled and the idle connections (the last to close a file checkpoints its WAL
+    into the database)."""
     with _lock:
+        while _engines:
+            _engines.popitem()[1].dispose()
         while _kept:
             _kept.popitem()[1].close()
 
@@ -97,7 +104,7 @@ def _engine(conn_string: str) -> Engine:
         if engine is None:
             engine = _engines[conn_string] = create_engine(
                 conn_string,
-                poolclass=NullPool,
+                poolclass=QueuePool,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
             while len(_engines) > MAX_KEPT:
@@ -108,8 +115,9 @@ def _engine(conn_string: str) -> Engine:
 
 @contextmanager
 def _connect(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
-    """``SqliteEventLogStorage._connect`` with the file's kept engine: the same connection,
-    transaction and first-use initialization as Dagster's, without a new engine each time."""
+    """``SqliteEventLogStorage._connect`` with the file's kept engine: the same transaction and
+    first-use initialization as Dagster's, on a pooled connection, without a new engine each
+    time."""
     with self._db_lock:
         engine = _engine(self.conn_string_for_shard(shard))
         if shard not in self._initialized_dbs:

@@ -12,8 +12,10 @@ import duckdb
 import pytest
 
 from cs_pipeline.build_state import (
+    AS_OF_MACRO,
     BuildInputs,
     BuildPlan,
+    as_of_readers,
     current_loads,
     dbt_exclude_args,
     kept_nodes,
@@ -37,8 +39,6 @@ def inputs(as_of=AS_OF, checksum="abc", **loads) -> BuildInputs:
     [
         (inputs(), True, "full refresh requested"),
         (None, False, "no record of a complete successful build in this build file"),
-        (inputs(as_of=dt.date(2026, 10, 31)), False,
-         "as-of date changed (2026-10-31 -> 2026-11-01)"),
         (inputs(checksum="old"), False,
          "the dbt project changed (models, macros, seeds, tests or vars)"),
     ],
@@ -55,6 +55,16 @@ def test_only_the_reloaded_raw_tables_are_named() -> None:
     assert plan.changed_tables == ("raw.training__enrollments",)
     assert plan_build(inputs(), inputs(), full_refresh=False) == BuildPlan(
         False, "no raw table changed since the last build")
+
+
+def test_a_new_as_of_date_rebuilds_what_reads_it_beside_the_reloaded_tables() -> None:
+    plan = plan_build(inputs(as_of=dt.date(2026, 10, 31)), inputs(), full_refresh=False)
+    assert plan == BuildPlan(False, "as-of date changed (2026-10-31 -> 2026-11-01)", (), True)
+    plan = plan_build(inputs(as_of=dt.date(2026, 10, 31)), inputs(support__tickets=T2),
+                      full_refresh=False)
+    assert plan == BuildPlan(
+        False, "as-of date changed (2026-10-31 -> 2026-11-01); raw tables reloaded since the "
+        "last build: raw.support__tickets", ("raw.support__tickets",), True)
 
 
 def test_an_empty_delta_file_is_in_the_ledger_but_changes_no_table() -> None:
@@ -79,11 +89,13 @@ def test_an_empty_delta_file_is_in_the_ledger_but_changes_no_table() -> None:
 
 def _manifest() -> dict:
     """A small project: tickets -> stg_tickets -> metrics <- stg_account <- account; a seed
-    read by stg_account; a relationship test between metrics and stg_account."""
-    def node(uid, kind="model"):
-        return {"resource_type": kind, "name": uid.split(".")[-1]}
-    nodes = {u: node(u) for u in ("model.p.stg_tickets", "model.p.stg_account",
-                                   "model.p.metrics")}
+    read by stg_account; a relationship test between metrics and stg_account. stg_account
+    reads the as-of date through a macro of its own (window -> as_of_date)."""
+    def node(uid, kind="model", macros=()):
+        return {"resource_type": kind, "name": uid.split(".")[-1],
+                "depends_on": {"macros": list(macros)}}
+    nodes = {u: node(u) for u in ("model.p.stg_tickets", "model.p.metrics")}
+    nodes["model.p.stg_account"] = node("model.p.stg_account", macros=["macro.p.window"])
     nodes["seed.p.tiers"] = node("seed.p.tiers", "seed")
     nodes["test.p.rel_metrics_account"] = node("test.p.rel_metrics_account", "test")
     children = {
@@ -104,6 +116,11 @@ def _manifest() -> dict:
             "source.p.support.tickets": {"source_name": "support", "name": "tickets"},
             "source.p.crm.account": {"source_name": "crm", "name": "account"},
         },
+        "macros": {
+            AS_OF_MACRO: {"depends_on": {"macros": []}},
+            "macro.p.window": {"depends_on": {"macros": ["macro.p.days", AS_OF_MACRO]}},
+            "macro.p.days": {"depends_on": {"macros": []}},
+        },
         "child_map": children,
         "parent_map": parents,
     }
@@ -120,6 +137,44 @@ def test_nodes_downstream_of_a_changed_table_are_rebuilt_the_rest_kept_parents_f
     assert kept_nodes(manifest, BuildPlan(True, "full refresh requested")) == []
 
 
+def test_a_new_as_of_date_rebuilds_its_readers_and_what_reads_them() -> None:
+    manifest = _manifest()
+    assert as_of_readers(manifest) == {"model.p.stg_account"}
+    new_day = BuildPlan(False, "", (), True)
+    assert kept_nodes(manifest, new_day) == ["model.p.stg_tickets", "seed.p.tiers"]
+    new_day_and_tickets = BuildPlan(False, "", ("raw.support__tickets",), True)
+    assert kept_nodes(manifest, new_day_and_tickets) == ["seed.p.tiers"]
+
+
+def test_the_projects_as_of_readers_are_its_windowed_models_not_its_staging() -> None:
+    """On the real project: a new as-of date alone rebuilds the models whose figures are
+    measured at it and keeps every staging model and the per-ticket facts."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    name = {uid: node["name"] for uid, node in manifest["nodes"].items()}
+    readers = {name[uid] for uid in as_of_readers(manifest)}
+    assert {"int_tickets_counted", "int_kpi_months", "int_fx_rates_as_of",
+            "health_history"} <= readers
+    kept = {name[uid] for uid in kept_nodes(manifest, BuildPlan(False, "", (), True))}
+    assert {"stg_support__tickets", "stg_support__tickets_quarantine", "int_tickets_resolved",
+            "stg_crm__account", "int_resolved_records", "health_weights"} <= kept
+    assert not kept & {"int_tickets_counted", "customer_360", "cs_kpis", "health_history"}
+
+
+def test_the_as_of_date_is_read_only_through_its_macro() -> None:
+    """as_of_readers finds the nodes that call as_of_date(); a model or macro reading the var
+    (or the run's clock) itself would be missed, and kept on a new as-of date."""
+    project = Path(dbt_project.project_dir)
+    readers = []
+    for path in sorted((project / "models").rglob("*.sql")) + sorted(
+        (project / "macros").rglob("*.sql")) + sorted((project / "tests").rglob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        if any(word in text for word in ("var('as_of'", 'var("as_of"', "run_started_at",
+                                         "current_date", "current_timestamp")):
+            readers.append(path.relative_to(project).as_posix())
+    # health_history stamps its rows with the run's time (documented run stamps, not figures).
+    assert readers == ["models/marts/health_history.sql", "macros/as_of_date.sql"]
+
+
 def test_the_projects_ticket_models_do_not_keep_what_reads_tickets() -> None:
     """On the real project: with only the tickets reloaded, every model that reads them
     (directly or not) is rebuilt, and the CRM and finance staging models are kept."""
@@ -129,7 +184,7 @@ def test_the_projects_ticket_models_do_not_keep_what_reads_tickets() -> None:
         for uid in kept_nodes(manifest, BuildPlan(False, "", ("raw.support__tickets",)))
     }
     assert {"stg_crm__account", "stg_finance__quarantine", "health_weights"} <= names
-    assert not names & {"stg_support__tickets", "int_tickets_as_of", "customer_360"}
+    assert not names & {"stg_support__tickets", "int_tickets_counted", "customer_360"}
 
 
 def test_project_checksum_follows_the_dbt_files_only(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ world in three shapes (extract contract, "Incremental ticket exports"):
       and organization files are not reloaded; `dbt build` rebuilds only what depends on the
       tickets, its incremental ticket model merging them, and keeps every other table).
 
-Every ``marts.*`` table must be identical across the three. Lineage columns (``source_file``,
+Every ``marts.*`` table must be identical across the three. The night production has is (c)
+with a new as-of date as well: the next night (fixture ``next_night``) must give the marts of a
+full rebuild of the same files at that date. Lineage columns (``source_file``,
 ``source_row_number``) name the file a row came from, so (a) is compared without them; (b) and
 (c) hold the same files and are compared on every column. Run stamps (when a health snapshot
 was taken) are left out everywhere.
@@ -48,16 +50,18 @@ RUN_STAMPS = ("snapshot_taken_at", "snapshot_invocation_id")
 TICKETS = extract("support", "tickets")
 
 
-def _config(extracts: Path, warehouse: Path, *, full_refresh: bool = False) -> CsConfig:
+def _config(
+    extracts: Path, warehouse: Path, *, full_refresh: bool = False, as_of: dt.date = AS_OF
+) -> CsConfig:
     return CsConfig(
         extracts_dir=str(extracts),
         warehouse=str(warehouse),
-        as_of=AS_OF.isoformat(),
+        as_of=as_of.isoformat(),
         full_refresh=full_refresh,
     )
 
 
-def _build(extracts: Path, warehouse: Path, **kw: bool) -> dg.ExecuteInProcessResult:
+def _build(extracts: Path, warehouse: Path, **kw: bool | dt.date) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [*all_assets, *all_checks],
         resources={"cs_config": _config(extracts, warehouse, **kw), "dbt": dbt_resource},
@@ -189,6 +193,26 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]
     return extracts, warehouse, _ticket_metadata(result) | {"kept": _kept(result)}
 
 
+@pytest.fixture(scope="module")
+def next_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str]]:
+    """(c) a day later: the first night at the day before AS_OF, then the rest of the deltas
+    arrives and the next night runs at AS_OF, on that warehouse (only what reads the new date
+    or the new tickets is rebuilt) and, for reference, on a copy of it with a full refresh
+    (every file reloaded, every model rebuilt; the same health_history of the day before,
+    which a full refresh keeps). Returns (night's warehouse, full rebuild's, kept assets)."""
+    root = tmp_path_factory.mktemp("next_night")
+    extracts = _split_world(root, first_deltas=FIRST_NIGHT_DELTAS)
+    warehouse = root / "warehouse" / "cs360.duckdb"
+    _build(extracts, warehouse, as_of=AS_OF - dt.timedelta(days=1))
+    shutil.copytree(warehouse.parent, root / "full")
+    for path in sorted((root / "later_deltas").iterdir()):
+        shutil.move(path, extracts / TICKETS.delta_folder / path.name)
+    kept = _kept(_build(extracts, warehouse))
+    full = root / "full" / "cs360.duckdb"
+    assert _kept(_build(extracts, full, full_refresh=True)) == set()
+    return warehouse, full, kept
+
+
 def test_base_plus_deltas_gives_the_marts_of_one_file(one_file: Path, many_files: Path) -> None:
     tickets = _query(many_files, "select count(*), count(distinct _source_file) "
                                  "from raw.support__tickets")
@@ -229,6 +253,31 @@ def test_incremental_night_gives_the_marts_of_a_full_build(
         "from marts.data_quality_summary where source = 'support' and entity = 'tickets'",
     )
     assert raw == accounted == second["row_count"]
+
+
+def test_next_night_gives_the_marts_of_a_full_rebuild_at_its_as_of(
+    many_files: Path, next_night: tuple[Path, Path, set[str]]
+) -> None:
+    """A new as-of date and new tickets: the models that read neither were kept, and every
+    mart equals the full rebuild's at that date, health_history's two snapshots included."""
+    warehouse, full, kept = next_night
+    assert _differences(full, warehouse) == {}
+    history = "select as_of_date, count(*) from marts.health_history group by 1 order by 1"
+    assert [day for day, _ in _query(warehouse, history)] == [AS_OF - dt.timedelta(days=1), AS_OF]
+    assert _query(warehouse, history) == _query(full, history)
+    assert _query(warehouse, "select distinct as_of_date from marts.cs_kpis") == [(AS_OF,)]
+    # Kept: staging, identity and the per-ticket facts (they read no date); rebuilt: the
+    # tickets' path and everything measured at the as-of date.
+    assert {"crm/account", "staging/stg_crm__account", "staging/stg_finance__quarantine",
+            "intermediate/int_resolved_records", "config/health_weights"} <= kept
+    assert not kept & {
+        "support/tickets", "staging/stg_support__tickets", "intermediate/int_tickets_counted",
+        "intermediate/int_fx_rates_as_of", "marts/customer_360", "marts/cs_kpis"}
+    # A build from nothing at AS_OF has no earlier night: the marts that read earlier nights
+    # (the health snapshots, the CTAs opened before, the KPIs' version currency and time to
+    # value from the snapshots) are its own; every other mart equals the night's.
+    history = {"health_history", "cta_history", "calls_to_action", "cs_kpis"}
+    assert set(_differences(many_files, warehouse)) <= history
 
 
 def test_incremental_night_gives_the_ticket_checks_of_a_full_build(

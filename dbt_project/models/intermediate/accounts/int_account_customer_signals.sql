@@ -27,13 +27,13 @@ other_signals_counted as (
     select
         account_id,
         max(signal_date) as last_signal_date,
-        sum(case when is_engagement = 1
+        count(case when is_engagement = 1
                   and signal_date > {{ days_before_as_of(window) }}
-                 then 1 else 0 end) as engagement_last_90d,
-        sum(case when is_engagement = 1
+                 then 1 end) as engagement_last_90d,
+        count(case when is_engagement = 1
                   and signal_date > {{ days_before_as_of(2 * window) }}
                   and signal_date <= {{ days_before_as_of(window) }}
-                 then 1 else 0 end) as engagement_prior_90d
+                 then 1 end) as engagement_prior_90d
     from signals
     where account_id is not null
       and signal_date <= {{ as_of_date() }}
@@ -47,8 +47,8 @@ tickets_counted as (
     select
         account_id,
         max(last_created_date) as last_signal_date,
-        sum(tickets_90d) as engagement_last_90d,
-        sum(tickets_prior_90d) as engagement_prior_90d
+        cast(sum(tickets_90d) as {{ dbt.type_bigint() }}) as engagement_last_90d,
+        cast(sum(tickets_prior_90d) as {{ dbt.type_bigint() }}) as engagement_prior_90d
     from {{ ref('int_tickets_counted') }}
     group by account_id
     having max(last_created_date) is not null
@@ -60,8 +60,8 @@ counted as (
     select
         account_id,
         max(last_signal_date) as last_signal_date,
-        sum(engagement_last_90d) as engagement_last_90d,
-        sum(engagement_prior_90d) as engagement_prior_90d
+        cast(sum(engagement_last_90d) as {{ dbt.type_bigint() }}) as engagement_last_90d,
+        cast(sum(engagement_prior_90d) as {{ dbt.type_bigint() }}) as engagement_prior_90d
     from (
         select * from other_signals_counted
         union all

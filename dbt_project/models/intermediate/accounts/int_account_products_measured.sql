@@ -32,8 +32,8 @@ entitlements as (
     select
         account_id,
         product_code,
-        sum(seats_purchased) as seats_purchased,
-        sum(seats_in_use) as seats_in_use
+        cast(sum(seats_purchased) as {{ dbt.type_bigint() }}) as seats_purchased,
+        cast(sum(seats_in_use) as {{ dbt.type_bigint() }}) as seats_in_use
     from {{ ref('int_entitlements_active') }}
     where product_code is not null
     group by account_id, product_code

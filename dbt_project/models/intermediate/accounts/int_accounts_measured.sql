@@ -28,10 +28,10 @@ entitlements as (
 
     select
         account_id,
-        sum(seats_purchased) as seats_purchased,
-        sum(seats_in_use) as seats_in_use,
-        sum(stale_production_installations) as stale_production_installations,
-        sum(stale_seats_in_use) as stale_production_seats
+        cast(sum(seats_purchased) as {{ dbt.type_bigint() }}) as seats_purchased,
+        cast(sum(seats_in_use) as {{ dbt.type_bigint() }}) as seats_in_use,
+        cast(sum(stale_production_installations) as {{ dbt.type_bigint() }}) as stale_production_installations,
+        cast(sum(stale_seats_in_use) as {{ dbt.type_bigint() }}) as stale_production_seats
     from {{ ref('int_entitlements_active') }}
     group by account_id
 
@@ -41,12 +41,12 @@ tickets as (
 
     select
         account_id,
-        sum(open_tickets) as open_tickets,
-        sum(urgent_open_tickets) as urgent_open_tickets,
-        sum(tickets_90d) as tickets_90d,
-        sum(tickets_baseline_270d) as tickets_baseline_270d,
-        sum(rated_good_90d) as rated_good_90d,
-        sum(rated_90d) as rated_90d
+        cast(sum(open_tickets) as {{ dbt.type_bigint() }}) as open_tickets,
+        cast(sum(urgent_open_tickets) as {{ dbt.type_bigint() }}) as urgent_open_tickets,
+        cast(sum(tickets_90d) as {{ dbt.type_bigint() }}) as tickets_90d,
+        cast(sum(tickets_baseline_270d) as {{ dbt.type_bigint() }}) as tickets_baseline_270d,
+        cast(sum(rated_good_90d) as {{ dbt.type_bigint() }}) as rated_good_90d,
+        cast(sum(rated_90d) as {{ dbt.type_bigint() }}) as rated_90d
     from {{ ref('int_tickets_counted') }}
     group by account_id
 

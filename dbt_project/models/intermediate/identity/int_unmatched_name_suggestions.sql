@@ -43,9 +43,10 @@ suggestions as (
         {{ dbt.listagg('account_names.account_id', "', '", "order by account_names.account_id") }} as suggested_account_ids
 
     from named_records
+    {#- the join drops NULL names; a `where normalized_name is not null` would make DuckDB
+        evaluate the name's regular expressions twice, once for the filter #}
     inner join account_names
         on account_names.normalized_name = named_records.normalized_name
-    where named_records.normalized_name is not null
     group by named_records.source, named_records.entity, named_records.record_id
 
 )

@@ -4,7 +4,7 @@
 
 select
     account_id,
-    sum(production_installations) as production_installations,
+    cast(sum(production_installations) as {{ dbt.type_bigint() }}) as production_installations,
     max(max_versions_behind) as max_versions_behind,
     not {{ dbt.bool_or('not is_version_current') }} as is_version_current,
     {{ dbt.bool_or('is_end_of_support') }} as is_end_of_support

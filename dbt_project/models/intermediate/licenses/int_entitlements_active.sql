@@ -25,9 +25,9 @@ production_seats as (
     select
         entitlement_id,
         count(*) as production_installations,
-        sum(seats_in_use) as seats_in_use,
-        sum(case when is_stale then 1 else 0 end) as stale_production_installations,
-        sum(case when is_stale then seats_in_use else 0 end) as stale_seats_in_use
+        cast(sum(seats_in_use) as {{ dbt.type_bigint() }}) as seats_in_use,
+        count(case when is_stale then 1 end) as stale_production_installations,
+        cast(sum(case when is_stale then seats_in_use else 0 end) as {{ dbt.type_bigint() }}) as stale_seats_in_use
     from (
         select
             entitlement_id,

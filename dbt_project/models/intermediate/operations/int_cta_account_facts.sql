@@ -30,8 +30,8 @@ tickets as (
 
     select
         account_id,
-        sum(tickets_surge_window) as tickets_recent,
-        sum(tickets_surge_baseline) as tickets_baseline
+        cast(sum(tickets_surge_window) as {{ dbt.type_bigint() }}) as tickets_recent,
+        cast(sum(tickets_surge_baseline) as {{ dbt.type_bigint() }}) as tickets_baseline
     from {{ ref('int_tickets_counted') }}
     group by account_id
 

@@ -201,6 +201,20 @@ nps as (
 
 ),
 
+-- CSAT: tickets rated good or bad, in the month of their UTC solved day. Read from the
+-- per-ticket facts of int_tickets_resolved (narrow columns; no as-of date changes them).
+rated_tickets as (
+
+    select
+        account_id,
+        satisfaction_score,
+        cast(solved_at as date) as solved_date
+    from {{ ref('int_tickets_resolved') }}
+    where account_id is not null
+      and satisfaction_score in ('good', 'bad')
+
+),
+
 csat as (
 
     select
@@ -208,14 +222,12 @@ csat as (
         tickets.account_id,
         count(*) as csat_rated_tickets,
         sum(case when tickets.satisfaction_score = 'good' then 1 else 0 end) as csat_good_tickets
-    from {{ ref('int_tickets_as_of') }} as tickets
+    from rated_tickets as tickets
     {#- the month of solved_date, by an equality (a range join over every rated ticket costs
         more): month_start <= solved_date <= month_end_date, both in one calendar month #}
     inner join months
         on months.month_start = cast({{ dbt.date_trunc('month', 'tickets.solved_date') }} as date)
         and tickets.solved_date <= months.month_end_date
-    where tickets.account_id is not null
-      and tickets.satisfaction_score in ('good', 'bad')
     group by months.month_start, tickets.account_id
 
 ),
