@@ -26,9 +26,11 @@
     {{ return(adapter.dispatch('json_string_array', 'cs360')(col)) }}
 {%- endmacro %}
 
+{#- DuckDB: one parse (json_transform; json_valid, json_type and json_extract_string parsed each
+    value three times). Non-strict json_transform gives NULL for anything but an array, and
+    try() for text that is not JSON; an element that is not a string reads as its JSON text. -#}
 {% macro duckdb__json_string_array(col) -%}
-    case when json_valid({{ col }}) then case when json_type({{ col }}) = 'ARRAY'
-        then list_filter(json_extract_string({{ col }}, '$[*]'), lambda x: x is not null) end end
+    list_filter(try(json_transform({{ col }}, '["VARCHAR"]')), lambda x: x is not null)
 {%- endmacro %}
 
 {#- Spark: anything but an array (or invalid JSON) parses to NULL. -#}
@@ -50,27 +52,64 @@
     array_sort(array_distinct(filter(transform({{ array_expr }}, x -> {{ element_sql }}), y -> y is not null)))
 {%- endmacro %}
 
-{#- The value of the element of a JSON array of objects whose `id` equals `field_id`, as text:
-    Zendesk custom_fields `[{"id": "product", "value": "ANA"}, ...]`. -#}
-{% macro json_array_field_value(col, field_id) -%}
-    {{ return(adapter.dispatch('json_array_field_value', 'cs360')(col, field_id)) }}
+{#- A JSON value parsed once into native values of the given `shape`, so that several fields
+    are read from one parse (each json_text call parses its value again). A shape is 'text' (the
+    scalar as text: a number as its digits, an object or array as its JSON text), a dict of
+    field name to shape (an object: a struct, read as `<column>.<field>` on both engines), or a
+    one-element list [shape] (an array of that shape). A missing field, JSON null or a value of
+    another kind is NULL; text that is not JSON is NULL.
+    Example: `json_parse('metric_set', {'solved_at': 'text', 'reply_time_in_minutes': {'calendar': 'text'}})`
+    then `parsed.reply_time_in_minutes.calendar`. -#}
+{% macro json_parse(col, shape) -%}
+    {{ return(adapter.dispatch('json_parse', 'cs360')(col, shape)) }}
 {%- endmacro %}
 
-{% macro duckdb__json_array_field_value(col, field_id) -%}
-    json_extract_string(
-        list_filter(
-            case when json_valid({{ col }}) then case when json_type({{ col }}) = 'ARRAY' then json_extract({{ col }}, '$[*]') end end,
-            lambda e: json_extract_string(e, '$.id') = '{{ field_id }}'
-        )[1],
-        '$.value')
+{#- DuckDB: json_transform (non-strict: a value of another kind than its shape is NULL, not an
+    error) with the shape as its JSON structure; try() makes text that is not JSON NULL. -#}
+{% macro duckdb__json_parse(col, shape) -%}
+    try(json_transform({{ col }}, '{{ json_shape_structure(shape) }}'))
 {%- endmacro %}
 
-{#- Spark: each element read as a map of text (a number reads as its digits); no match, or
-    not an array, gives NULL. -#}
-{% macro spark__json_array_field_value(col, field_id) -%}
-    try_element_at(
-        filter(from_json({{ col }}, 'array<map<string, string>>'), e -> e['id'] = '{{ field_id }}'),
-        1)['value']
+{#- Spark: from_json with the shape as a DDL type. -#}
+{% macro spark__json_parse(col, shape) -%}
+    from_json({{ col }}, '{{ json_shape_ddl(shape) }}')
+{%- endmacro %}
+
+{#- The shape of json_parse as DuckDB's json_transform structure: {"a": "VARCHAR"}, ["VARCHAR"]. -#}
+{% macro json_shape_structure(shape) -%}
+    {%- if shape is mapping -%}
+        {{ '{' }}{% for name, inner in shape.items() %}"{{ name }}":{{ json_shape_structure(inner) }}{{ ',' if not loop.last }}{% endfor %}{{ '}' }}
+    {%- elif shape is string -%}
+        "VARCHAR"
+    {%- else -%}
+        [{{ json_shape_structure(shape[0]) }}]
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The shape of json_parse as a Spark DDL type: struct<a: string>, array<string>. -#}
+{% macro json_shape_ddl(shape) -%}
+    {%- if shape is mapping -%}
+        struct<{% for name, inner in shape.items() %}{{ name }}: {{ json_shape_ddl(inner) }}{{ ', ' if not loop.last }}{% endfor %}>
+    {%- elif shape is string -%}
+        string
+    {%- else -%}
+        array<{{ json_shape_ddl(shape[0]) }}>
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The `value` of the first element whose `id` equals `field_id`, in a native array of
+    {id, value} records (a Zendesk custom_fields `[{"id": "product", "value": "ANA"}, ...]`
+    parsed with json_parse); NULL when no element matches. -#}
+{% macro field_value_by_id(fields, field_id) -%}
+    {{ return(adapter.dispatch('field_value_by_id', 'cs360')(fields, field_id)) }}
+{%- endmacro %}
+
+{% macro duckdb__field_value_by_id(fields, field_id) -%}
+    list_filter({{ fields }}, lambda e: e.id = '{{ field_id }}')[1].value
+{%- endmacro %}
+
+{% macro spark__field_value_by_id(fields, field_id) -%}
+    try_element_at(filter({{ fields }}, e -> e.id = '{{ field_id }}'), 1).value
 {%- endmacro %}
 
 {#- One row per element of a native array column (used in a select list with the other

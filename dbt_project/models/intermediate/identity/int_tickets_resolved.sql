@@ -24,6 +24,15 @@
     a table rebuilt each run). -#}
 {{ config(**ticket_merge_config("ref('stg_support__tickets')")) }}
 
+{#- the columns of a ticket that this model carries from stg_support__tickets, as they are,
+    before and after its resolution columns -#}
+{%- set ticket_record_columns = [
+    'ticket_id', 'created_at', 'updated_at', 'status', 'priority', 'ticket_type', 'subject',
+    'organization_id', 'requester_email', 'tags', 'satisfaction_score', 'product_code',
+    'reported_version', 'reply_time_minutes', 'full_resolution_time_minutes', 'solved_at',
+] %}
+{%- set lineage_columns = ['_source_file', '_row_number', '_loaded_at'] %}
+
 with organizations as (
 
     select organization_id, account_id
@@ -65,7 +74,10 @@ candidates as (
     from {{ this }}
     where ticket_id not in (select ticket_id from new_versions)
     {%- else %}
-    select ticket_id, organization_id, true as is_new,
+    {#- a full build resolves the staging rows themselves, all columns: every ticket is new, so
+        joining the resolutions back to staging (3.7 M rows to 3.7 M at 100 000 accounts) would
+        only repeat the read -#}
+    select {{ (ticket_record_columns + lineage_columns) | join(', ') }}, true as is_new,
         cast(null as {{ dbt.type_string() }}) as held_account_id,
         cast(null as {{ dbt.type_string() }}) as held_match_method,
         cast(null as {{ dbt.type_string() }}) as held_unmatched_reason
@@ -103,7 +115,7 @@ resolved as (
 
 changed as (
 
-    select ticket_id, account_id, match_method, unmatched_reason
+    select *
     from resolved
     where is_new
         or account_id is distinct from held_account_id
@@ -112,30 +124,22 @@ changed as (
 
 )
 
+{#- the resolution columns are unqualified: on a full build `records` is `changed` itself -#}
 select
-    records.ticket_id,
-    records.created_at,
-    records.updated_at,
-    records.status,
-    records.priority,
-    records.ticket_type,
-    records.subject,
-    records.organization_id,
-    records.requester_email,
-    records.tags,
-    records.satisfaction_score,
-    records.product_code,
-    records.reported_version,
-    records.reply_time_minutes,
-    records.full_resolution_time_minutes,
-    records.solved_at,
-    changed.account_id,
-    changed.match_method,
-    changed.unmatched_reason,
-    records._source_file,
-    records._row_number,
-    records._loaded_at
+    {%- for column in ticket_record_columns %}
+    records.{{ column }},
+    {%- endfor %}
+    account_id,
+    match_method,
+    unmatched_reason,
+    {%- for column in lineage_columns %}
+    records.{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
 
+{%- if is_incremental() %}
 from {{ ref('stg_support__tickets') }} as records
 inner join changed
     on changed.ticket_id = records.ticket_id
+{%- else %}
+from changed as records
+{%- endif %}

@@ -125,6 +125,23 @@ latest as (
 
 ),
 
+parsed as (
+
+    {#- the JSON fields of the winners parsed once each, into native values (macro json_parse):
+        read field by field, custom_fields was parsed twice per element and metric_set three
+        times per row -#}
+    select
+        latest.*,
+        {{ json_parse('custom_fields', [{'id': 'text', 'value': 'text'}]) }} as custom_field_values,
+        {{ json_parse('metric_set', {
+            'reply_time_in_minutes': {'calendar': 'text'},
+            'full_resolution_time_in_minutes': {'calendar': 'text'},
+            'solved_at': 'text',
+        }) }} as metrics
+    from latest
+
+),
+
 renamed as (
 
     select
@@ -139,16 +156,16 @@ renamed as (
         {{ clean_email('requester_email') }} as requester_email,
         {{ json_string_array('tags') }} as tags,
         lower({{ clean_text(json_text('satisfaction_rating', '$.score')) }}) as satisfaction_score,
-        {{ clean_key(json_array_field_value('custom_fields', var('zendesk_product_field_id', 'product'))) }} as product_code,
-        {{ clean_key(json_array_field_value('custom_fields', var('zendesk_version_field_id', 'version'))) }} as reported_version,
-        {{ parse_integer(json_text('metric_set', '$.reply_time_in_minutes.calendar')) }} as reply_time_minutes,
-        {{ parse_integer(json_text('metric_set', '$.full_resolution_time_in_minutes.calendar')) }} as full_resolution_time_minutes,
-        {{ parse_timestamp(json_text('metric_set', '$.solved_at')) }} as solved_at,
+        {{ clean_key(field_value_by_id('custom_field_values', var('zendesk_product_field_id', 'product'))) }} as product_code,
+        {{ clean_key(field_value_by_id('custom_field_values', var('zendesk_version_field_id', 'version'))) }} as reported_version,
+        {{ parse_integer('metrics.reply_time_in_minutes.calendar') }} as reply_time_minutes,
+        {{ parse_integer('metrics.full_resolution_time_in_minutes.calendar') }} as full_resolution_time_minutes,
+        {{ parse_timestamp('metrics.solved_at') }} as solved_at,
         _source_file,
         _row_number,
         _loaded_at
 
-    from latest
+    from parsed
 
 )
 
