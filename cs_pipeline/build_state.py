@@ -33,7 +33,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import CsSettings, connect
+from cs_pipeline.config import CsSettings, connect, quote_ident
 from cs_pipeline.dbt_project import dbt_project
 from cs_pipeline.ingest import LOADED_FILES
 from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA
@@ -248,6 +248,7 @@ class Night:
     kept_keys: tuple[dg.AssetKey, ...]  # selected assets kept as they are
     exclude: tuple[str, ...]  # their dbt names, for `dbt build --exclude`
     nothing_to_build: bool
+    relations: frozenset[tuple[str, str]]  # (schema, table) of every model and seed
 
     def describe(self) -> str:
         if self.nothing_to_build:
@@ -270,11 +271,40 @@ class Night:
         # See dbt_exclude_args: a test is left out only when all the nodes it reads are kept.
         return {"DBT_INDIRECT_SELECTION": "cautious"} if self.exclude else {}
 
-    def succeeded(self) -> None:
-        """Record what this build read; only a complete build describes every table."""
-        if self.complete:
-            with connect(self.warehouse) as con:
-                remember(con, self.inputs)
+    def succeeded(self) -> list[str]:
+        """Record what this build read; only a complete build describes every table.
+
+        A complete build also drops the tables no model or seed builds any more (a model a
+        cs360 release removed or renamed), so that neither the build nor the warehouse it
+        publishes keeps a table nothing refreshes. Returns the dropped tables' names.
+        """
+        if not self.complete:
+            return []
+        with connect(self.warehouse) as con:
+            remember(con, self.inputs)
+            return drop_orphans(con, self.relations)
+
+
+def drop_orphans(
+    con: duckdb.DuckDBPyConnection, relations: Collection[tuple[str, str]]
+) -> list[str]:
+    """Drop the tables and views of the dbt project's schemas that are not in ``relations``."""
+    schemas = sorted({schema for schema, _ in relations})
+    if not schemas:
+        return []
+    found = con.execute(
+        "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema IN "
+        f"({', '.join('?' for _ in schemas)}) ORDER BY table_schema, table_name",
+        schemas,
+    ).fetchall()
+    dropped = []
+    for schema, table, kind in found:
+        if (schema, table) not in relations:
+            name = f"{quote_ident(schema)}.{quote_ident(table)}"
+            con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
+            dropped.append(f"{schema}.{table}")
+    return dropped
 
 
 def plan_night(
@@ -307,4 +337,7 @@ def plan_night(
         kept_keys=tuple(key_of[uid] for uid in kept if key_of.get(uid) in selected),
         exclude=tuple(dbt_exclude_args(manifest, kept)),
         nothing_to_build=bool(built) and len(kept) == len(built),
+        relations=frozenset(
+            (manifest["nodes"][uid]["schema"], manifest["nodes"][uid]["alias"]) for uid in built
+        ),
     )

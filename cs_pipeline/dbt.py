@@ -160,7 +160,7 @@ def cs360_dbt_models(
     ]
     if night.nothing_to_build:  # dbt would start, parse and exclude every node: 10 s for nothing
         yield from kept
-        night.succeeded()
+        _log_dropped(context, night.succeeded())
         return
     if on_spark:
         require_java()
@@ -204,7 +204,13 @@ def cs360_dbt_models(
         yield event
     if error is not None:
         raise error
-    night.succeeded()
+    _log_dropped(context, night.succeeded())
+
+
+def _log_dropped(context: dg.AssetExecutionContext, dropped: list[str]) -> None:
+    if dropped:
+        context.log.info(f"dropped {len(dropped)} table(s) no model or seed builds any more "
+                         f"(removed or renamed in this release): {', '.join(dropped)}")
 
 
 def _unique_id(event: Any) -> str | None:

@@ -18,6 +18,7 @@ from cs_pipeline.build_state import (
     as_of_readers,
     current_loads,
     dbt_exclude_args,
+    drop_orphans,
     kept_nodes,
     plan_build,
     project_checksum,
@@ -202,3 +203,22 @@ def test_project_checksum_follows_the_dbt_files_only(tmp_path: Path) -> None:
     model.write_text("select 1 as x")
     (tmp_path / "dbt_project.yml").write_text("vars:\n  as_of: ''\n  min_rows: 3\n")
     assert project_checksum(tmp_path) != before
+
+
+def test_drop_orphans_drops_only_what_no_model_builds_in_the_models_schemas(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for schema in ("raw", "staging", "marts"):
+        con.execute(f"create schema {schema}")
+    con.execute("create table raw.crm__account (x int)")  # not a model schema: kept
+    con.execute("create table staging.stg_crm__accounts (x int)")
+    con.execute("create table marts.customer_360 (x int)")
+    con.execute("create table marts.retired (x int)")
+    con.execute("create view marts.retired_view as select 1 as x")
+
+    dropped = drop_orphans(con, {("staging", "stg_crm__accounts"), ("marts", "customer_360")})
+
+    assert dropped == ["marts.retired", "marts.retired_view"]
+    assert sorted(con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+    ).fetchall()) == [("marts.customer_360",), ("raw.crm__account",),
+                      ("staging.stg_crm__accounts",)]

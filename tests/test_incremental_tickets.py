@@ -602,3 +602,30 @@ def test_a_zero_padded_id_is_a_version_of_the_same_ticket_in_every_count(
         "from marts.data_quality_summary where source = 'support' and entity = 'tickets'",
     )
     assert raw == accounted
+
+
+def test_a_table_no_model_builds_any_more_is_dropped_by_the_next_complete_night(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """A model a release removed or renamed (int_tickets_as_of was) leaves its table in an
+    upgraded warehouse: the next complete night drops it, from the build and from the published
+    warehouse, even a night with nothing to rebuild; raw tables and model tables stay."""
+    extracts, warehouse = _copy_night(tmp_path, nightly)
+    with duckdb.connect(str(_build_file(warehouse))) as con:
+        con.execute("create table intermediate.int_tickets_as_of as select 1 as ticket_id")
+        con.execute("create view marts.retired_view as select 1 as x")
+        raw_tables = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw'"
+        ).fetchone()[0]
+
+    _build(extracts, warehouse)
+
+    tables = "select table_schema || '.' || table_name from information_schema.tables"
+    for path in (_build_file(warehouse), warehouse):
+        with duckdb.connect(str(path), read_only=True) as con:
+            found = {name for (name,) in con.execute(tables).fetchall()}
+        assert not found & {"intermediate.int_tickets_as_of", "marts.retired_view"}, path
+        assert {"intermediate.int_tickets_counted", "marts.customer_360"} <= found, path
+    assert _query(
+        warehouse, "select count(*) from information_schema.tables where table_schema = 'raw'"
+    ) == [(raw_tables,)]
