@@ -72,6 +72,13 @@ def import_gx_in_background() -> None:
     global _gx_loader
     with _gx_loader_lock:
         if _gx_loader is None and "great_expectations" not in sys.modules:
+            # GX imports SQLAlchemy's ORM, which registers an inspector that SQLAlchemy's core
+            # calls for every object before the ORM module has finished loading: done in the
+            # thread, it failed a step storing a Dagster event at that moment (Dagster's
+            # storage is SQLAlchemy; "partially initialized module 'sqlalchemy.orm.exc'").
+            # Imported here, before the thread starts (0.1-0.2 s).
+            import sqlalchemy.orm  # noqa: F401
+
             _gx_loader = threading.Thread(
                 target=_import_quietly, name="cs360-gx-import", daemon=True
             )
