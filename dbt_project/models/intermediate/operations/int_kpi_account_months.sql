@@ -4,6 +4,9 @@
 -- region are the account's current ones. Every amount is in USD at the rates of the as-of month
 -- (int_fx_rates_as_of): constant currency, so exchange rates never look like churn or growth.
 -- Nothing dated after as-of is read.
+-- Counts are count() (bigint) and amounts decimal(18, 6), the type of the amounts summed: DuckDB's
+-- sum() of 0/1 flags is a 128-bit HUGEINT and of decimal(18, 6) a decimal(38, 6), also 128-bit,
+-- which marts.cs_kpis read back about five times slower (README, "Measured by hand").
 
 {%- set grace = var('kpi_renewal_grace_days') | int %}
 {%- set sources = kpi_account_measures() %}
@@ -75,9 +78,12 @@ arr as (
     select
         arr_points.month_start,
         arr_lines.account_id,
-        sum(case when arr_points.point = 'opening' then arr_lines.annual_value_usd else 0 end) as arr_opening_usd,
-        sum(case when arr_points.point = 'closing' then arr_lines.annual_value_usd else 0 end) as arr_closing_usd,
-        sum(case when arr_points.point = 'ttm_opening' then arr_lines.annual_value_usd else 0 end) as arr_ttm_opening_usd
+        cast(sum(case when arr_points.point = 'opening' then arr_lines.annual_value_usd else 0 end) as decimal(18, 6))
+            as arr_opening_usd,
+        cast(sum(case when arr_points.point = 'closing' then arr_lines.annual_value_usd else 0 end) as decimal(18, 6))
+            as arr_closing_usd,
+        cast(sum(case when arr_points.point = 'ttm_opening' then arr_lines.annual_value_usd else 0 end) as decimal(18, 6))
+            as arr_ttm_opening_usd
     from arr_points
     inner join arr_lines
         on arr_lines.start_date <= arr_points.point_date
@@ -144,9 +150,9 @@ renewals as (
         due.month_start,
         due.account_id,
         count(*) as renewals_due,
-        sum(case when renewed.contract_id is not null then 1 else 0 end) as renewals_renewed,
-        sum(case when due.is_premium_tam then 1 else 0 end) as premium_tam_renewals_due,
-        sum(case when due.is_premium_tam and renewed.contract_id is not null then 1 else 0 end)
+        count(renewed.contract_id) as renewals_renewed,
+        count(case when due.is_premium_tam then 1 end) as premium_tam_renewals_due,
+        count(case when due.is_premium_tam and renewed.contract_id is not null then 1 end)
             as premium_tam_renewals_renewed
     from contracts_due as due
     left join contracts_renewed as renewed
@@ -164,13 +170,13 @@ bookings as (
     select
         months.month_start,
         opportunities.account_id,
-        sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business'
-                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as net_new_bookings_usd,
-        sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business' then 1 else 0 end) as net_new_deals,
-        sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell')
-                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as expansion_bookings_usd,
-        sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_deals,
-        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_opportunities_closed
+        cast(sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business'
+                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as decimal(18, 6)) as net_new_bookings_usd,
+        count(case when opportunities.is_won and opportunities.opportunity_type = 'New Business' then 1 end) as net_new_deals,
+        cast(sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell')
+                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as decimal(18, 6)) as expansion_bookings_usd,
+        count(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 end) as expansion_deals,
+        count(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 end) as expansion_opportunities_closed
     from {{ ref('int_opportunities_resolved') }} as opportunities
     inner join months
         on opportunities.close_date >= months.month_start
@@ -189,8 +195,8 @@ nps as (
         months.month_start,
         responses.account_id,
         count(*) as nps_responses,
-        sum(case when responses.score >= 9 then 1 else 0 end) as nps_promoters,
-        sum(case when responses.score <= {{ var('cta_nps_detractor_max_score') }} then 1 else 0 end) as nps_detractors
+        count(case when responses.score >= 9 then 1 end) as nps_promoters,
+        count(case when responses.score <= {{ var('cta_nps_detractor_max_score') }} then 1 end) as nps_detractors
     from {{ ref('int_nps_responses_resolved') }} as responses
     inner join months
         on responses.submitted_date >= months.month_start
@@ -221,7 +227,7 @@ csat as (
         months.month_start,
         tickets.account_id,
         count(*) as csat_rated_tickets,
-        sum(case when tickets.satisfaction_score = 'good' then 1 else 0 end) as csat_good_tickets
+        count(case when tickets.satisfaction_score = 'good' then 1 end) as csat_good_tickets
     from rated_tickets as tickets
     {#- the month of solved_date, by an equality (a range join over every rated ticket costs
         more): month_start <= solved_date <= month_end_date, both in one calendar month #}
