@@ -1,15 +1,19 @@
--- One row per account and month of int_kpi_months with every count and amount the KPIs of
--- marts.cs_kpis are ratios of (docs/kpis.md has the formulas). Only accounts whose CRM Type is
--- Customer or Former Customer count (a churned customer is a Former Customer now); segment and
--- region are the account's current ones. Every amount is in USD at the rates of the as-of month
--- (int_fx_rates_as_of): constant currency, so exchange rates never look like churn or growth.
+-- One row per account and month of int_kpi_months with the counts and amounts the KPIs of
+-- marts.cs_kpis are ratios of (docs/kpis.md has the formulas) that come from contracts,
+-- opportunities and NPS answers: ARR, renewals, bookings, NPS. CSAT, version currency and time to
+-- value read the tickets and marts.health_history: they are int_kpi_account_months_observed, so
+-- that a night whose only change is new tickets keeps this model (nothing it reads changed).
+-- Only accounts whose CRM Type is Customer or Former Customer count (a churned customer is a
+-- Former Customer now); segment and region are the account's current ones. Every amount is in
+-- USD at the rates of the as-of month (int_fx_rates_as_of): constant currency, so exchange rates
+-- never look like churn or growth.
 -- Nothing dated after as-of is read.
 -- Counts are count() (bigint) and amounts decimal(18, 6), the type of the amounts summed: DuckDB's
 -- sum() of 0/1 flags is a 128-bit HUGEINT and of decimal(18, 6) a decimal(38, 6), also 128-bit,
 -- which marts.cs_kpis read back about five times slower (README, "Measured by hand").
 
 {%- set grace = var('kpi_renewal_grace_days') | int %}
-{%- set sources = kpi_account_measures() %}
+{%- set sources = kpi_account_measures()['int_kpi_account_months'] %}
 
 with months as (
 
@@ -204,126 +208,6 @@ nps as (
     where responses.account_id is not null
       and responses.score is not null
     group by months.month_start, responses.account_id
-
-),
-
--- CSAT: tickets rated good or bad, in the month of their UTC solved day. Read from the
--- per-ticket facts of int_tickets_resolved (narrow columns; no as-of date changes them).
-rated_tickets as (
-
-    select
-        account_id,
-        satisfaction_score,
-        cast(solved_at as date) as solved_date
-    from {{ ref('int_tickets_resolved') }}
-    where account_id is not null
-      and satisfaction_score in ('good', 'bad')
-
-),
-
-csat as (
-
-    select
-        months.month_start,
-        tickets.account_id,
-        count(*) as csat_rated_tickets,
-        count(case when tickets.satisfaction_score = 'good' then 1 end) as csat_good_tickets
-    from rated_tickets as tickets
-    {#- the month of solved_date, by an equality (a range join over every rated ticket costs
-        more): month_start <= solved_date <= month_end_date, both in one calendar month #}
-    inner join months
-        on months.month_start = cast({{ dbt.date_trunc('month', 'tickets.solved_date') }} as date)
-        and tickets.solved_date <= months.month_end_date
-    group by months.month_start, tickets.account_id
-
-),
-
--- Version currency has no history in the extracts (installations are today's): it is read from
--- marts.health_history, the latest snapshot of each account in the month. Customers without a
--- production installation are not measured.
-snapshots as (
-
-    select
-        months.month_start,
-        history.account_id,
-        history.production_installations,
-        history.is_version_current,
-        row_number() over (
-            partition by months.month_start, history.account_id
-            order by history.as_of_date desc
-        ) as recency
-    from {{ ref('health_history') }} as history
-    inner join months
-        on history.as_of_date >= months.month_start
-        and history.as_of_date <= months.month_end_date
-
-),
-
-versions as (
-
-    select
-        month_start,
-        account_id,
-        case when production_installations > 0 then 1 else 0 end as version_measured_customers,
-        case when production_installations > 0 and is_version_current then 1 else 0 end
-            as version_current_customers
-    from snapshots
-    where recency = 1
-
-),
-
--- Time to value: days from the account's first contract start to its first production
--- check-in, counted in the month of that check-in. The license report keeps only each
--- installation's latest check-in, so the first one is the earliest that health_history has
--- recorded, and it is known only for accounts whose first contract started on or after the
--- first snapshot of health_history (older customers went live before cs360 was watching).
-history_start as (
-
-    select min(as_of_date) as first_snapshot_date
-    from {{ ref('health_history') }}
-    where as_of_date <= {{ as_of_date() }}
-
-),
-
-first_checkins as (
-
-    select
-        account_id,
-        cast(min(production_checkin_at) as date) as first_checkin_date
-    from {{ ref('health_history') }}
-    where as_of_date <= {{ as_of_date() }}
-      and production_checkin_at is not null
-    group by account_id
-
-),
-
-first_contracts as (
-
-    select account_id, min(start_date) as first_start_date
-    from subscription_lines
-    where start_date <= {{ as_of_date() }}
-    group by account_id
-
-),
-
-time_to_value as (
-
-    select
-        months.month_start,
-        first_checkins.account_id,
-        1 as ttv_customers,
-        case
-            when first_checkins.first_checkin_date < first_contracts.first_start_date then 0
-            else {{ dbt.datediff('first_contracts.first_start_date', 'first_checkins.first_checkin_date', 'day') }}
-        end as ttv_days_total
-    from first_checkins
-    inner join first_contracts
-        on first_contracts.account_id = first_checkins.account_id
-    cross join history_start
-    inner join months
-        on first_checkins.first_checkin_date >= months.month_start
-        and first_checkins.first_checkin_date <= months.month_end_date
-    where first_contracts.first_start_date >= history_start.first_snapshot_date
 
 ),
 
