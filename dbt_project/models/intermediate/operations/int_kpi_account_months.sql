@@ -58,12 +58,15 @@ subscription_lines as (
 ),
 
 -- ARR on a day: lines in force that day (start_date <= day < end_date) that were revenue
--- (is_arr_line of int_subscription_lines_converted: Active, or Expired).
+-- (is_arr_line of int_subscription_lines_converted: Active, or Expired). The lines of an account
+-- with the same dates are added up first (a contract's products share them): the same sums
+-- (exact decimals), from fewer rows joined to each month's dates.
 arr_lines as (
 
-    select *
+    select account_id, start_date, end_date, sum(annual_value_usd) as annual_value_usd
     from subscription_lines
     where is_arr_line
+    group by account_id, start_date, end_date
 
 ),
 
