@@ -21,17 +21,6 @@ with months as (
 
 ),
 
-accounts as (
-
-    select
-        account_id,
-        coalesce(segment, 'unknown') as segment,
-        coalesce(region, 'unknown') as region
-    from {{ ref('stg_crm__account') }}
-    where account_type in ('Customer', 'Former Customer')
-
-),
-
 fx as (
 
     select * from {{ ref('int_fx_rates_as_of') }}
@@ -214,32 +203,7 @@ nps as (
 
 ),
 
--- Each source above has at most one row per month and account: every (month, account) that
--- any of them has, with each source's measures joined on (0 where a source has no row).
-keys as (
-    {% for source in sources %}
-    select month_start, account_id from {{ source }}
-    {% if not loop.last %}union{% endif %}
-    {%- endfor %}
-
-)
-
-select
-    keys.month_start,
-    keys.account_id,
-    accounts.segment,
-    accounts.region,
-    {%- for source, provided in sources.items() %}
-    {%- for measure in provided %}
-    coalesce({{ source }}.{{ measure }}, 0) as {{ measure }},
-    {%- endfor %}
-    {%- endfor %}
-    {{ as_of_date() }} as as_of_date
-from keys
-inner join accounts
-    on accounts.account_id = keys.account_id
-{%- for source in sources %}
-left join {{ source }}
-    on {{ source }}.month_start = keys.month_start
-    and {{ source }}.account_id = keys.account_id
-{%- endfor %}
+-- Each step above has at most one row per month and account: one row per (month, account) that
+-- any of them has, for the accounts the KPIs count, each step's measures joined on (0 where it
+-- has no row).
+{{ kpi_account_month_rows(sources) }}

@@ -13,17 +13,6 @@ with months as (
 
 ),
 
-accounts as (
-
-    select
-        account_id,
-        coalesce(segment, 'unknown') as segment,
-        coalesce(region, 'unknown') as region
-    from {{ ref('stg_crm__account') }}
-    where account_type in ('Customer', 'Former Customer')
-
-),
-
 -- CSAT: tickets rated good or bad, in the month of their UTC solved day. Read from the
 -- per-ticket facts of int_tickets_resolved (narrow columns; no as-of date changes them).
 rated_tickets as (
@@ -149,32 +138,7 @@ time_to_value as (
 
 ),
 
--- Each source above has at most one row per month and account: every (month, account) that
--- any of them has, with each source's measures joined on (0 where a source has no row).
-keys as (
-    {% for source in sources %}
-    select month_start, account_id from {{ source }}
-    {% if not loop.last %}union{% endif %}
-    {%- endfor %}
-
-)
-
-select
-    keys.month_start,
-    keys.account_id,
-    accounts.segment,
-    accounts.region,
-    {%- for source, provided in sources.items() %}
-    {%- for measure in provided %}
-    coalesce({{ source }}.{{ measure }}, 0) as {{ measure }},
-    {%- endfor %}
-    {%- endfor %}
-    {{ as_of_date() }} as as_of_date
-from keys
-inner join accounts
-    on accounts.account_id = keys.account_id
-{%- for source in sources %}
-left join {{ source }}
-    on {{ source }}.month_start = keys.month_start
-    and {{ source }}.account_id = keys.account_id
-{%- endfor %}
+-- Each step above has at most one row per month and account: one row per (month, account) that
+-- any of them has, for the accounts the KPIs count, each step's measures joined on (0 where it
+-- has no row).
+{{ kpi_account_month_rows(sources) }}
