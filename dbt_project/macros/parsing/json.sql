@@ -58,8 +58,8 @@
     field name to shape (an object: a struct, read as `<column>.<field>` on both engines), or a
     one-element list [shape] (an array of that shape). A missing field, JSON null or a value of
     another kind is NULL; text that is not JSON is NULL.
-    Example: `json_parse('metric_set', {'solved_at': 'text', 'reply_time_in_minutes': {'calendar': 'text'}})`
-    then `parsed.reply_time_in_minutes.calendar`. -#}
+    Example: `json_parse('custom_fields', [{'id': 'text', 'value': 'text'}])`, then
+    field_value_by_id on the result. -#}
 {% macro json_parse(col, shape) -%}
     {{ return(adapter.dispatch('json_parse', 'cs360')(col, shape)) }}
 {%- endmacro %}

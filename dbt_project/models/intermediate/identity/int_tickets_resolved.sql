@@ -27,9 +27,8 @@
 {#- the columns of a ticket that this model carries from stg_support__tickets, as they are,
     before and after its resolution columns -#}
 {%- set ticket_record_columns = [
-    'ticket_id', 'created_at', 'updated_at', 'status', 'priority', 'ticket_type', 'subject',
-    'organization_id', 'requester_email', 'tags', 'satisfaction_score', 'product_code',
-    'reported_version', 'reply_time_minutes', 'full_resolution_time_minutes', 'solved_at',
+    'ticket_id', 'created_at', 'updated_at', 'status', 'priority', 'subject', 'organization_id',
+    'satisfaction_score', 'product_code', 'solved_at',
 ] %}
 {%- set lineage_columns = ['_source_file', '_row_number', '_loaded_at'] %}
 
