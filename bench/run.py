@@ -14,7 +14,7 @@ For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of dat
    ``CS_EXTRACTS_DIR`` and ``DAGSTER_HOME`` (``bench/out/dagster_home``, created afresh by each
    bench and kept across its runs, as ``make run`` keeps its instance); the RSS of its whole
    process tree is sampled from /proc, and the time split per stage from Dagster's step
-   statistics and dbt's ``run_results.json``;
+   statistics and dbt's node timings (``run_results.json``, else the run's JSON ``dbt.log``);
    Before it, dbt's partial parse is prepared for the run's settings (``python -m
    cs_pipeline.dbt_project``, untimed), as ``make run`` has ``make manifest`` prepare it for its
    own: otherwise the bench's warehouse path alone would make dbt parse the whole project;
@@ -239,11 +239,15 @@ def split_stages(
     dbt_nodes: dict[str, int] = {}
     for step in steps:
         stage = stage_of.get(step.key, "other")
-        found = sorted(ROOT.glob(f"dbt_project/target/{step.key}-{run_id[:7]}-*/run_results.json"))
-        if stage != "dbt" or not found:  # without run_results, the dbt step counts as a whole
+        targets = sorted(ROOT.glob(f"dbt_project/target/{step.key}-{run_id[:7]}-*"))
+        found = [
+            path for target in targets[-1:]
+            for path in (target / "run_results.json", target / "dbt.log") if path.is_file()
+        ]
+        if stage != "dbt" or not found:  # without dbt's timings, the dbt step counts as a whole
             add("dbt_models" if stage == "dbt" else stage, step.start, step.end)
             continue
-        nodes = measure.dbt_nodes(found[-1])
+        nodes = measure.dbt_nodes(found[0])
         first = nodes[0].start if nodes else step.end
         add("dbt_startup", step.start, first)
         for node in nodes:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import CsSettings, connect, quote_ident
-from cs_pipeline.dbt_project import dbt_project
+from cs_pipeline.dbt_project import dagster_dbt, dbt_project
 from cs_pipeline.ingest import LOADED_FILES
 from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA
 
@@ -310,8 +309,14 @@ def drop_orphans(
 def plan_night(
     settings: CsSettings, assets_def: dg.AssetsDefinition, selected: Collection[dg.AssetKey]
 ) -> Night:
-    """Read the record of the last build (and drop it, see :func:`forget`) and plan tonight's."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    """Read the record of the last build (and drop it, see :func:`forget`) and plan tonight's.
+
+    The manifest is the one ``@dbt_assets`` was built from, which dagster-dbt keeps in the
+    assets' metadata: the 1.8 MB file is not read and parsed again (20 ms alone, up to 0.8 s
+    measured in a run while another thread held the GIL)."""
+    manifest, _, _ = dagster_dbt.asset_utils.get_manifest_and_translator_from_dbt_assets(
+        [assets_def]
+    )
     with connect(settings.build_warehouse) as con:
         inputs = BuildInputs(
             settings.as_of, project_checksum(Path(dbt_project.project_dir)), current_loads(con)
