@@ -263,7 +263,8 @@ def _dbt_nodes_from_log(log: Path) -> list[DbtNode]:
     """Windows as close to run_results.json's as the log gives: from the node's "compiling"
     event (its ``node_started_at`` without one) to its result line (the info-level line that
     reports it: OK, PASS, ERROR, ...)."""
-    starts: dict[str, float] = {}
+    compiling: dict[str, float] = {}
+    started: dict[str, float] = {}
     ends: dict[str, float] = {}
     for line in log.read_text().splitlines():
         try:
@@ -276,12 +277,12 @@ def _dbt_nodes_from_log(log: Path) -> list[DbtNode]:
             continue
         ts = _epoch(record["info"]["ts"].rstrip("Z"))
         if record["info"]["code"] == "Q030":  # NodeCompiling
-            starts[uid] = min(starts.get(uid, ts), ts)
-        else:
-            starts.setdefault(uid, _epoch(info["node_started_at"]))
+            compiling.setdefault(uid, ts)
+        started.setdefault(uid, _epoch(info["node_started_at"]))
         if record["info"]["level"] == "info" and info.get("node_finished_at"):
             ends[uid] = ts
     return sorted(
-        (DbtNode(uid.split(".")[0], starts[uid], end) for uid, end in ends.items()),
+        (DbtNode(uid.split(".")[0], compiling.get(uid, started[uid]), end)
+         for uid, end in ends.items()),
         key=lambda n: n.start,
     )
