@@ -25,6 +25,7 @@ from cs_pipeline.config import (
     CsSettings,
     connect,
     quote_ident,
+    release_kept,
 )
 from cs_pipeline.dbt_project import (
     DBT_EXECUTABLE,
@@ -156,6 +157,7 @@ def cs360_dbt_models(
     back into the build warehouse after (cs_pipeline.spark), so checks and publish are the same.
     """
     settings = cs_config.settings
+    release_kept()  # the raw steps' DuckDB instance: dbt's own process opens the file
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")

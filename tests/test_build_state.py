@@ -187,6 +187,9 @@ def test_the_projects_ticket_models_do_not_keep_what_reads_tickets() -> None:
     }
     assert {"stg_crm__account", "stg_finance__quarantine", "health_weights"} <= names
     assert not names & {"stg_support__tickets", "int_tickets_counted", "customer_360"}
+    # The KPIs' contract, booking and NPS measures read no ticket: kept; CSAT is rebuilt.
+    assert "int_kpi_account_months" in names
+    assert not names & {"int_kpi_account_months_observed", "cs_kpis"}
 
 
 def test_project_checksum_follows_the_dbt_files_only(tmp_path: Path) -> None:

@@ -228,30 +228,37 @@ def test_a_process_that_loaded_the_definitions_exits_without_a_final_collection(
     assert out.splitlines()[-1] == "frozen True"
 
 
-def test_a_load_starts_importing_great_expectations_beside_it(tmp_path: Path) -> None:
-    """The first message of a file's load starts the GX import (2.5 s) in a thread, so it runs
-    beside DuckDB's load; validation waits for it. A fresh process: GX not imported yet (a
-    script, not `python -c`: pyspark, which GX imports, exits a process without a main file)."""
+def test_a_raw_step_starts_importing_great_expectations_before_its_load(tmp_path: Path) -> None:
+    """A raw step starts the GX import (2.5 s) in a thread before it loads anything, so on a
+    night that validates only the ticket delta the import runs beside the 13 steps before it;
+    validation waits for it. A fresh process: GX not imported yet (a script, not `python -c`:
+    pyspark, which GX imports, exits a process without a main file)."""
+    extracts = tmp_path / "extracts" / "finance"
+    extracts.mkdir(parents=True)
+    (extracts / "fx_rates.csv").write_text("currency,month,rate_to_usd\nUSD,2024-06,1\n")
     code = (
-        "from cs_pipeline.ingest import _importing_gx\n"
+        "import dagster as dg\n"
+        "from cs_pipeline import ingest\n"
+        "from cs_pipeline.config import CsConfig\n"
         "from cs_pipeline.quality import runner\n"
-        "heard = []\n"
-        "log = _importing_gx(heard.append)\n"
-        "loader = runner._gx_loader\n"
-        "log('support/tickets/day.jsonl: loading 1.0 MB (utf-8)')\n"
-        "started = runner._gx_loader\n"
-        "gx = runner.great_expectations()\n"
-        "print(loader is None, started.name, started.is_alive(), gx.__name__, heard)\n"
+        "seen = []\n"
+        "load = ingest.load_extract\n"
+        "def spy(*args, **kwargs):\n"
+        "    seen.append(runner._gx_loader and runner._gx_loader.name)\n"
+        "    return load(*args, **kwargs)\n"
+        "ingest.load_extract = spy\n"
+        "[asset] = [a for a in ingest.raw_assets if a.key.path == ['finance', 'fx_rates']]\n"
+        f"config = CsConfig(extracts_dir={str(tmp_path / 'extracts')!r}, "
+        f"warehouse={str(tmp_path / 'warehouse' / 'cs360.duckdb')!r}, as_of='2024-06-30')\n"
+        "result = dg.materialize([asset], resources={'cs_config': config})\n"
+        "print(result.success, seen, runner._gx_loader.is_alive())\n"
     )
-    script = tmp_path / "load.py"
+    script = tmp_path / "step.py"
     script.write_text(code)
     out = subprocess.run(
         [sys.executable, str(script)], check=True, capture_output=True, text=True
     ).stdout
-    assert out.splitlines()[-1] == (
-        "True cs360-gx-import False great_expectations "
-        "['support/tickets/day.jsonl: loading 1.0 MB (utf-8)']"
-    )
+    assert out.splitlines()[-1] == "True ['cs360-gx-import'] False"
 
 
 @pytest.mark.parametrize("kernel_copy", [True, False])

@@ -355,6 +355,45 @@ def test_reload_replaces_the_table(tmp_path, extracts):
     assert query(tmp_path, "SELECT count(*) FROM raw.finance__customers") == [(1,)]
 
 
+def test_files_appended_in_one_load_are_numbered_each_from_its_first_line(tmp_path):
+    """Guards `_row_number` (errors name file and line) now that rows are numbered after the
+    load's commit, from their rowid: two delta files appended by one load are numbered per
+    file, the first across a row-group boundary (122 880 rows), and rows a load interrupted
+    before its numbering left without a number are numbered by the next load."""
+    e = extract("support", "tickets")
+    root = tmp_path / "extracts"
+    (root / e.delta_folder).mkdir(parents=True)
+    (root / e.file).write_bytes(jsonl_bytes(ticket_records()))
+    warehouse = tmp_path / "w" / "cs360.duckdb"
+    ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 1))
+    filler = dict.fromkeys(e.columns, "x")
+    deltas = {"d1.jsonl": 130_000, "d2.jsonl": 3}
+    for name, lines in deltas.items():
+        (root / e.delta_folder / name).write_bytes(jsonl_bytes(
+            [filler | {"id": i, "subject": f"{name} line {i}"} for i in range(1, lines + 1)]
+        ))
+
+    ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 2))
+
+    def numbered() -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "SELECT _source_file, count(*), count(_row_number), "
+                "count(*) FILTER (WHERE subject = regexp_replace(_source_file, '.*/', '') "
+                "|| ' line ' || _row_number) FROM raw.support__tickets GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+
+    expected = [(e.file, 3, 3, 0)] + [
+        (f"{e.delta_folder}/{name}", lines, lines, lines) for name, lines in deltas.items()
+    ]
+    assert numbered() == expected
+    with duckdb.connect(str(warehouse)) as con:  # as a load interrupted before numbering
+        con.execute("UPDATE raw.support__tickets SET _row_number = NULL "
+                    f"WHERE _source_file LIKE '{e.delta_folder}/%'")
+    ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 3))  # nothing new: kept
+    assert numbered() == expected
+
+
 def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts):
     """Guards the incremental night: a CSV equal to the one its table was loaded from (size and
     mtime, or SHA-256) is not read again; its asset says so, without a fresh row count, and

@@ -64,13 +64,21 @@ _gx_loader_lock = threading.Lock()
 def import_gx_in_background() -> None:
     """Start importing Great Expectations in a daemon thread, once per process.
 
-    The import takes 2.5 s of the ticket step of an incremental night, and the step first loads
-    the delta file (DuckDB, which releases the GIL): started as the load starts, the import runs
-    beside it. Validation waits for it (:func:`great_expectations`), never importing alongside.
+    The import takes 2.5 s of CPU. Every raw step calls this as it starts (cs_pipeline/ingest.py),
+    so the first one starts the import and it runs beside the steps before the first table
+    that is validated (on a night that brings only a ticket delta, the 13 steps before the
+    tickets). Validation waits for it (:func:`great_expectations`), never importing alongside.
     """
     global _gx_loader
     with _gx_loader_lock:
         if _gx_loader is None and "great_expectations" not in sys.modules:
+            # GX imports SQLAlchemy's ORM, which registers an inspector that SQLAlchemy's core
+            # calls for every object before the ORM module has finished loading: done in the
+            # thread, it failed a step storing a Dagster event at that moment (Dagster's
+            # storage is SQLAlchemy; "partially initialized module 'sqlalchemy.orm.exc'").
+            # Imported here, before the thread starts (0.1-0.2 s).
+            import sqlalchemy.orm  # noqa: F401
+
             _gx_loader = threading.Thread(
                 target=_import_quietly, name="cs360-gx-import", daemon=True
             )

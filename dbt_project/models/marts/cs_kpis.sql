@@ -3,11 +3,17 @@
 -- and the total (segment 'all', region 'all'). Every ratio is computed from the summed counts
 -- and amounts of its group (never an average of ratios), and those sums are columns too, so a
 -- BI tool can aggregate further (a quarter, a set of regions) the same way: sum, then divide.
--- Formulas: docs/kpis.md and _marts__cs_kpis.yml. Inputs: int_kpi_account_months (one row per
--- account and month), int_kpi_months.
+-- Formulas: docs/kpis.md and _marts__cs_kpis.yml. Inputs: int_kpi_account_months and
+-- int_kpi_account_months_observed (one row per account and month each), int_kpi_months.
 
-{#- the measures of int_kpi_account_months and the retention figures of `classified` -#}
-{%- set sums = kpi_account_measures().values() | sum(start=[]) + [
+{#- the measures of int_kpi_account_months(_observed), by model, and the retention figures of
+    `classified` -#}
+{%- set measures = {} %}
+{%- for model, sources in kpi_account_measures().items() %}
+{%- do measures.update({model: sources.values() | sum(start=[])}) %}
+{%- endfor %}
+{%- set account_measures = measures.values() | sum(start=[]) %}
+{%- set sums = account_measures + [
     'customers_opening', 'customers_churned',
     'retained_arr_usd', 'gross_retained_arr_usd',
     'expansion_arr_usd', 'contraction_arr_usd', 'churned_arr_usd', 'new_logo_arr_usd',
@@ -17,6 +23,23 @@
 with months as (
 
     select * from {{ ref('int_kpi_months') }}
+
+),
+
+-- The rows of both per-account models stacked, each with the other's measures 0: every sum below
+-- adds them up per group, and an account month with ARR is in int_kpi_account_months.
+facts as (
+    {% for model, provided in measures.items() %}
+    select
+        month_start,
+        segment,
+        region,
+        {%- for measure in account_measures %}
+        {{ measure if measure in provided else '0 as ' ~ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -41,7 +64,7 @@ classified as (
         case when arr_ttm_opening_usd > 0 then arr_closing_usd else 0 end as ttm_retained_arr_usd,
         case when arr_ttm_opening_usd > 0 and arr_closing_usd < arr_ttm_opening_usd then arr_closing_usd
              when arr_ttm_opening_usd > 0 then arr_ttm_opening_usd else 0 end as ttm_gross_retained_arr_usd
-    from {{ ref('int_kpi_account_months') }} as facts
+    from facts
 
 ),
 

@@ -1,27 +1,23 @@
--- One row per account and month of int_kpi_months with every count and amount the KPIs of
--- marts.cs_kpis are ratios of (docs/kpis.md has the formulas). Only accounts whose CRM Type is
--- Customer or Former Customer count (a churned customer is a Former Customer now); segment and
--- region are the account's current ones. Every amount is in USD at the rates of the as-of month
--- (int_fx_rates_as_of): constant currency, so exchange rates never look like churn or growth.
+-- One row per account and month of int_kpi_months with the counts and amounts the KPIs of
+-- marts.cs_kpis are ratios of (docs/kpis.md has the formulas) that come from contracts,
+-- opportunities and NPS answers: ARR, renewals, bookings, NPS. CSAT, version currency and time to
+-- value read the tickets and marts.health_history: they are int_kpi_account_months_observed, so
+-- that a night whose only change is new tickets keeps this model (nothing it reads changed).
+-- Only accounts whose CRM Type is Customer or Former Customer count (a churned customer is a
+-- Former Customer now); segment and region are the account's current ones. Every amount is in
+-- USD at the rates of the as-of month (int_fx_rates_as_of): constant currency, so exchange rates
+-- never look like churn or growth.
 -- Nothing dated after as-of is read.
+-- Counts are count() (bigint) and amounts decimal(18, 6), the type of the amounts summed: DuckDB's
+-- sum() of 0/1 flags is a 128-bit HUGEINT and of decimal(18, 6) a decimal(38, 6), also 128-bit,
+-- which marts.cs_kpis read back about five times slower (README, "Measured by hand").
 
 {%- set grace = var('kpi_renewal_grace_days') | int %}
-{%- set sources = kpi_account_measures() %}
+{%- set sources = kpi_account_measures()['int_kpi_account_months'] %}
 
 with months as (
 
     select * from {{ ref('int_kpi_months') }}
-
-),
-
-accounts as (
-
-    select
-        account_id,
-        coalesce(segment, 'unknown') as segment,
-        coalesce(region, 'unknown') as region
-    from {{ ref('stg_crm__account') }}
-    where account_type in ('Customer', 'Former Customer')
 
 ),
 
@@ -51,12 +47,15 @@ subscription_lines as (
 ),
 
 -- ARR on a day: lines in force that day (start_date <= day < end_date) that were revenue
--- (is_arr_line of int_subscription_lines_converted: Active, or Expired).
+-- (is_arr_line of int_subscription_lines_converted: Active, or Expired). The lines of an account
+-- with the same dates are added up first (a contract's products share them): the same sums
+-- (exact decimals), from fewer rows joined to each month's dates.
 arr_lines as (
 
-    select *
+    select account_id, start_date, end_date, sum(annual_value_usd) as annual_value_usd
     from subscription_lines
     where is_arr_line
+    group by account_id, start_date, end_date
 
 ),
 
@@ -75,9 +74,12 @@ arr as (
     select
         arr_points.month_start,
         arr_lines.account_id,
-        sum(case when arr_points.point = 'opening' then arr_lines.annual_value_usd else 0 end) as arr_opening_usd,
-        sum(case when arr_points.point = 'closing' then arr_lines.annual_value_usd else 0 end) as arr_closing_usd,
-        sum(case when arr_points.point = 'ttm_opening' then arr_lines.annual_value_usd else 0 end) as arr_ttm_opening_usd
+        cast(sum(case when arr_points.point = 'opening' then arr_lines.annual_value_usd else 0 end) as decimal(18, 6))
+            as arr_opening_usd,
+        cast(sum(case when arr_points.point = 'closing' then arr_lines.annual_value_usd else 0 end) as decimal(18, 6))
+            as arr_closing_usd,
+        cast(sum(case when arr_points.point = 'ttm_opening' then arr_lines.annual_value_usd else 0 end) as decimal(18, 6))
+            as arr_ttm_opening_usd
     from arr_points
     inner join arr_lines
         on arr_lines.start_date <= arr_points.point_date
@@ -144,9 +146,9 @@ renewals as (
         due.month_start,
         due.account_id,
         count(*) as renewals_due,
-        sum(case when renewed.contract_id is not null then 1 else 0 end) as renewals_renewed,
-        sum(case when due.is_premium_tam then 1 else 0 end) as premium_tam_renewals_due,
-        sum(case when due.is_premium_tam and renewed.contract_id is not null then 1 else 0 end)
+        count(renewed.contract_id) as renewals_renewed,
+        count(case when due.is_premium_tam then 1 end) as premium_tam_renewals_due,
+        count(case when due.is_premium_tam and renewed.contract_id is not null then 1 end)
             as premium_tam_renewals_renewed
     from contracts_due as due
     left join contracts_renewed as renewed
@@ -164,13 +166,13 @@ bookings as (
     select
         months.month_start,
         opportunities.account_id,
-        sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business'
-                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as net_new_bookings_usd,
-        sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business' then 1 else 0 end) as net_new_deals,
-        sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell')
-                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as expansion_bookings_usd,
-        sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_deals,
-        sum(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 else 0 end) as expansion_opportunities_closed
+        cast(sum(case when opportunities.is_won and opportunities.opportunity_type = 'New Business'
+                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as decimal(18, 6)) as net_new_bookings_usd,
+        count(case when opportunities.is_won and opportunities.opportunity_type = 'New Business' then 1 end) as net_new_deals,
+        cast(sum(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell')
+                 then {{ to_usd('opportunities.amount', 'fx.rate_to_usd') }} else 0 end) as decimal(18, 6)) as expansion_bookings_usd,
+        count(case when opportunities.is_won and opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 end) as expansion_deals,
+        count(case when opportunities.opportunity_type in ('Upsell', 'Cross-sell') then 1 end) as expansion_opportunities_closed
     from {{ ref('int_opportunities_resolved') }} as opportunities
     inner join months
         on opportunities.close_date >= months.month_start
@@ -189,8 +191,8 @@ nps as (
         months.month_start,
         responses.account_id,
         count(*) as nps_responses,
-        sum(case when responses.score >= 9 then 1 else 0 end) as nps_promoters,
-        sum(case when responses.score <= {{ var('cta_nps_detractor_max_score') }} then 1 else 0 end) as nps_detractors
+        count(case when responses.score >= 9 then 1 end) as nps_promoters,
+        count(case when responses.score <= {{ var('cta_nps_detractor_max_score') }} then 1 end) as nps_detractors
     from {{ ref('int_nps_responses_resolved') }} as responses
     inner join months
         on responses.submitted_date >= months.month_start
@@ -201,152 +203,7 @@ nps as (
 
 ),
 
--- CSAT: tickets rated good or bad, in the month of their UTC solved day. Read from the
--- per-ticket facts of int_tickets_resolved (narrow columns; no as-of date changes them).
-rated_tickets as (
-
-    select
-        account_id,
-        satisfaction_score,
-        cast(solved_at as date) as solved_date
-    from {{ ref('int_tickets_resolved') }}
-    where account_id is not null
-      and satisfaction_score in ('good', 'bad')
-
-),
-
-csat as (
-
-    select
-        months.month_start,
-        tickets.account_id,
-        count(*) as csat_rated_tickets,
-        sum(case when tickets.satisfaction_score = 'good' then 1 else 0 end) as csat_good_tickets
-    from rated_tickets as tickets
-    {#- the month of solved_date, by an equality (a range join over every rated ticket costs
-        more): month_start <= solved_date <= month_end_date, both in one calendar month #}
-    inner join months
-        on months.month_start = cast({{ dbt.date_trunc('month', 'tickets.solved_date') }} as date)
-        and tickets.solved_date <= months.month_end_date
-    group by months.month_start, tickets.account_id
-
-),
-
--- Version currency has no history in the extracts (installations are today's): it is read from
--- marts.health_history, the latest snapshot of each account in the month. Customers without a
--- production installation are not measured.
-snapshots as (
-
-    select
-        months.month_start,
-        history.account_id,
-        history.production_installations,
-        history.is_version_current,
-        row_number() over (
-            partition by months.month_start, history.account_id
-            order by history.as_of_date desc
-        ) as recency
-    from {{ ref('health_history') }} as history
-    inner join months
-        on history.as_of_date >= months.month_start
-        and history.as_of_date <= months.month_end_date
-
-),
-
-versions as (
-
-    select
-        month_start,
-        account_id,
-        case when production_installations > 0 then 1 else 0 end as version_measured_customers,
-        case when production_installations > 0 and is_version_current then 1 else 0 end
-            as version_current_customers
-    from snapshots
-    where recency = 1
-
-),
-
--- Time to value: days from the account's first contract start to its first production
--- check-in, counted in the month of that check-in. The license report keeps only each
--- installation's latest check-in, so the first one is the earliest that health_history has
--- recorded, and it is known only for accounts whose first contract started on or after the
--- first snapshot of health_history (older customers went live before cs360 was watching).
-history_start as (
-
-    select min(as_of_date) as first_snapshot_date
-    from {{ ref('health_history') }}
-    where as_of_date <= {{ as_of_date() }}
-
-),
-
-first_checkins as (
-
-    select
-        account_id,
-        cast(min(production_checkin_at) as date) as first_checkin_date
-    from {{ ref('health_history') }}
-    where as_of_date <= {{ as_of_date() }}
-      and production_checkin_at is not null
-    group by account_id
-
-),
-
-first_contracts as (
-
-    select account_id, min(start_date) as first_start_date
-    from subscription_lines
-    where start_date <= {{ as_of_date() }}
-    group by account_id
-
-),
-
-time_to_value as (
-
-    select
-        months.month_start,
-        first_checkins.account_id,
-        1 as ttv_customers,
-        case
-            when first_checkins.first_checkin_date < first_contracts.first_start_date then 0
-            else {{ dbt.datediff('first_contracts.first_start_date', 'first_checkins.first_checkin_date', 'day') }}
-        end as ttv_days_total
-    from first_checkins
-    inner join first_contracts
-        on first_contracts.account_id = first_checkins.account_id
-    cross join history_start
-    inner join months
-        on first_checkins.first_checkin_date >= months.month_start
-        and first_checkins.first_checkin_date <= months.month_end_date
-    where first_contracts.first_start_date >= history_start.first_snapshot_date
-
-),
-
--- Each source above has at most one row per month and account: every (month, account) that
--- any of them has, with each source's measures joined on (0 where a source has no row).
-keys as (
-    {% for source in sources %}
-    select month_start, account_id from {{ source }}
-    {% if not loop.last %}union{% endif %}
-    {%- endfor %}
-
-)
-
-select
-    keys.month_start,
-    keys.account_id,
-    accounts.segment,
-    accounts.region,
-    {%- for source, provided in sources.items() %}
-    {%- for measure in provided %}
-    coalesce({{ source }}.{{ measure }}, 0) as {{ measure }},
-    {%- endfor %}
-    {%- endfor %}
-    {{ as_of_date() }} as as_of_date
-from keys
-inner join accounts
-    on accounts.account_id = keys.account_id
-{%- for source in sources %}
-left join {{ source }}
-    on {{ source }}.month_start = keys.month_start
-    and {{ source }}.account_id = keys.account_id
-{%- endfor %}
+-- Each step above has at most one row per month and account: one row per (month, account) that
+-- any of them has, for the accounts the KPIs count, each step's measures joined on (0 where it
+-- has no row).
+{{ kpi_account_month_rows(sources) }}
