@@ -238,10 +238,15 @@ class DbtNode:
     end: float
 
 
-def dbt_nodes(run_results: Path) -> list[DbtNode]:
-    """Each node dbt ran, from its ``run_results.json``, with its compile-to-execute window."""
+def dbt_nodes(artifact: Path) -> list[DbtNode]:
+    """Each node dbt ran, with its window: from ``run_results.json`` (compile to execute), or,
+    for a run that writes no JSON artifacts (``--no-write-json``: cs360 on DuckDB), from the
+    run's JSON log ``dbt.log``, whose result line of each node (model, seed, test, hook)
+    carries ``node_info.node_started_at`` / ``node_finished_at`` (node start to node end)."""
+    if artifact.name == "dbt.log":
+        return _dbt_nodes_from_log(artifact)
     nodes = []
-    for result in json.loads(run_results.read_text())["results"]:
+    for result in json.loads(artifact.read_text())["results"]:
         timing = [t for t in result["timing"] if t.get("started_at") and t.get("completed_at")]
         if timing:
             nodes.append(
@@ -252,3 +257,32 @@ def dbt_nodes(run_results: Path) -> list[DbtNode]:
                 )
             )
     return sorted(nodes, key=lambda n: n.start)
+
+
+def _dbt_nodes_from_log(log: Path) -> list[DbtNode]:
+    """Windows as close to run_results.json's as the log gives: from the node's "compiling"
+    event (its ``node_started_at`` without one) to its result line (the info-level line that
+    reports it: OK, PASS, ERROR, ...)."""
+    compiling: dict[str, float] = {}
+    started: dict[str, float] = {}
+    ends: dict[str, float] = {}
+    for line in log.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:  # a text line (dbt run with another log format)
+            continue
+        info = record.get("data", {}).get("node_info") or {}
+        uid = info.get("unique_id")
+        if not uid or not info.get("node_started_at"):
+            continue
+        ts = _epoch(record["info"]["ts"].rstrip("Z"))
+        if record["info"]["code"] == "Q030":  # NodeCompiling
+            compiling.setdefault(uid, ts)
+        started.setdefault(uid, _epoch(info["node_started_at"]))
+        if record["info"]["level"] == "info" and info.get("node_finished_at"):
+            ends[uid] = ts
+    return sorted(
+        (DbtNode(uid.split(".")[0], compiling.get(uid, started[uid]), end)
+         for uid, end in ends.items()),
+        key=lambda n: n.start,
+    )

@@ -36,8 +36,9 @@ FLOORS = {
     ),
     "dbt_startup": (
         "`dbt build` selecting nothing",
-        "`dbt build` selecting no node, with the run's profile and the project's partial parse: "
-        "dbt's own start-up (process, imports, parse), before any connection or hook",
+        "`dbt build` selecting no node, with the run's profile and the project's partial parse, "
+        "no JSON artifacts written (as the nightly dbt on DuckDB): dbt's own start-up (process, "
+        "imports, parse), before any connection or hook",
     ),
     "publish": (
         "`cp` of the build file + fsync",

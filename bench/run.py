@@ -14,7 +14,7 @@ For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of dat
    ``CS_EXTRACTS_DIR`` and ``DAGSTER_HOME`` (``bench/out/dagster_home``, created afresh by each
    bench and kept across its runs, as ``make run`` keeps its instance); the RSS of its whole
    process tree is sampled from /proc, and the time split per stage from Dagster's step
-   statistics and dbt's ``run_results.json``;
+   statistics and dbt's node timings (``run_results.json``, else the run's JSON ``dbt.log``);
    Before it, dbt's partial parse is prepared for the run's settings (``python -m
    cs_pipeline.dbt_project``, untimed), as ``make run`` has ``make manifest`` prepare it for its
    own: otherwise the bench's warehouse path alone would make dbt parse the whole project;
@@ -239,11 +239,15 @@ def split_stages(
     dbt_nodes: dict[str, int] = {}
     for step in steps:
         stage = stage_of.get(step.key, "other")
-        found = sorted(ROOT.glob(f"dbt_project/target/{step.key}-{run_id[:7]}-*/run_results.json"))
-        if stage != "dbt" or not found:  # without run_results, the dbt step counts as a whole
+        targets = sorted(ROOT.glob(f"dbt_project/target/{step.key}-{run_id[:7]}-*"))
+        found = [
+            path for target in targets[-1:]
+            for path in (target / "run_results.json", target / "dbt.log") if path.is_file()
+        ]
+        if stage != "dbt" or not found:  # without dbt's timings, the dbt step counts as a whole
             add("dbt_models" if stage == "dbt" else stage, step.start, step.end)
             continue
-        nodes = measure.dbt_nodes(found[-1])
+        nodes = measure.dbt_nodes(found[0])
         first = nodes[0].start if nodes else step.end
         add("dbt_startup", step.start, first)
         for node in nodes:
@@ -297,7 +301,8 @@ def dagster_floor(extracts: Path, run_dir: Path) -> float:
 
 def dbt_floor(extracts: Path, run_dir: Path) -> float:
     """`dbt build` selecting nothing, with the run's profile and the project's partial parse
-    (copied into a target folder of its own, as dagster-dbt does): dbt's own start-up."""
+    (copied into a target folder of its own, as dagster-dbt does) and, as the nightly dbt on
+    DuckDB, no JSON artifacts written: dbt's own start-up."""
     env = {**run_env(extracts, run_dir), **dbt_env(settings_of(extracts, run_dir))}
     with tempfile.TemporaryDirectory() as target:
         parse = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
@@ -305,7 +310,7 @@ def dbt_floor(extracts: Path, run_dir: Path) -> float:
             shutil.copy(parse, Path(target) / PARTIAL_PARSE)
         return measure.timed_command(
             [str(BIN / "dbt"), "build", "--select", "fqn:cs360_bench_selects_nothing",
-             "--target-path", target],
+             "--no-write-json", "--target-path", target],
             DBT_PROJECT_DIR,
             env,
         )

@@ -6,6 +6,7 @@ picked up) are in tests/test_incremental_tickets.py.
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -206,6 +207,29 @@ def test_project_checksum_follows_the_dbt_files_only(tmp_path: Path) -> None:
     model.write_text("select 1 as x")
     (tmp_path / "dbt_project.yml").write_text("vars:\n  as_of: ''\n  min_rows: 3\n")
     assert project_checksum(tmp_path) != before
+
+
+def test_project_checksum_does_not_walk_dbts_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt's target/ gains a folder of compiled SQL per run (dagster-dbt: one per step and
+    run): walking it made the checksum cost 2.2 s in a worktree with 72 000 such files."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.sql").write_text("select 1 as x")
+    (tmp_path / "target" / "step-run1-abc" / "compiled").mkdir(parents=True)
+    (tmp_path / "target" / "step-run1-abc" / "compiled" / "m.sql").write_text("select 1 as x")
+    (tmp_path / ".git").mkdir()
+    visited: list[str] = []
+    walk = os.walk
+
+    def recording_walk(top: Path):  # type: ignore[no-untyped-def]
+        for folder, dirs, files in walk(top):
+            visited.append(Path(folder).relative_to(tmp_path).as_posix())
+            yield folder, dirs, files
+
+    monkeypatch.setattr(os, "walk", recording_walk)
+    project_checksum(tmp_path)
+    assert sorted(visited) == [".", "models"]
 
 
 def test_drop_orphans_drops_only_what_no_model_builds_in_the_models_schemas(tmp_path: Path) -> None:

@@ -1,0 +1,38 @@
+"""The bench splits the dbt step with dbt's node windows: from ``run_results.json`` when dbt
+wrote it, else from the run's JSON ``dbt.log`` (the nightly dbt on DuckDB runs with
+``--no-write-json``; without either, the whole step would count as models)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import measure  # noqa: E402
+
+
+def _line(code: str, level: str, ts: str, uid: str | None, finished: str = "") -> str:
+    data = {"node_info": {"unique_id": uid, "node_started_at": "2026-11-30T08:00:00.900000",
+                          "node_finished_at": finished}} if uid else {"msg": "x"}
+    return json.dumps({"data": data, "info": {"code": code, "level": level, "ts": ts}})
+
+
+def test_node_windows_come_from_the_log_when_dbt_wrote_no_run_results(tmp_path: Path) -> None:
+    model, test = "model.cs360.customer_360", "test.cs360.unique_customer_360_account_id.1a"
+    log = tmp_path / "dbt.log"
+    log.write_text("\n".join([
+        _line("A001", "info", "2026-11-30T08:00:00.000000Z", None),
+        _line("Q024", "debug", "2026-11-30T08:00:01.000000Z", model),  # NodeStart
+        _line("Q030", "debug", "2026-11-30T08:00:01.100000Z", model),  # NodeCompiling
+        _line("Q012", "info", "2026-11-30T08:00:03.000000Z", model, "2026-11-30T08:00:03.1"),
+        _line("Q025", "debug", "2026-11-30T08:00:03.200000Z", model, "2026-11-30T08:00:03.1"),
+        _line("Q011", "info", "2026-11-30T08:00:03.300000Z", test),  # a START line: no end
+        _line("Q030", "debug", "2026-11-30T08:00:03.400000Z", test),
+        _line("Q007", "info", "2026-11-30T08:00:03.500000Z", test, "2026-11-30T08:00:03.6"),
+        "a text line of another log format",
+    ]) + "\n")
+    nodes = measure.dbt_nodes(log)
+    assert [(n.kind, round(n.end - n.start, 3)) for n in nodes] == [("model", 1.9), ("test", 0.1)]
+    assert nodes[0].start == measure._epoch("2026-11-30T08:00:01.1")
