@@ -122,10 +122,15 @@ def test_description(test: Mapping[str, Any]) -> str:
     return f"{text} Else the test {stops}."
 
 
-def dbt_build_args(settings: CsSettings, keep: Sequence[str] = ()) -> list[str]:
-    """`dbt build` for the run's as-of date; with full refresh, incremental models are rebuilt
-    from scratch (marts.health_history, configured `full_refresh: false`, is kept). ``keep``:
-    names of nodes whose inputs did not change (cs_pipeline.build_state), left out.
+def dbt_build_args(
+    settings: CsSettings, keep: Sequence[str] = (), *, rebuild_all: bool = False
+) -> list[str]:
+    """`dbt build` for the run's as-of date. ``keep``: names of nodes whose inputs did not
+    change (cs_pipeline.build_state), left out. With ``rebuild_all`` (a night that rebuilds
+    everything: full refresh asked for, the dbt project changed, or no record of a complete
+    build) incremental models are rebuilt from scratch (``--full-refresh``; the histories,
+    configured `full_refresh: false`, are kept): a table an earlier release of a model built
+    incrementally may hold other columns or other rules than tonight's SQL.
 
     Unit tests prove the SQL, not the night's data: they run in `make test`, not here.
 
@@ -139,7 +144,7 @@ def dbt_build_args(settings: CsSettings, keep: Sequence[str] = ()) -> list[str]:
     args = ["build", "--exclude", " ".join(["resource_type:unit_test", *keep])]
     if settings.engine == "duckdb":
         args.append("--no-write-json")
-    return [*args, "--full-refresh"] if settings.full_refresh else args
+    return [*args, "--full-refresh"] if rebuild_all or settings.full_refresh else args
 
 
 @dagster_dbt.dbt_assets(
@@ -179,7 +184,9 @@ def cs360_dbt_models(
         exported = export_raw(settings.build_warehouse, raw_dir(settings))
         context.log.info(f"raw layer exported to {raw_dir(settings)} for Spark: {exported}")
     with dbt_environ(settings, night.dbt_env()):
-        invocation = dbt.cli(dbt_build_args(settings, night.exclude), context=context)
+        invocation = dbt.cli(
+            dbt_build_args(settings, night.exclude, rebuild_all=night.plan.full), context=context
+        )
     # dbt runs in its own process from here: while it starts (seconds of parsing and planning
     # before its first node), this one records the kept assets (Dagster stores a few events
     # for each, milliseconds apiece). Kept nodes never depend on rebuilt ones, so they come

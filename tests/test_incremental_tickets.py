@@ -629,3 +629,32 @@ def test_a_table_no_model_builds_any_more_is_dropped_by_the_next_complete_night(
     assert _query(
         warehouse, "select count(*) from information_schema.tables where table_schema = 'raw'"
     ) == [(raw_tables,)]
+
+
+def test_a_changed_dbt_project_rebuilds_the_incremental_models_from_scratch(
+    tmp_path: Path, nightly: tuple[Path, Path, dict]
+) -> None:
+    """An upgraded release whose ticket models had other columns: the night sees another dbt
+    project than the one its build recorded, so it rebuilds everything and the incremental
+    models from scratch (merging tonight's SQL into last release's tables would fail on their
+    columns); the marts are those of the night before."""
+    extracts, warehouse = _copy_night(tmp_path, nightly)
+    earlier = ("staging.stg_support__tickets", "staging.stg_support__tickets_quarantine",
+               "intermediate.int_tickets_resolved")
+    with duckdb.connect(str(_build_file(warehouse))) as con:
+        for table in earlier:
+            con.execute(f"alter table {table} add column ticket_type varchar")
+        con.execute("update raw._built_from set project_checksum = 'an earlier release'")
+
+    result = _build(extracts, warehouse)
+
+    assert not _kept(result) & {"staging/stg_crm__account", "marts/customer_360"}
+    for table in earlier:
+        schema, name = table.split(".")
+        assert _query(
+            warehouse,
+            "select count(*) from information_schema.columns where table_schema = ? "
+            "and table_name = ? and column_name = 'ticket_type'",
+            [schema, name],
+        ) == [(0,)], table
+    assert _differences(nightly[1], warehouse) == {}
