@@ -34,6 +34,7 @@ from cs_pipeline.dbt_project import (
     dbt_environ,
     dbt_project,
     keep_partial_parse,
+    prune_run_folders,
 )
 from cs_pipeline.ingest import markdown_table
 from cs_pipeline.publish import MARTS_SCHEMA, REQUIRED_MART, restore_build
@@ -208,6 +209,7 @@ def cs360_dbt_models(
     except Exception as exc:  # dbt failed: what it did is still reported, then the error
         error = exc
     keep_partial_parse(invocation.target_path)
+    prune_run_folders(invocation.target_path)
     if on_spark and error is None:
         loaded = load_spark_tables(
             settings.build_warehouse,

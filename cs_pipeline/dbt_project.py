@@ -136,6 +136,29 @@ def keep_partial_parse(invocation_target: Path, project_target: Path | None = No
     os.replace(tmp, target)
 
 
+# dagster-dbt gives every dbt run its own folder in target/ (compiled SQL, dbt.log: 10-24 MB
+# at 100 000 accounts): the newest are kept to read a failed run's dbt.log, the rest removed.
+KEPT_RUN_FOLDERS = 14
+
+
+def prune_run_folders(invocation_target: Path, keep: int = KEPT_RUN_FOLDERS) -> list[Path]:
+    """Remove the folders of earlier dbt runs of the same step, all but the ``keep`` newest
+    (by modification time; ``invocation_target``, this run's, is never removed). Returns the
+    removed folders."""
+    invocation_target = Path(invocation_target)
+    step = invocation_target.name.rsplit("-", 2)[0]
+    runs = sorted(
+        (p for p in invocation_target.parent.glob(f"{step}-*-*")
+         if p.is_dir() and p != invocation_target),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    removed = runs[max(keep - 1, 0):]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)  # a concurrent run's prune may be first
+    return removed
+
+
 @contextmanager
 def dbt_environ(settings: CsSettings, more: Mapping[str, str] | None = None) -> Iterator[None]:
     """dagster-dbt hands the current environment to dbt; set ours (and ``more``) only for

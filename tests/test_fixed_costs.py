@@ -20,7 +20,12 @@ from sqlalchemy.pool import NullPool
 
 from cs_pipeline import publish, run_history
 from cs_pipeline.dbt import dbt_resource
-from cs_pipeline.dbt_project import DBT_PROJECT_DIR, PARTIAL_PARSE, keep_partial_parse
+from cs_pipeline.dbt_project import (
+    DBT_PROJECT_DIR,
+    PARTIAL_PARSE,
+    keep_partial_parse,
+    prune_run_folders,
+)
 
 
 def test_dbt_resource_does_not_run_dbt_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,3 +284,24 @@ def test_publish_copies_every_byte(
     assert (tmp_path / "copy.duckdb").read_bytes() == source.read_bytes()
     with pytest.raises(FileExistsError):  # never over an existing file
         publish._copy_bytes(source, tmp_path / "copy.duckdb")
+
+
+def test_only_the_newest_dbt_run_folders_are_kept(tmp_path: Path) -> None:
+    """dagster-dbt leaves a folder per dbt run in target/: a night keeps the newest few (a
+    failed run's dbt.log), whatever their names sort as, and leaves other folders alone."""
+    target = tmp_path / "target"
+    names = ["cs360_dbt_models-zzz0000-0000001", "cs360_dbt_models-aaa0000-0000002",
+             "cs360_dbt_models-mmm0000-0000003", "cs360_dbt_models-bbb0000-0000004"]
+    for age, name in enumerate(names):  # the first name is the newest folder, the last the oldest
+        (target / name).mkdir(parents=True)
+        os.utime(target / name, (1_000_000 - age, 1_000_000 - age))
+    (target / "manifest-prepared").mkdir()
+    this_run = target / "cs360_dbt_models-ccc0000-0000005"
+    this_run.mkdir()
+    os.utime(this_run, (0, 0))  # even when its clock says otherwise, this run's stays
+
+    removed = prune_run_folders(this_run, keep=3)
+
+    assert sorted(p.name for p in removed) == sorted(names[2:])
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [*names[:2], "manifest-prepared", this_run.name])
