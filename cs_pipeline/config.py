@@ -104,6 +104,8 @@ def connect(
     Applies :class:`DuckDBSettings` from the environment and a spill directory beside
     ``database`` (or beside ``spill_beside`` for an in-memory connection).
     """
+    if read_only and database is not None and Path(database) in _kept:
+        release_kept()  # DuckDB opens a file one way per process: read-only closes the kept
     resources = DuckDBSettings.from_env()
     config = {"memory_limit": resources.memory_limit, "threads": resources.threads}
     beside = database or spill_beside
@@ -125,7 +127,8 @@ def kept_open(database: Path) -> Iterator[None]:
     """Keep ``database``'s DuckDB instance open in this process, during the block and after it
     (connections opened in the block reuse it, and so do the next block's): the raw steps of
     a run share one instance. Closed on an error, and by :func:`release_kept`, which must run
-    before anything else opens the file: dbt's own process, a read-only connection."""
+    before another process opens the file (dbt's); a read-only :func:`connect` to it closes
+    it first (DuckDB refuses a second configuration of an open file in one process)."""
     if database not in _kept:
         release_kept()
         _kept[database] = connect(database)

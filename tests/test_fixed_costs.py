@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from cs_pipeline import publish, run_history
+from cs_pipeline.config import connect, kept_open, release_kept
 from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.dbt_project import (
     DBT_PROJECT_DIR,
@@ -305,3 +306,17 @@ def test_only_the_newest_dbt_run_folders_are_kept(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == sorted(names[2:])
     assert sorted(p.name for p in target.iterdir()) == sorted(
         [*names[:2], "manifest-prepared", this_run.name])
+
+
+def test_the_raw_steps_instance_is_shared_and_closed_for_a_reader(tmp_path: Path) -> None:
+    """The raw steps of a run share one DuckDB instance of the build file; a read-only
+    connection to it afterwards (a check, publish) closes that instance instead of failing
+    on DuckDB's one-configuration-per-file rule, and the rows are there for it."""
+    build = tmp_path / "cs360.duckdb"
+    with kept_open(build), connect(build) as con:
+        con.execute("CREATE TABLE t AS SELECT 42 AS x")
+    with connect(build) as con:  # the next raw step: same instance, so it sees t
+        assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
+    with connect(build, read_only=True) as con:
+        assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
+    release_kept()
