@@ -220,10 +220,11 @@ def _load_extract(
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             full, reason, skipped = _plan(con, extract, extracts_dir, delivered, full_refresh)
-            if not full:  # rows of a load interrupted between its commit and its numbering
-                _number_rows(con, extract.qualified_table)
             to_load = [f for f in delivered if f not in skipped]
             if not full and not to_load:
+                # Rows a load interrupted between its commit and its numbering left without a
+                # number (a load numbers them with its own rows, below).
+                _number_rows(con, extract.qualified_table)
                 con.commit()  # the ledger's touched mtimes (see _plan)
                 return _unchanged_report(con, extract, extracts_dir, skipped)
             files = [
@@ -558,7 +559,8 @@ def _number_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
     load's own transaction appended made its commit rewrite them (about 10 s of a 10 M-row
     ticket load), one of committed rows writes only the new numbers (README, "Measured by
     hand"). A load interrupted in between leaves rows without a number; the table's next
-    load numbers them first. Costs a millisecond when every row has its number.
+    load numbers them (with its own rows, or alone when it loads nothing). Costs a millisecond
+    when every row has its number.
     """
     con.execute(
         f"UPDATE {table} AS t SET _row_number = t.rowid - f.first_rowid + 1 "
