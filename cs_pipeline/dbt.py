@@ -128,10 +128,10 @@ def dbt_build_args(
 ) -> list[str]:
     """`dbt build` for the run's as-of date. ``keep``: names of nodes whose inputs did not
     change (cs_pipeline.build_state), left out. With ``rebuild_all`` (a night that rebuilds
-    everything: full refresh asked for, the dbt project changed, or no record of a complete
-    build) incremental models are rebuilt from scratch (``--full-refresh``; the histories,
-    configured `full_refresh: false`, are kept): a table an earlier release of a model built
-    incrementally may hold other columns or other rules than tonight's SQL.
+    everything, :attr:`BuildPlan.full`: full refresh asked for, the dbt project changed, or no
+    record of a complete build) incremental models are rebuilt from scratch (``--full-refresh``;
+    the histories, configured `full_refresh: false`, are kept): a table an earlier release of a
+    model built incrementally may hold other columns or other rules than tonight's SQL.
 
     Unit tests prove the SQL, not the night's data: they run in `make test`, not here.
 
@@ -145,7 +145,7 @@ def dbt_build_args(
     args = ["build", "--exclude", " ".join(["resource_type:unit_test", *keep])]
     if settings.engine == "duckdb":
         args.append("--no-write-json")
-    return [*args, "--full-refresh"] if rebuild_all or settings.full_refresh else args
+    return [*args, "--full-refresh"] if rebuild_all else args
 
 
 @dagster_dbt.dbt_assets(
