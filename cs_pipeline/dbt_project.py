@@ -59,8 +59,10 @@ def _import_dagster_dbt() -> ModuleType:
 
 dagster_dbt = _import_dagster_dbt()
 DbtProject = dagster_dbt.DbtProject
-# The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# The dbt beside this interpreter, so a venv's dbt is used even when the venv is not on PATH:
+# `cs360-dbt`, dbt's command line without the garbage collection at its exit (1 s a dbt step;
+# cs_pipeline/dbt_cli.py), installed with this package.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("cs360-dbt"))
 
 
 class CsDbtCliResource(dagster_dbt.DbtCliResource):

@@ -23,6 +23,7 @@ import importlib.metadata
 import logging
 import os
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ REQUIRED_MART = "customer_360"  # the table the output contract promises BI tool
 BUILD_INFO = "build_info"
 # The oldest DuckDB release whose clients must open the published file.
 READER_STORAGE_VERSION = "v1.0.0"
+# Suffix of the second name a replaced warehouse keeps while its blocks are freed.
+_REPLACED = ".replaced"
 _COPY_CHUNK = 8 * 1024 * 1024
 
 
@@ -215,14 +218,47 @@ def _replacing(target: Path) -> Iterator[Path]:
     with _publish_lock(target):
         _remove_leftover_temps(target)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        replaced = None
         try:
             yield tmp
             _set_aside_stale_wal(target)
+            replaced = _second_name(target)
             os.replace(tmp, target)
             _fsync_dir(target.parent)
         finally:
             tmp.unlink(missing_ok=True)
             wal_path(tmp).unlink(missing_ok=True)
+            if replaced is not None:
+                _remove_in_background(replaced)
+
+
+def _second_name(target: Path) -> Path | None:
+    """A hard link to the file about to be replaced, so that the rename does not free it.
+
+    Freeing a file's blocks is the filesystem's work for its last name: 0.46-0.77 s for the
+    1.6 GB warehouse of 100 000 accounts on ext4, which the rename would do before returning,
+    every night but the first (README, "Measured by hand"). Removed by
+    :func:`_remove_in_background` instead; None when there is nothing to replace or the
+    filesystem has no hard links (the rename then frees it itself)."""
+    if not target.is_file():
+        return None
+    second = target.with_name(f".{target.name}.{uuid.uuid4().hex}{_REPLACED}")
+    try:
+        os.link(target, second)
+    except OSError:
+        return None
+    return second
+
+
+
+def _remove_in_background(path: Path) -> None:
+    """Unlink ``path`` in a thread: the unlink releases the GIL, so the run goes on (its last
+    events, the end of the process) while the filesystem frees the blocks. A process killed
+    before it is done leaves the file, which the next publish removes
+    (:func:`_remove_leftover_temps`); readers that still have the old file open keep it."""
+    threading.Thread(
+        target=path.unlink, kwargs={"missing_ok": True}, name="cs360-unlink", daemon=True
+    ).start()
 
 
 @contextlib.contextmanager
@@ -244,6 +280,8 @@ def _remove_leftover_temps(target: Path) -> None:
     for leftover in target.parent.glob(f".{target.name}.*.tmp"):
         log.warning("removing %s left by an interrupted publish", leftover)
         leftover.unlink(missing_ok=True)
+    for replaced in target.parent.glob(f".{target.name}.*{_REPLACED}"):
+        replaced.unlink(missing_ok=True)  # a replaced file an earlier process did not finish
 
 
 def _checkpoint(build: Path) -> None:

@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
@@ -127,12 +128,32 @@ def _connect(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
             yield conn
 
 
+_tables_present: set[tuple[str, str]] = set()
+# Dagster's own, kept so that tests/test_fixed_costs.py sees when an upgrade changes it.
+DAGSTER_HAS_TABLE = SqliteEventLogStorage.has_table
+
+
+def _has_table(self: SqliteEventLogStorage, table_name: str) -> bool:
+    """``SqliteEventLogStorage.has_table`` asked on the index file's kept engine, and once per
+    table that exists."""
+    key = (self.conn_string_for_shard(INDEX_SHARD_NAME), table_name)
+    if key in _tables_present:
+        return True
+    with _engine(key[0]).connect() as conn:
+        present = bool(conn.dialect.has_table(conn, table_name))
+    if present:
+        with _lock:
+            _tables_present.add(key)
+    return present
+
+
 def install() -> None:
     """Apply the settings above to every SQLite connection opened from now on, and keep the
     event log's engines (idempotent)."""
     if not event.contains(Pool, "connect", _on_connect):
         event.listen(Pool, "connect", _on_connect)
     SqliteEventLogStorage._connect = _connect  # type: ignore[method-assign]
+    SqliteEventLogStorage.has_table = _has_table  # type: ignore[method-assign]
 
 
 atexit.register(close_kept)
