@@ -250,7 +250,6 @@ def _second_name(target: Path) -> Path | None:
     return second
 
 
-
 def _remove_in_background(path: Path) -> None:
     """Unlink ``path`` in a thread: the unlink releases the GIL, so the run goes on (its last
     events, the end of the process) while the filesystem frees the blocks. A process killed
