@@ -172,8 +172,9 @@ themes as (
         account_id,
         theme,
         min(severity) as severity,
-        case when theme = 'renewal' then sum(arr_at_stake_usd) else max(arr_at_stake_usd) end
-            as arr_at_stake_usd,
+        -- decimal(18, 2), the type of the amounts at stake (a sum of them would be 128-bit)
+        cast(case when theme = 'renewal' then sum(arr_at_stake_usd) else max(arr_at_stake_usd) end
+            as decimal(18, 2)) as arr_at_stake_usd,
         min(due_cap) as due_cap,
         count(*) as signals
     from ranked
