@@ -4,10 +4,17 @@
 -- int_cta_candidates, docs/operations.md). rank orders the open ones: priority, then ARR at
 -- stake (largest first), then due date, then cta_id, so equal inputs give equal ranks.
 
+-- Only the nights that can hold a row shown tonight: tonight's (the open ones) and those of the
+-- last cta_closed_visible_days (a closed row is its call to action's last, on the night it
+-- closed). A row that is the latest of its call to action among these nights is its latest of
+-- all, and cta_history grows by every open call to action every night: the window below reads
+-- a month of it, not all of it.
 with history as (
 
     select * from {{ ref('cta_history') }}
     where as_of_date <= {{ as_of_date() }}
+      and (as_of_date = {{ as_of_date() }}
+           or as_of_date > {{ days_before_as_of(var('cta_closed_visible_days') | int) }})
 
 ),
 
