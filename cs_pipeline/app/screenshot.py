@@ -16,6 +16,12 @@ from pathlib import Path
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# True once the page's script has finished and no element still shows its loading skeleton: on
+# a busy machine a fixed wait after the network is idle caught tables still grey.
+DRAWN = (
+    "() => !document.querySelector("
+    "'[data-testid=\"stStatusWidgetRunningIcon\"], [data-testid=\"stSkeleton\"]')"
+)
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
@@ -34,6 +40,7 @@ def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2800) ->
             page.goto(url)
             page.locator("h1").first.wait_for(timeout=30_000)
             page.wait_for_load_state("networkidle")
+            page.wait_for_function(DRAWN, timeout=60_000)
             page.wait_for_timeout(1_000)  # charts draw after their data arrives
             page.screenshot(path=str(out))
         finally:
