@@ -132,7 +132,8 @@ weighted as (
 ),
 
 {#- Each row's share of the present weights of its key: the sum per key is a GROUP BY joined back,
-    which DuckDB does in about a third of the time of a window over the long rows. #}
+    which costs DuckDB less than a window over the long rows (about 0.2 s of CPU less for the
+    118 000 products of the 100 000-account bench). #}
 present_weights as (
 
     select
