@@ -55,8 +55,10 @@ with settings as (
 
 ),
 
+{#- The metrics of the components that apply only: an inapplicable component has no score, no
+    weight in the coverage and no driver either way, and its rows were a fifth of a product's. #}
 metric_values as (
-    {% for component, metric in health_metrics() %}
+    {% for component, metric in health_metrics() if component not in inapplicable %}
     select
         {%- for key in keys %}
         inputs.{{ key }},
