@@ -277,7 +277,7 @@ def _validate(
     whole_table = [r for r in rules if _needs_whole_table(r)]
     in_sql = [r for r in whole_table if rows > max_rows or r.kind in _SQL_ONLY_KINDS]
     in_gx = [r for r in rules if r not in in_sql]
-    outcomes = [_sql_outcome(con, spec, rule, rows, as_of, where) for rule in in_sql]
+    outcomes = _sql_outcomes(con, spec, in_sql, rows, as_of, where)
     value_sets = {
         rule.label: _reference_values(con, rule, as_of)
         for rule in in_gx
@@ -592,19 +592,105 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _sql_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rules: Sequence[Rule],
+    rows: int,
+    as_of: dt.date | None,
+    where: str | None,
+) -> list[Outcome]:
+    """Evaluate whole-table rules in DuckDB, with GX's semantics for the same expectations,
+    on the ``rows`` rows that ``where`` selects (all when None).
+
+    The rules are counted together (:func:`_sql_counts`): a clean table costs one
+    aggregation per ``unique`` rule and one scan for the other row rules, instead of a scan
+    per rule (at 10 M tickets 5 s of 6). The failing rows are looked up only on failure.
+    """
+    counts = _sql_counts(con, spec, rules, as_of, where)
+    return [
+        _sql_outcome(con, spec, rule, rows, as_of, where, counts.get(rule.label))
+        for rule in rules
+    ]
+
+
+# Row rules whose counts _sql_counts computes (single_value, row_count and reconcile are
+# evaluated alone).
+_COUNTED_KINDS = ("not_null", "unique", "in_set", "between", "references")
+
+
+def _sql_counts(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    rules: Sequence[Rule],
+    as_of: dt.date | None,
+    where: str | None,
+) -> dict[str, tuple[int, int | None]]:
+    """``(unexpected, values present)`` of each counted rule (present: None for
+    ``not_null``, whose percentage is of all rows), in as few passes as the rules allow.
+
+    - Each ``unique`` rule groups the rows by its columns; the same grouping counts the
+      missing values of the ``not_null`` rules on one of those columns (the rows of the
+      groups where that column is NULL), so a key's presence costs no scan of its own.
+    - Every other counted rule is a ``count(*) FILTER`` of one scan of the table.
+    """
+    source = f"{spec.table}{f' WHERE {where}' if where else ''}"
+
+    def value(rule: Rule, column: str) -> str:
+        return spec.select_expression(spec.frame_column(rule, column))
+
+    counted = [r for r in rules if r.kind in _COUNTED_KINDS]
+    counts: dict[str, tuple[int, int | None]] = {}
+    for rule in (r for r in counted if r.kind == "unique"):
+        keys = [value(rule, c) for c in rule.columns]
+        nulls = [
+            (r, keys.index(value(r, r.columns[0])))
+            for r in counted
+            if r.kind == "not_null" and r.label not in counts and value(r, r.columns[0]) in keys
+        ]
+        present = " OR ".join(f"_k{i} IS NOT NULL" for i in range(len(keys)))
+        aggregates = [
+            f"coalesce(sum(_n) FILTER (WHERE _n > 1 AND ({present})), 0)",
+            f"coalesce(sum(_n) FILTER (WHERE {present}), 0)",
+            *(f"coalesce(sum(_n) FILTER (WHERE _k{i} IS NULL), 0)" for _, i in nulls),
+        ]
+        grouped = ", ".join(f"{k} AS _k{i}" for i, k in enumerate(keys))
+        unexpected, denominator, *missing = con.execute(
+            f"SELECT {', '.join(aggregates)} "
+            f"FROM (SELECT {grouped}, count(*) AS _n FROM {source} GROUP BY ALL)"
+        ).fetchone()
+        counts[rule.label] = (int(unexpected), int(denominator))
+        counts |= {r.label: (int(n), None) for (r, _), n in zip(nulls, missing, strict=True)}
+    aggregates = []
+    scanned = [r for r in counted if r.label not in counts]
+    for rule in scanned:
+        column = value(rule, rule.columns[0])
+        if rule.kind == "not_null":
+            aggregates.append(f"count(*) FILTER (WHERE {column} IS NULL)")
+        else:
+            allowed = _allowed_condition(rule, column, as_of)
+            aggregates += [f"count(*) FILTER (WHERE NOT ({allowed}))", f"count({column})"]
+    if scanned:
+        found = iter(con.execute(f"SELECT {', '.join(aggregates)} FROM {source}").fetchone())
+        for rule in scanned:
+            counts[rule.label] = (
+                (int(next(found)), None) if rule.kind == "not_null"
+                else (int(next(found)), int(next(found)))
+            )
+    return counts
+
+
 def _sql_outcome(
     con: duckdb.DuckDBPyConnection,
     spec: TableSpec,
     rule: Rule,
     rows: int,
-    as_of: dt.date | None = None,
-    where: str | None = None,
+    as_of: dt.date | None,
+    where: str | None,
+    counted: tuple[int, int | None] | None,
 ) -> Outcome:
-    """Evaluate a whole-table rule in DuckDB, with GX's semantics for the same expectation,
-    on the ``rows`` rows that ``where`` selects (all when None).
-
-    A clean table costs one scan per rule; the failing rows are looked up only on failure.
-    """
+    """One whole-table rule's outcome; ``counted`` is its ``(unexpected, values present)``
+    from :func:`_sql_counts` (None for the rules evaluated here alone)."""
     base = {
         "rule": rule.label,
         "kind": rule.kind,
@@ -639,19 +725,16 @@ def _sql_outcome(
             unexpected_values=unexpected_values,
             **base,
         )
+    assert counted is not None  # every other kind is counted by _sql_counts
     if rule.kind == "not_null":
         bad = f"SELECT * FROM {frame} WHERE {cols} IS NULL"
-        unexpected = con.execute(f"SELECT count(*) FROM ({bad})").fetchone()[0]
-        denominator = rows
+        unexpected, denominator = counted[0], rows
         if unexpected:
             unexpected_values = [{"value": None, "count": unexpected}]
     elif rule.kind == "unique":  # every row whose value repeats, as GX counts it
         present = " OR ".join(f"{quote_ident(c)} IS NOT NULL" for c in rule.columns)
         groups = f"SELECT {cols}, count(*) AS _n FROM {frame} WHERE {present} GROUP BY ALL"
-        unexpected, denominator = con.execute(
-            f"SELECT coalesce(sum(_n) FILTER (WHERE _n > 1), 0), coalesce(sum(_n), 0) "
-            f"FROM ({groups})"
-        ).fetchone()
+        unexpected, denominator = counted
         missing = rows - denominator
         repeated = f"SELECT * FROM ({groups}) WHERE _n > 1"
         if unexpected:
@@ -666,9 +749,7 @@ def _sql_outcome(
         # missing values and counts the percentage among the present ones)
         allowed = _allowed_condition(rule, cols, as_of)
         bad = f"SELECT * FROM {frame} WHERE {cols} IS NOT NULL AND NOT ({allowed})"
-        unexpected, denominator = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT ({allowed})), count({cols}) FROM {frame}"
-        ).fetchone()
+        unexpected, denominator = counted
         missing = rows - denominator
         if unexpected:
             unexpected_values = _value_counts(con, f"SELECT {cols} FROM ({bad})", cols)

@@ -12,7 +12,9 @@
     taken as UTC already.
     DuckDB: the instant is read as microseconds since the epoch and made a `timestamp`, which is
     UTC by definition; `at time zone 'UTC'` gives the same value through the ICU calendar, about
-    four times the cost (3 s more per timestamp column of the 10 M raw tickets).
+    four times the cost (3 s more per timestamp column of the 10 M raw tickets). A value ending
+    in `Z` (every Zendesk timestamp) is known to carry an offset without the regular expression,
+    which cost half of the parse (0.6 s of CPU per timestamp column of the 10 M raw tickets).
 -#}
 {% macro parse_timestamp(col) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'cs360')(col)) }}
@@ -20,7 +22,7 @@
 
 {% macro duckdb__parse_timestamp(col) -%}
     case
-        when regexp_matches({{ col }}, '([zZ]|[+-][0-9]{2}:?[0-9]{2})$')
+        when suffix({{ col }}, 'Z') or regexp_matches({{ col }}, '([zZ]|[+-][0-9]{2}:?[0-9]{2})$')
             then make_timestamp(epoch_us(try_cast({{ col }} as timestamptz)))
         else try_cast({{ col }} as timestamp)
     end
