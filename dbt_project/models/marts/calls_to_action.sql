@@ -4,32 +4,33 @@
 -- int_cta_candidates, docs/operations.md). rank orders the open ones: priority, then ARR at
 -- stake (largest first), then due date, then cta_id, so equal inputs give equal ranks.
 
-with history as (
+-- Which row of cta_history is each call to action's latest: its latest night among the nights
+-- that can hold a row shown tonight, tonight's (the open ones) and those of the last
+-- cta_closed_visible_days (a closed row is its call to action's last, on the night it closed).
+-- A row that is the latest among these nights is the latest of all. cta_history grows by every
+-- open call to action every night, so this reads a month of two narrow columns, and the wide
+-- rows only of the calls to action shown.
+with latest_nights as (
 
-    select * from {{ ref('cta_history') }}
+    select cta_id, max(as_of_date) as as_of_date
+    from {{ ref('cta_history') }}
     where as_of_date <= {{ as_of_date() }}
-
-),
-
-latest as (
-
-    select
-        history.*,
-        row_number() over (partition by history.cta_id order by history.as_of_date desc) as recency
-    from history
+      and (as_of_date = {{ as_of_date() }}
+           or as_of_date > {{ days_before_as_of(var('cta_closed_visible_days') | int) }})
+    group by cta_id
 
 ),
 
 current_state as (
 
-    select latest.*
-    from latest
-    where latest.recency = 1
-      and (
-          (latest.status = 'open' and latest.as_of_date = {{ as_of_date() }})
-          or (latest.status = 'closed'
-              and latest.closed_on > {{ days_before_as_of(var('cta_closed_visible_days') | int) }})
-      )
+    select history.*
+    from {{ ref('cta_history') }} as history
+    inner join latest_nights
+        on latest_nights.cta_id = history.cta_id
+        and latest_nights.as_of_date = history.as_of_date
+    where (history.status = 'open' and history.as_of_date = {{ as_of_date() }})
+       or (history.status = 'closed'
+           and history.closed_on > {{ days_before_as_of(var('cta_closed_visible_days') | int) }})
 
 ),
 

@@ -12,17 +12,24 @@ with metrics as (
 
 -- The latest snapshot of marts.health_history on or before as-of - 30 days: the score the trend
 -- compares with (health_history is built before this model, from int_accounts_health_scored).
+-- Its date per account from two narrow columns, then only those rows whole: health_history
+-- grows by every account every night, and a window over its wide rows grew with it.
+snapshot_dates as (
+
+    select account_id, max(as_of_date) as as_of_date
+    from {{ ref('health_history') }}
+    where as_of_date <= {{ days_before_as_of(30) }}
+    group by account_id
+
+),
+
 health_30d_ago as (
 
-    select *
-    from (
-        select
-            health_history.*,
-            row_number() over (partition by account_id order by as_of_date desc) as recency
-        from {{ ref('health_history') }} as health_history
-        where as_of_date <= {{ days_before_as_of(30) }}
-    ) as snapshots
-    where recency = 1
+    select health_history.*
+    from {{ ref('health_history') }} as health_history
+    inner join snapshot_dates
+        on snapshot_dates.account_id = health_history.account_id
+        and snapshot_dates.as_of_date = health_history.as_of_date
 
 ),
 
@@ -80,6 +87,8 @@ explained as (
             "'; '",
             "order by abs(points_change) desc, component") }} as health_change_explained
     from component_changes
+    {#- only the changes listed: an ordered listagg sorts every group it gets #}
+    where abs(points_change) >= 0.5
     group by account_id
 
 ),

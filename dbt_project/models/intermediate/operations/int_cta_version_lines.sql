@@ -41,27 +41,52 @@ installed_lines as (
 
 ),
 
-version_lines as (
+-- Each list aggregates only the lines that are in it (an ordered listagg sorts every group it
+-- gets, and most accounts have no line in either list), joined to every account with lines.
+accounts as (
+
+    select distinct account_id
+    from installed_lines
+
+),
+
+lines_behind as (
 
     select
         account_id,
         {{ dbt.listagg(
-            "case when versions_behind >= " ~ min_behind ~ " then "
-                ~ dbt.concat(["product_code", "' '", "release_line", "' ('",
-                              "cast(versions_behind as " ~ dbt.type_string() ~ ")",
-                              "' behind, GA '", "latest_ga_line", "')'"]) ~ " end",
+            dbt.concat(["product_code", "' '", "release_line", "' ('",
+                        "cast(versions_behind as " ~ dbt.type_string() ~ ")",
+                        "' behind, GA '", "latest_ga_line", "')'"]),
             "'; '",
-            "order by product_code, line_major, line_minor") }} as lines_behind,
+            "order by product_code, line_major, line_minor") }} as lines_behind
+    from installed_lines
+    where versions_behind >= {{ min_behind }}
+    group by account_id
+
+),
+
+lines_end_of_support as (
+
+    select
+        account_id,
         {{ dbt.listagg(
-            "case when is_end_of_support then "
-                ~ dbt.concat(["product_code", "' '", "release_line", "' (ended '",
-                              "cast(line_end_of_support_date as " ~ dbt.type_string() ~ ")", "')'"]) ~ " end",
+            dbt.concat(["product_code", "' '", "release_line", "' (ended '",
+                        "cast(line_end_of_support_date as " ~ dbt.type_string() ~ ")", "')'"]),
             "'; '",
             "order by product_code, line_major, line_minor") }} as lines_end_of_support
     from installed_lines
+    where is_end_of_support
     group by account_id
 
 )
 
-select account_id, lines_behind, lines_end_of_support
-from version_lines
+select
+    accounts.account_id,
+    lines_behind.lines_behind,
+    lines_end_of_support.lines_end_of_support
+from accounts
+left join lines_behind
+    on lines_behind.account_id = accounts.account_id
+left join lines_end_of_support
+    on lines_end_of_support.account_id = accounts.account_id

@@ -59,8 +59,10 @@ snapshots as (
             order by history.as_of_date desc
         ) as recency
     from {{ ref('health_history') }} as history
+    {#- the month of as_of_date by an equality, as the CSAT above: health_history grows by every
+        account every night, and a range join of all its rows with the months cost more #}
     inner join months
-        on history.as_of_date >= months.month_start
+        on months.month_start = cast({{ dbt.date_trunc('month', 'history.as_of_date') }} as date)
         and history.as_of_date <= months.month_end_date
 
 ),
