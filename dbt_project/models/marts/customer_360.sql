@@ -80,14 +80,14 @@ explained as (
     select
         account_id,
         {{ dbt.listagg(
-            "case when abs(points_change) >= 0.5 then "
-                ~ dbt.concat(["component", "' '", "case when points_change > 0 then '+' else '' end",
-                              as_whole_text('points_change'),
-                              "coalesce(" ~ dbt.concat(["' ('", "detail", "')'"]) ~ ", '')"]) ~ " end",
+            dbt.concat(["component", "' '", "case when points_change > 0 then '+' else '' end",
+                        as_whole_text('points_change'),
+                        "coalesce(" ~ dbt.concat(["' ('", "detail", "')'"]) ~ ", '')"]),
             "'; '",
             "order by abs(points_change) desc, component") }} as health_change_explained
     from component_changes
-    {#- only the changes listed: an ordered listagg sorts every group it gets #}
+    {#- the changes listed: those that round to a whole point or more (filtered here, not in the
+        listagg: an ordered listagg sorts every group it gets) #}
     where abs(points_change) >= 0.5
     group by account_id
 
