@@ -18,8 +18,8 @@ subscriptions as (
     select
         account_id,
         product_code,
-    -- decimal(18, 6), the type of the amounts summed: sum() makes it decimal(38, 6), a 128-bit
-    -- value that every later join, sort and cast pays for (as in int_accounts_measured)
+        -- decimal(18, 6), the type of the amounts summed: sum() makes it decimal(38, 6), a 128-bit
+        -- value that every later join, sort and cast pays for (as in int_accounts_measured)
         cast(sum(annual_value_usd) as decimal(18, 6)) as arr_usd,
         min(case when end_date >= {{ as_of_date() }} then end_date end) as next_renewal_date,
         max(support_tier_rank) as support_tier_rank
