@@ -3,7 +3,8 @@
 
 ``python -m cs_pipeline.quality.generate`` writes the rule tables at the end of
 docs/operations-checks.md, the rule table ``stg_registry__row_rules`` (every rule once, in the
-declared order), ``stg_raw__row_counts``, ``marts.data_quality_summary``, the macro
+declared order), ``stg_raw__row_counts`` (with ``stg_raw__<source>_<entity>_keys``, the records
+of an extract with versions, incremental), ``marts.data_quality_summary``, the macro
 ``quarantine_models`` (the list of quarantine models) and the quarantine models: one per
 source, ``dbt_project/models/staging/<source>/stg_<source>__quarantine.sql``, and one of its own,
 incremental, for an extract with delta files (``stg_support__tickets_quarantine``). Plain SQL
