@@ -280,7 +280,15 @@ def _incremental_config(e: Extract) -> str:
 -- `_loaded_at` it read. The pre-hook empties the model when every raw row is newer than it: the
 -- raw table was reloaded from all files. On Spark (Parquet, no deletes) a table rebuilt from
 -- every raw row each run.
-{{{{ config(
+{_appended_config(raw)}"""
+
+
+def _appended_config(raw: str) -> str:
+    """The config of a model of an extract with delta files that appends what each run reads
+    (its quarantine, its keys): incremental on DuckDB, emptied by the pre-hook when every row of
+    ``raw`` is newer than the model (the raw table was reloaded from all files); on Spark
+    (Parquet, no deletes) a table rebuilt from every raw row each run."""
+    return f"""{{{{ config(
     materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
@@ -415,15 +423,7 @@ def keys_sql(e: Extract) -> str:
 -- never removed, since raw rows are only appended. The pre-hook empties the model when every raw
 -- row is newer than it: the raw table was reloaded from all files. On Spark (Parquet, no
 -- deletes) a table rebuilt from every raw row each run.
-{{{{ config(
-    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{% if is_incremental() %}}delete from {{{{ this }}}}
-        where (select min(_loaded_at) from {raw}) > (select max(_loaded_at) from {{{{ this }}}})
-        {{% endif %}}",
-) }}}}
-
+{_appended_config(raw)}
 with delivered as (
 
     select
