@@ -7,12 +7,7 @@ stopped everything downstream of its raw table (Dagster counts that run as a suc
 failed, the rest was skipped; its tag ``cs360/stopped_by`` names the checks).
 """
 
-import atexit
-import contextlib
-import os
 import sys
-import threading
-from typing import NoReturn
 
 import dagster as dg
 
@@ -59,24 +54,5 @@ def main() -> int:
     return 0
 
 
-def exit_process(status: int) -> NoReturn:
-    """End `make run` with ``status`` as ``sys.exit`` would, without Python's teardown.
-
-    After a run the process holds Dagster's, dbt's and Great Expectations' modules; Python's
-    own exit clears every module and frees their objects one by one, for memory the OS takes
-    back at once (about 0.1 s, README "Measured by hand"). What must happen before the process
-    ends still does, in Python's order: non-daemon threads are joined, the atexit handlers run
-    (logging flushes, the run history closes its SQLite files), the standard streams flush.
-    """
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # closed, or its reader went away
-            stream.flush()
-    os._exit(status)
-
-
 if __name__ == "__main__":
-    exit_process(main())
+    sys.exit(main())

@@ -289,34 +289,6 @@ def test_dbt_runs_without_a_final_collection_and_without_dagster() -> None:
     assert out.splitlines()[-1] == "frozen True False"
 
 
-# An object whose finalizer says so when the interpreter tears the process down.
-_TEARDOWN_WITNESS = """
-import atexit, sys
-class Witness:
-    def __del__(self):
-        sys.stdout.write("torn down\\n"); sys.stdout.flush()
-witness = Witness()
-atexit.register(lambda: print("atexit ran"))
-"""
-
-
-def test_make_run_exits_without_teardown_after_its_threads_and_atexit_handlers() -> None:
-    """`make run` (cs_pipeline.nightly) ends without Python's teardown of its objects (about
-    0.1 s after its last line, README "Measured by hand"), after its non-daemon threads and its
-    atexit handlers (the run history's SQLite files are closed there), with main()'s status."""
-    ran = subprocess.run(
-        [sys.executable, "-c", _TEARDOWN_WITNESS +
-         "import threading, time\n"
-         "threading.Thread(target=lambda: (time.sleep(0.2), print('thread done'))).start()\n"
-         "from cs_pipeline.nightly import exit_process\nexit_process(3)"],
-        capture_output=True, text=True,
-    )
-    assert ran.returncode == 3
-    assert ran.stdout.splitlines() == ["thread done", "atexit ran"]  # and no "torn down"
-    source = (Path(__file__).parents[1] / "cs_pipeline" / "nightly.py").read_text()
-    assert source.endswith('if __name__ == "__main__":\n    exit_process(main())\n')
-
-
 def test_a_raw_step_starts_importing_great_expectations_before_its_load(tmp_path: Path) -> None:
     """A raw step starts the GX import (2.5 s) in a thread before it loads anything, so on a
     night that validates only the ticket delta the import runs beside the 13 steps before it;
