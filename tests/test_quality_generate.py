@@ -9,10 +9,13 @@ import re
 from cs_pipeline.quality.generate import (
     HEADER,
     generated_files,
+    keys_model,
+    keys_sql,
     main,
     quarantine_model,
     quarantine_models,
     quarantine_sql,
+    raw_counts_sql,
 )
 from cs_pipeline.sources import EXTRACTS, quality
 
@@ -62,3 +65,23 @@ def test_only_an_extract_with_delta_files_has_an_incremental_quarantine() -> Non
     # a load without a bad row still moves the model's latest _loaded_at on
     assert "'checked through' as record_id, 0 as rule_number" in sql
     assert "where (select min(_loaded_at) from {{ source('support', 'tickets') }})" in sql
+
+
+def test_superseded_versions_are_counted_from_raw_keys_kept_incrementally() -> None:
+    """The superseded ticket versions are the rows staging reads minus the records of the keys
+    model, which reads the raw rows (not stg_support__tickets, so data_quality_summary still
+    catches a staging model that lost tickets) and, on a night, only the rows loaded since,
+    appending the keys no earlier row had (issue 8: a distinct count of every raw ticket id
+    each night cost 1.4-1.8 s of CPU at 100 000 accounts)."""
+    [tickets] = [e for e in EXTRACTS if e.entity == "tickets"]
+    assert [e for e in EXTRACTS if quality(e).version_key] == [tickets]
+    model = keys_model(tickets)
+    assert model == "stg_raw__support_tickets_keys"
+    assert f"count(*) - (select count(*) from {{{{ ref('{model}') }}}}) as superseded" in (
+        raw_counts_sql()
+    )
+    sql = keys_sql(tickets)
+    assert "from {{ source('support', 'tickets') }}" in sql and "ref(" not in sql
+    assert "incremental_strategy='append'" in sql
+    assert "and _loaded_at > (select coalesce(max(_loaded_at)" in sql
+    assert "where known.record_key is not distinct from delivered.record_key" in sql

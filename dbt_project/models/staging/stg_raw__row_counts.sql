@@ -44,7 +44,7 @@ removed_counts as (
     union all
     select 'crm' as source, 'Task' as entity, sum(case when coalesce({{ parse_boolean('IsDeleted') }}, false) then 1 else 0 end) as deleted, 0 as superseded from {{ source('crm', 'task') }} where {{ passes_row_rules('crm', 'task') }}
     union all
-    select 'support' as source, 'tickets' as entity, 0 as deleted, count(*) - count(distinct {{ parse_integer(clean_key('id')) }}) - count(distinct case when {{ parse_integer(clean_key('id')) }} is null then _row_number end) as superseded from {{ source('support', 'tickets') }} where {{ passes_row_rules('support', 'tickets') }}
+    select 'support' as source, 'tickets' as entity, 0 as deleted, count(*) - (select count(*) from {{ ref('stg_raw__support_tickets_keys') }}) as superseded from {{ source('support', 'tickets') }} where {{ passes_row_rules('support', 'tickets') }}
 
 ),
 
