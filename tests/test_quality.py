@@ -517,6 +517,17 @@ def test_sql_pushdown_finds_repeated_and_blank_keys_like_gx(tmp_path):
     assert [r["_row_number"] for r in pushed["Id is unique"].failing_rows] == [2, 6, 11]
 
 
+def _empty_ticket_table(tmp_path: Path) -> Path:
+    """A warehouse with an empty ``raw.support__tickets`` laid out as the ingest makes it."""
+    path = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        columns = ", ".join(f'"{c}" VARCHAR' for c in extract("support", "tickets").columns)
+        con.execute("CREATE SCHEMA raw")
+        con.execute(f"CREATE TABLE raw.support__tickets ({columns}, _source_file VARCHAR, "
+                    "_row_number BIGINT, _loaded_at TIMESTAMP)")
+    return path
+
+
 def _append_delta(path: Path) -> None:
     """A delta file appended to ``tickets_db``'s table, loaded a night later: 12 rows, of which
     row 1 repeats base rows 5/17 (id 5 at 2024-03-05: three rows now), row 2 repeats base row
@@ -543,12 +554,8 @@ def test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table(tmp_path,
     of the whole table (a full build of the same files), in GX and in SQL (``max_rows`` 10:
     ERROR rules and uniqueness in SQL, WARN rules on each file's own sample)."""
     spec = raw_table_spec(extract("support", "tickets"))
-    path = tmp_path / "wh.duckdb"
+    path = _empty_ticket_table(tmp_path)
     with duckdb.connect(str(path)) as con:
-        columns = ", ".join(f'"{c}" VARCHAR' for c in extract("support", "tickets").columns)
-        con.execute("CREATE SCHEMA raw")
-        con.execute(f"CREATE TABLE raw.support__tickets ({columns}, _source_file VARCHAR, "
-                    "_row_number BIGINT, _loaded_at TIMESTAMP)")
         con.execute(
             """INSERT INTO raw.support__tickets BY NAME
             SELECT CASE WHEN n = 17 THEN '5' ELSE n::VARCHAR END AS id,
@@ -621,12 +628,7 @@ def test_a_repeated_key_written_with_spaces_is_caught_across_nights(tmp_path, ma
     two rows now hold such ids. Night 2 appends '5' and '6 ': earlier rows are normalized
     again, so the row ' 5' of night 1 is found, and base row 6."""
     spec = raw_table_spec(extract("support", "tickets"))
-    path = tmp_path / "wh.duckdb"
-    with duckdb.connect(str(path)) as con:
-        columns = ", ".join(f'"{c}" VARCHAR' for c in extract("support", "tickets").columns)
-        con.execute("CREATE SCHEMA raw")
-        con.execute(f"CREATE TABLE raw.support__tickets ({columns}, _source_file VARCHAR, "
-                    "_row_number BIGINT, _loaded_at TIMESTAMP)")
+    path = _empty_ticket_table(tmp_path)
     _append_tickets(path, "support/tickets.jsonl", "2026-11-01 02:00:00",
                     [str(n) for n in range(1, 21)])
     base = validate_table(spec, path, max_rows=max_rows)
