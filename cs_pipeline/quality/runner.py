@@ -65,10 +65,11 @@ _gx_loader_lock = threading.Lock()
 def import_gx_in_background() -> None:
     """Start importing Great Expectations in a daemon thread, once per process.
 
-    The import takes 2.5 s of CPU. Every raw step calls this as it starts (cs_pipeline/ingest.py),
-    so the first one starts the import and it runs beside the steps before the first table
-    that is validated (on a night that brings only a ticket delta, the 13 steps before the
-    tickets). Validation waits for it (:func:`great_expectations`), never importing alongside.
+    The import takes about 2 s of CPU (:func:`_import_lazily`). Every raw step calls this as
+    it starts (cs_pipeline/ingest.py), so the first one starts the import and it runs beside
+    the steps before the first table that is validated (on a night that brings only a ticket
+    delta, the 13 steps before the tickets). Validation waits for it
+    (:func:`great_expectations`), never importing alongside.
     """
     global _gx_loader
     with _gx_loader_lock:
