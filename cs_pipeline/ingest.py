@@ -777,7 +777,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     def _raw_asset(
         context: dg.AssetExecutionContext, cs_config: CsConfig
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        # The first raw step of a run starts importing Great Expectations (2.5 s of CPU) in a
+        # The first raw step of a run starts importing Great Expectations (about 2 s of CPU) in a
         # thread, so the import runs beside the steps before the first table that is
         # validated (the tickets, 14th of 15, on a night that brings only a ticket delta)
         # instead of inside that step. A night where no file changed does not need it, and

@@ -459,6 +459,39 @@ def test_unchanged_file_that_failed_its_checks_still_stops_downstream(tmp_path, 
     assert "not validated again" in errors.metadata["validated_at"].value
 
 
+def test_a_delta_night_validates_its_rows_against_the_earlier_ones(tmp_path, extracts):
+    """An incremental night validates only the delta file's rows and adds them to the stored
+    verdicts: a delta row without an id still fails gx_errors (naming the row and column), a
+    delta row repeating an earlier file's (id, updated_at) still fails the uniqueness rule
+    with both rows, and the check says which counts were carried over, not read again."""
+    key = ("support", "tickets")
+    materialize(tmp_path, extracts, key)
+    first, second, _ = ticket_records()
+    delta = extracts / "support" / "tickets" / "d1.jsonl"
+    delta.parent.mkdir()
+    delta.write_bytes(jsonl_bytes([{**first, "id": None, "updated_at": "2024-03-05T09:15:00Z"},
+                                   second]))
+
+    result = materialize(tmp_path, extracts, key)
+
+    assert result.asset_materializations_for_node("support__tickets") == []  # stopped
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    errors, warnings = checks["gx_errors"], checks["gx_warnings"]
+    assert not errors.passed and errors.metadata["failed_rules"].value == ["id is present"]
+    [missing] = [o for o in errors.metadata["results"].value if o["rule"] == "id is present"]
+    assert (missing["unexpected_count"], missing["failing_rows"]) == (
+        1, [{"_row_number": 1, "id": None}])
+    assert "| id is present | 1 row(s) | 1: None |" in errors.metadata["failures"].value
+    [unique] = [o for o in warnings.metadata["results"].value if o["rule"].endswith("unique")]
+    assert unique["unexpected_count"] == 2  # base row 2 and delta row 2
+    assert unique["failing_rows"] == [
+        {"_row_number": 2, "id": "101", "updated_at": "2024-03-02T09:15:00Z"}] * 2
+    assert errors.metadata["rows"].value == 5
+    assert errors.metadata["rows_carried_over"].value == 3
+    assert "the counts of the 3 row(s) loaded before them are carried over" in (
+        errors.metadata["validated_at"].value)
+
+
 def test_generated_sample_loads_with_the_generators_counts(tmp_path):
     """The sample generator and the ingest agree on every file, quirks included."""
     root = tmp_path / "extracts"

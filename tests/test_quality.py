@@ -4,6 +4,9 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -23,7 +26,7 @@ from cs_pipeline.quality.rules import (
     raw_rules,
     raw_table_spec,
 )
-from cs_pipeline.quality.runner import validate_table
+from cs_pipeline.quality.runner import TableValidation, validate_table
 from cs_pipeline.quality.suites import build_suite, raw_suite
 from cs_pipeline.sources import EXTRACTS, QUALITY, extract, quality
 
@@ -514,6 +517,17 @@ def test_sql_pushdown_finds_repeated_and_blank_keys_like_gx(tmp_path):
     assert [r["_row_number"] for r in pushed["Id is unique"].failing_rows] == [2, 6, 11]
 
 
+def _empty_ticket_table(tmp_path: Path) -> Path:
+    """A warehouse with an empty ``raw.support__tickets`` laid out as the ingest makes it."""
+    path = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        columns = ", ".join(f'"{c}" VARCHAR' for c in extract("support", "tickets").columns)
+        con.execute("CREATE SCHEMA raw")
+        con.execute(f"CREATE TABLE raw.support__tickets ({columns}, _source_file VARCHAR, "
+                    "_row_number BIGINT, _loaded_at TIMESTAMP)")
+    return path
+
+
 def _append_delta(path: Path) -> None:
     """A delta file appended to ``tickets_db``'s table, loaded a night later: 12 rows, of which
     row 1 repeats base rows 5/17 (id 5 at 2024-03-05: three rows now), row 2 repeats base row
@@ -540,12 +554,8 @@ def test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table(tmp_path,
     of the whole table (a full build of the same files), in GX and in SQL (``max_rows`` 10:
     ERROR rules and uniqueness in SQL, WARN rules on each file's own sample)."""
     spec = raw_table_spec(extract("support", "tickets"))
-    path = tmp_path / "wh.duckdb"
+    path = _empty_ticket_table(tmp_path)
     with duckdb.connect(str(path)) as con:
-        columns = ", ".join(f'"{c}" VARCHAR' for c in extract("support", "tickets").columns)
-        con.execute("CREATE SCHEMA raw")
-        con.execute(f"CREATE TABLE raw.support__tickets ({columns}, _source_file VARCHAR, "
-                    "_row_number BIGINT, _loaded_at TIMESTAMP)")
         con.execute(
             """INSERT INTO raw.support__tickets BY NAME
             SELECT CASE WHEN n = 17 THEN '5' ELSE n::VARCHAR END AS id,
@@ -563,19 +573,9 @@ def test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table(tmp_path,
     night = validate_table(spec, path, max_rows=max_rows, previous=base, appended=appended)
     full = validate_table(spec, path, max_rows=max_rows)
 
-    assert (night.rows, night.rows_validated) == (full.rows, full.rows_validated)
+    _assert_same_verdicts(night, full)
     assert night.rows == 52 and night.sampled is (max_rows == 10)
-    by_rule = {o.rule: o for o in full.outcomes}
-    for outcome in night.outcomes:
-        whole = by_rule[outcome.rule]
-        assert outcome.success == whole.success, outcome.rule
-        assert outcome.element_count == whole.element_count, outcome.rule
-        assert outcome.unexpected_count == whole.unexpected_count, outcome.rule
-        assert outcome.missing_count == whole.missing_count, outcome.rule
-        assert outcome.unexpected_percent == pytest.approx(whole.unexpected_percent), outcome.rule
-        assert outcome.observed_value == whole.observed_value, outcome.rule
-        assert outcome.failing_rows == whole.failing_rows, outcome.rule
-    assert [o.rule for o in night.outcomes] == [o.rule for o in full.outcomes]
+    assert night.rows_carried == 40 and full.rows_carried == 0
     night_of = {o.rule: o for o in night.outcomes}
     # Base rows 5 and 17, 7, and delta rows 1, 2, 5 and 6.
     assert night_of["(id, updated_at) is unique"].unexpected_count == 7
@@ -589,6 +589,91 @@ def test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table(tmp_path,
         spec, path, max_rows=max_rows, previous=night,
         appended="_loaded_at > TIMESTAMP '2026-11-02 02:00:00'",
     ).outcomes == night.outcomes
+
+
+def _assert_same_verdicts(night: TableValidation, full: TableValidation) -> None:
+    """An appended validation (``night``) says what a validation of the whole table says."""
+    assert (night.rows, night.rows_validated) == (full.rows, full.rows_validated)
+    assert [o.rule for o in night.outcomes] == [o.rule for o in full.outcomes]
+    by_rule = {o.rule: o for o in full.outcomes}
+    for outcome in night.outcomes:
+        whole = by_rule[outcome.rule]
+        assert outcome.success == whole.success, outcome.rule
+        assert outcome.element_count == whole.element_count, outcome.rule
+        assert outcome.unexpected_count == whole.unexpected_count, outcome.rule
+        assert outcome.missing_count == whole.missing_count, outcome.rule
+        assert outcome.unexpected_percent == pytest.approx(whole.unexpected_percent), outcome.rule
+        assert outcome.observed_value == whole.observed_value, outcome.rule
+        assert outcome.failing_rows == whole.failing_rows, outcome.rule
+
+
+def _append_tickets(path: Path, file: str, loaded_at: str, ids: Sequence[str | None]) -> str:
+    """Rows of one more ticket file, all stamped ``2024-03-01``; returns the SQL condition
+    that selects them (as the ingest's checks select a night's appended rows)."""
+    with duckdb.connect(str(path)) as con:
+        con.executemany(
+            "INSERT INTO raw.support__tickets (id, updated_at, status, _source_file, "
+            "_row_number, _loaded_at) VALUES (?, '2024-03-01T00:00:00Z', 'open', ?, ?, ?)",
+            [[id_, file, n, loaded_at] for n, id_ in enumerate(ids, start=1)],
+        )
+    return f"_loaded_at >= TIMESTAMP '{loaded_at}'"
+
+
+@pytest.mark.parametrize("max_rows", [250_000, 10])
+def test_a_repeated_key_written_with_spaces_is_caught_across_nights(tmp_path, max_rows):
+    """Guards the appended uniqueness check's shortcut: while no earlier row holds an id
+    other than the one validated (``NULLIF(trim(id), '')``), earlier rows are looked up by
+    the stored id, without normalizing them. Night 1 appends ' 5' (base row 5's id with a
+    space) and a blank id: the shortcut still finds base row 5, and the night remembers that
+    two rows now hold such ids. Night 2 appends '5' and '6 ': earlier rows are normalized
+    again, so the row ' 5' of night 1 is found, and base row 6."""
+    spec = raw_table_spec(extract("support", "tickets"))
+    path = _empty_ticket_table(tmp_path)
+    _append_tickets(path, "support/tickets.jsonl", "2026-11-01 02:00:00",
+                    [str(n) for n in range(1, 21)])
+    base = validate_table(spec, path, max_rows=max_rows)
+    # Counted by a whole validation's uniqueness grouping in SQL (above max_rows), else by
+    # the first night.
+    assert dict(base.keys_not_as_read) == ({"id": 0} if max_rows == 10 else {})
+    unique = "(id, updated_at) is unique"
+
+    appended = _append_tickets(path, "support/tickets/d1.jsonl", "2026-11-02 02:00:00",
+                               [" 5", "", "21"])
+    night1 = validate_table(spec, path, max_rows=max_rows, previous=base, appended=appended)
+    _assert_same_verdicts(night1, validate_table(spec, path, max_rows=max_rows))
+    assert {o.rule: o for o in night1.outcomes}[unique].unexpected_count == 2  # rows 5, d1 1
+    assert dict(night1.keys_not_as_read) == {"id": 2}
+
+    stored = TableValidation.from_json(spec, night1.to_json())  # as the ingest keeps it
+    appended = _append_tickets(path, "support/tickets/d2.jsonl", "2026-11-03 02:00:00",
+                               ["5", "6 ", "22"])
+    night2 = validate_table(spec, path, max_rows=max_rows, previous=stored, appended=appended)
+    full2 = validate_table(spec, path, max_rows=max_rows)
+    _assert_same_verdicts(night2, full2)
+    assert dict(full2.keys_not_as_read) == ({"id": 3} if max_rows == 10 else {})
+    night_of = {o.rule: o for o in night2.outcomes}
+    assert night_of[unique].unexpected_count == 5  # rows 5, 6, d1 1, d2 1 and d2 2
+    assert not night_of["id is present"].success  # d1 row 2, blank
+    assert night_of["id is present"].failing_rows == [{"_row_number": 2, "id": None}]
+    assert dict(night2.keys_not_as_read) == {"id": 3}
+
+
+def test_great_expectations_import_leaves_scipy_stats_until_it_is_read(tmp_path):
+    """Guards runner._import_lazily: after the GX import (in a fresh interpreter, as a run's
+    process), ``scipy.stats`` is not yet executed, and reading it gives the real module."""
+    script = tmp_path / "gx_import.py"
+    script.write_text(
+        "import sys\n"
+        "from cs_pipeline.quality.runner import great_expectations\n"
+        "great_expectations().ExpectationSuite\n"
+        "print(type(sys.modules['scipy.stats']).__name__)\n"
+        "import scipy.stats\n"
+        "print(round(scipy.stats.entropy([0.5, 0.5], [0.25, 0.75]), 6))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["_LazyModule", "0.143841"]
 
 
 def test_appended_validation_falls_back_to_the_whole_table_when_rows_were_replaced(tickets_db):

@@ -191,6 +191,17 @@ def raw_check_results(
                 f"{validation.rows_validated} of {validation.rows} rows in "
                 f"{validation.seconds:.2f}s"
             )
+            if validation.rows_carried:  # found: the validation the verdicts were added to
+                carried = validation.rows_carried
+                note = {
+                    "rows_carried_over": dg.MetadataValue.int(carried),
+                    "validated_at": dg.MetadataValue.text(
+                        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} for the "
+                        f"{validation.rows - carried} row(s) appended; the counts of the "
+                        f"{carried} row(s) loaded before them are carried over from the "
+                        f"validation at {found[1]:%Y-%m-%d %H:%M:%S} (not read again)"
+                    ),
+                }
             con.execute(f"DELETE FROM {CHECK_RESULTS} WHERE table_name = ?", [spec.table])
             con.execute(
                 f"INSERT INTO {CHECK_RESULTS} VALUES (?, ?, ?, ?, ?, ?)",
