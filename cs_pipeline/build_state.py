@@ -120,20 +120,29 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def remember(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
-    """Record what a successful complete build read (one row per raw table)."""
-    con.execute(
-        f"CREATE OR REPLACE TABLE {BUILT_FROM} (table_name VARCHAR NOT NULL, "
-        "loaded_at TIMESTAMP NOT NULL, as_of_date DATE NOT NULL, "
-        "project_checksum VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL)"
-    )
+    """Record what a successful complete build read (one row per raw table).
+
+    In one transaction: in autocommit each row was a commit of its own, each writing and
+    syncing DuckDB's WAL (50-60 ms for the 15 raw tables, against 4 ms)."""
     built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.executemany(
-        f"INSERT INTO {BUILT_FROM} VALUES (?, ?, ?, ?, ?)",
-        [
-            (table, at, inputs.as_of, inputs.project_checksum, built_at)
-            for table, at in sorted(inputs.loads.items())
-        ],
-    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {BUILT_FROM} (table_name VARCHAR NOT NULL, "
+            "loaded_at TIMESTAMP NOT NULL, as_of_date DATE NOT NULL, "
+            "project_checksum VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL)"
+        )
+        con.executemany(
+            f"INSERT INTO {BUILT_FROM} VALUES (?, ?, ?, ?, ?)",
+            [
+                (table, at, inputs.as_of, inputs.project_checksum, built_at)
+                for table, at in sorted(inputs.loads.items())
+            ],
+        )
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def plan_build(
@@ -282,18 +291,21 @@ class Night:
         # See dbt_exclude_args: a test is left out only when all the nodes it reads are kept.
         return {"DBT_INDIRECT_SELECTION": "cautious"} if self.exclude else {}
 
-    def succeeded(self) -> list[str]:
+    def succeeded(self, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
         """Record what this build read; only a complete build describes every table.
 
         A complete build also drops the tables no model or seed builds any more (a model a
         cs360 release removed or renamed), so that neither the build nor the warehouse it
         publishes keeps a table nothing refreshes. Returns the dropped tables' names.
+        ``con``: a connection to the build warehouse the caller holds (else one is opened).
         """
         if not self.complete:
             return []
-        with connect(self.warehouse) as con:
-            remember(con, self.inputs)
-            return drop_orphans(con, self.relations)
+        if con is None:
+            with connect(self.warehouse) as own:
+                return self.succeeded(own)
+        remember(con, self.inputs)
+        return drop_orphans(con, self.relations)
 
 
 def drop_orphans(
