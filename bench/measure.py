@@ -194,6 +194,7 @@ def models_floor(build: Path, settings: dict[str, str], database: Path) -> float
     database.unlink(missing_ok=True)
     started = time.perf_counter()
     with duckdb.connect(str(database), config=settings) as con:
+        con.execute("SET enable_progress_bar_print = false")  # keeps the bench log readable
         con.execute(f"ATTACH {_quote(str(build))} AS build (READ_ONLY)")
         for schema, table in built_tables(con, "build"):
             con.execute(
