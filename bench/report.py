@@ -40,6 +40,13 @@ FLOORS = {
         "no JSON artifacts written (as the nightly dbt on DuckDB): dbt's own start-up (process, "
         "imports, parse), before any connection or hook",
     ),
+    "dbt_models": (
+        "DuckDB CTAS of every table dbt wrote",
+        "DuckDB copying every table the dbt step left in the build file (models and seeds, every "
+        "schema but raw; read from it attached read-only) into a new database file, one CREATE "
+        "TABLE AS SELECT * after the other, and a CHECKPOINT: writing the models' rows as if "
+        "computing them were free",
+    ),
     "publish": (
         "`cp` of the build file + fsync",
         "`cp` of the build file beside itself and an fsync of the copy: the least a durable "

@@ -1,12 +1,15 @@
 """The bench splits the dbt step with dbt's node windows: from ``run_results.json`` when dbt
 wrote it, else from the run's JSON ``dbt.log`` (the nightly dbt on DuckDB runs with
-``--no-write-json``; without either, the whole step would count as models)."""
+``--no-write-json``; without either, the whole step would count as models). Its models floor
+copies what the dbt step wrote, not the raw tables the ingest loaded."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+
+import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -36,3 +39,23 @@ def test_node_windows_come_from_the_log_when_dbt_wrote_no_run_results(tmp_path: 
     nodes = measure.dbt_nodes(log)
     assert [(n.kind, round(n.end - n.start, 3)) for n in nodes] == [("model", 1.9), ("test", 0.1)]
     assert nodes[0].start == measure._epoch("2026-11-30T08:00:01.1")
+
+
+def test_the_models_floor_copies_every_table_but_the_raw_ones(tmp_path: Path) -> None:
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as con:
+        for schema in ("raw", "staging", "config"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        con.execute("CREATE TABLE raw.support__tickets AS SELECT range AS id FROM range(10)")
+        con.execute("CREATE TABLE staging.stg_support__tickets AS SELECT range AS id FROM range(5)")
+        con.execute("CREATE VIEW staging.v AS SELECT 1 AS one")  # a view writes no rows
+        con.execute("CREATE TABLE config.support_tiers AS SELECT 'gold' AS tier")
+        con.execute("ATTACH ':memory:' AS other")
+        assert measure.built_tables(con, "build") == [
+            ("config", "support_tiers"), ("staging", "stg_support__tickets"),
+        ]
+    floor = tmp_path / "models-floor.duckdb"
+    assert measure.models_floor(build, {"threads": "1"}, floor) > 0
+    assert not floor.exists()  # the copy is removed, the build left as it was
+    with duckdb.connect(str(build), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM staging.stg_support__tickets").fetchone() == (5,)

@@ -50,7 +50,8 @@ def _row(markdown: str, starts: str) -> list[str]:
 
 
 def test_each_floor_stands_under_its_stage_with_the_ratio(tmp_path: Path) -> None:
-    floors = {"startup": 2.0, "ingest": 1.5, "dbt_startup": 3.0, "publish": 0.1}
+    floors = {"startup": 2.0, "ingest": 1.5, "dbt_startup": 3.0, "dbt_models": 0.25,
+              "publish": 0.1}
     results = _results([_scale(1000, 40.0, floors), _scale(10000, 60.0, None)])
     report.write_markdown(results, tmp_path / "bench.md")
     text = (tmp_path / "bench.md").read_text()
@@ -65,6 +66,9 @@ def test_each_floor_stands_under_its_stage_with_the_ratio(tmp_path: Path) -> Non
     ]
     assert _row(text, "| &nbsp;&nbsp;&nbsp;&nbsp;↳ *floor: `cp` of the build file")[0] == (
         "0.10 (stage 4.0x)"
+    )
+    assert _row(text, "| &nbsp;&nbsp;&nbsp;&nbsp;↳ *floor: DuckDB CTAS of every table dbt")[0] == (
+        "0.25 (stage 4.0x)"  # the stage's 1.0 s
     )
     assert _row(text, "| loading cs360's definitions") == ["2.50", "–"]
 
@@ -81,10 +85,12 @@ def test_a_results_file_without_floors_renders_as_before(tmp_path: Path) -> None
 
 
 def test_the_plot_draws_each_floor_hollow_in_its_stage_colour(tmp_path: Path) -> None:
-    floors = {"startup": 2.0, "ingest": 1.5, "dbt_startup": 3.0, "publish": 0.1}
+    floors = {"startup": 2.0, "ingest": 1.5, "dbt_startup": 3.0, "dbt_models": 0.25,
+              "publish": 0.1}
     results = _results([_scale(1000, 40.0, floors), _scale(10000, 60.0, floors)])
     report.write_svg(results, tmp_path / "bench.svg")
     svg = (tmp_path / "bench.svg").read_text()
-    for label in ("Dagster start-up floor", "ingest floor", "dbt start-up floor", "publish floor"):
+    for label in ("Dagster start-up floor", "ingest floor", "dbt start-up floor",
+                  "dbt models floor", "publish floor"):
         assert f">{label}</text>" in svg
     assert svg.count('fill="white" stroke="#1f77b4"') == 2  # the ingest floor at both scales
