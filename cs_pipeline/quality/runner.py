@@ -1078,7 +1078,7 @@ def check_result(
     """The Dagster check result for the rules of one severity: passed when all of them hold.
 
     Metadata shows, per failed rule, the unexpected count and a few failing rows with where
-    each is (a raw row: its file and row number, :func:`row_location`); ``results`` holds every
+    each is (a raw row: its file and row number, :func:`_row_location`); ``results`` holds every
     rule's verdict (observed value, counts, rows) as JSON. The description names the same rows.
     """
     outcomes = [o for o in validation.outcomes if o.severity is severity]
@@ -1130,7 +1130,7 @@ def _count_text(outcome: Outcome) -> str:
     return f"{outcome.unexpected_count} row(s)"
 
 
-def row_location(spec: TableSpec, row: dict[str, Any]) -> str:
+def _row_location(spec: TableSpec, row: dict[str, Any]) -> str:
     """Where a failing row is: ``support/tickets/2026-11-02.jsonl row 2`` for a raw table's
     row (its file, then its row number in that file), else the row id's value."""
     if spec.part_column is None:
@@ -1143,7 +1143,7 @@ def _located(spec: TableSpec, outcome: Outcome) -> str:
     a reconciliation's: keys, in the metadata's table with their figures)."""
     if outcome.kind == "reconcile" or not outcome.failing_rows:
         return ""
-    shown = ", ".join(row_location(spec, row) for row in outcome.failing_rows)
+    shown = ", ".join(_row_location(spec, row) for row in outcome.failing_rows)
     more = ", ..." if (outcome.unexpected_count or 0) > len(outcome.failing_rows) else ""
     return f": {shown}{more}"
 
@@ -1153,7 +1153,7 @@ def _row_text(spec: TableSpec, outcome: Outcome, row: dict[str, Any]) -> str:
     if outcome.kind == "reconcile":
         values = [str(v) for k, v in row.items() if k not in (spec.row_id, "expected")]
         return f"{row.get(spec.row_id)}: {' / '.join(values)} (expected {row.get('expected')})"
-    where = row_location(spec, row)
+    where = _row_location(spec, row)
     values = [str(row.get(c)) for c in outcome.columns if c not in spec.row_key]
     return f"{where}: " + " / ".join(values) if values else where
 
