@@ -630,7 +630,12 @@ BLOCKING = [
     Blocking("truncated_json_line", ("support", "organizations"), _truncated_json, None,
              lambda r: [f"{r / 'support' / 'organizations.jsonl'}: line 5: malformed JSON"]),
     Blocking("duplicate_primary_key", ("finance", "customers"), _duplicate_customer, "gx_errors",
-             lambda r: ["customer_number is unique (2 row(s))"]),
+             # The repeated last line: the file's last two rows, named with the file.
+             lambda r: [
+                 "customer_number is unique (2 row(s): "
+                 f"finance/customers.csv row {_line_count(r / 'finance' / 'customers.csv') - 2}, "
+                 f"finance/customers.csv row {_line_count(r / 'finance' / 'customers.csv') - 1})"
+             ]),
 ]
 
 

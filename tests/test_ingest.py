@@ -461,12 +461,16 @@ def test_unchanged_file_that_failed_its_checks_still_stops_downstream(tmp_path, 
 
 def test_a_delta_night_validates_its_rows_against_the_earlier_ones(tmp_path, extracts):
     """An incremental night validates only the delta file's rows and adds them to the stored
-    verdicts: a delta row without an id still fails gx_errors (naming the row and column), a
-    delta row repeating an earlier file's (id, updated_at) still fails the uniqueness rule
-    with both rows, and the check says which counts were carried over, not read again."""
+    verdicts: a delta row without an id still fails gx_errors (naming the file, row and
+    column), a delta row repeating an earlier file's (id, updated_at) still fails the
+    uniqueness rule with both rows, and the check says which counts were carried over, not
+    read again. Both files' row 2 fail the status rule: each is named with its own file
+    (a row number alone would name the same row twice), the base export's first."""
     key = ("support", "tickets")
+    first, second, third = ticket_records()
+    second = {**second, "status": "escalated"}  # not a status the rule allows
+    (extracts / "support" / "tickets.jsonl").write_bytes(jsonl_bytes([first, second, third]))
     materialize(tmp_path, extracts, key)
-    first, second, _ = ticket_records()
     delta = extracts / "support" / "tickets" / "d1.jsonl"
     delta.parent.mkdir()
     delta.write_bytes(jsonl_bytes([{**first, "id": None, "updated_at": "2024-03-05T09:15:00Z"},
@@ -480,12 +484,31 @@ def test_a_delta_night_validates_its_rows_against_the_earlier_ones(tmp_path, ext
     assert not errors.passed and errors.metadata["failed_rules"].value == ["id is present"]
     [missing] = [o for o in errors.metadata["results"].value if o["rule"] == "id is present"]
     assert (missing["unexpected_count"], missing["failing_rows"]) == (
-        1, [{"_row_number": 1, "id": None}])
-    assert "| id is present | 1 row(s) | 1: None |" in errors.metadata["failures"].value
-    [unique] = [o for o in warnings.metadata["results"].value if o["rule"].endswith("unique")]
+        1, [{"_source_file": "support/tickets/d1.jsonl", "_row_number": 1, "id": None}])
+    assert "| id is present | 1 row(s) | support/tickets/d1.jsonl row 1: None |" in (
+        errors.metadata["failures"].value)
+    assert "id is present (1 row(s): support/tickets/d1.jsonl row 1)" in errors.description
+    results = {o["rule"]: o for o in warnings.metadata["results"].value}
+    unique = results["(id, updated_at) is unique"]
     assert unique["unexpected_count"] == 2  # base row 2 and delta row 2
     assert unique["failing_rows"] == [
-        {"_row_number": 2, "id": "101", "updated_at": "2024-03-02T09:15:00Z"}] * 2
+        {"_source_file": file, "_row_number": 2, "id": "101",
+         "updated_at": "2024-03-02T09:15:00Z"}
+        for file in ("support/tickets.jsonl", "support/tickets/d1.jsonl")
+    ]
+    status_rule = "status in {new, open, pending, hold, solved, closed}"
+    status = results[status_rule]
+    assert (status["unexpected_count"], status["failing_rows"]) == (2, [
+        {"_source_file": "support/tickets.jsonl", "_row_number": 2, "status": "escalated"},
+        {"_source_file": "support/tickets/d1.jsonl", "_row_number": 2, "status": "escalated"},
+    ])
+    assert (
+        f"| {status_rule} | 2 row(s) | support/tickets.jsonl row 2: escalated, "
+        "support/tickets/d1.jsonl row 2: escalated |"
+    ) in warnings.metadata["failures"].value.replace("\\|", "|")
+    assert (
+        f"{status_rule} (2 row(s): support/tickets.jsonl row 2, support/tickets/d1.jsonl row 2)"
+    ) in warnings.description
     assert errors.metadata["rows"].value == 5
     assert errors.metadata["rows_carried_over"].value == 3
     assert "the counts of the 3 row(s) loaded before them are carried over" in (

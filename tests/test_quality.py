@@ -26,7 +26,7 @@ from cs_pipeline.quality.rules import (
     raw_rules,
     raw_table_spec,
 )
-from cs_pipeline.quality.runner import TableValidation, validate_table
+from cs_pipeline.quality.runner import Outcome, TableValidation, validate_table
 from cs_pipeline.quality.suites import build_suite, raw_suite
 from cs_pipeline.sources import EXTRACTS, QUALITY, extract, quality
 
@@ -373,11 +373,15 @@ def test_duplicate_key_fails_its_check_and_skips_downstream_without_failing_it(t
     unique = only_failed_rule(errors, dg.AssetCheckSeverity.ERROR, "Id is unique")
     assert unique["unexpected_count"] == 2
     assert unique["failing_rows"] == [
-        {"Id": ACC1, "_row_number": 1},
-        {"Id": ACC1, "_row_number": 3},
+        {"Id": ACC1, "_source_file": "crm/Account.csv", "_row_number": 1},
+        {"Id": ACC1, "_source_file": "crm/Account.csv", "_row_number": 3},
     ]
     assert unique["unexpected_values"] == [{"value": ACC1, "count": 2}]
-    assert ACC1 in errors.metadata["failures"].value
+    assert f"crm/Account.csv row 1: {ACC1}, crm/Account.csv row 3: {ACC1}" in (
+        errors.metadata["failures"].value)
+    assert errors.description == (
+        "1 of 2 ERROR rule(s) failed: "
+        "Id is unique (2 row(s): crm/Account.csv row 1, crm/Account.csv row 3)")
     assert evals[("crm/account", WARN_CHECK)].passed
     # The ERROR stops downstream: crm/account withholds its output, so the asset downstream
     # of it is skipped (not run), and no step fails: the UI shows one failed check, not a
@@ -404,7 +408,8 @@ def test_nps_score_out_of_range_warns_with_the_row_and_does_not_block(tmp_path):
         warnings, dg.AssetCheckSeverity.WARN, "Score__c between 0 and 10"
     )
     assert out_of_range["unexpected_count"] == 1
-    assert out_of_range["failing_rows"] == [{"Score__c": 11.0, "_row_number": 2}]
+    assert out_of_range["failing_rows"] == [
+        {"Score__c": 11.0, "_source_file": "crm/NPS_Response__c.csv", "_row_number": 2}]
     assert result_of(warnings, "Score__c is an integer")["success"] is True
     assert result.asset_materializations_for_node("account_consumer")
 
@@ -420,7 +425,8 @@ def test_unparseable_date_warns_naming_the_column(tmp_path):
     bad_date = result_of(warnings, "CloseDate is a date YYYY-MM-DD")
     assert bad_date["columns"] == ["CloseDate"]
     assert bad_date["unexpected_count"] == 1
-    assert bad_date["failing_rows"] == [{"CloseDate": "31/03/2024", "_row_number": 1}]
+    assert bad_date["failing_rows"] == [
+        {"CloseDate": "31/03/2024", "_source_file": "crm/Opportunity.csv", "_row_number": 1}]
     assert "CloseDate" in warnings.description
     assert "CloseDate" in warnings.metadata["failures"].value
 
@@ -478,7 +484,8 @@ def test_sql_pushdown_agrees_with_gx_on_whole_table_rules(tickets_db):
             {k: gx_outcome.failing_rows[i][k] for k in row}
             for i, row in enumerate(outcome.failing_rows)
         ], rule
-    assert pushed["updated_at is present"].failing_rows == [{"_row_number": 9, "updated_at": None}]
+    assert pushed["updated_at is present"].failing_rows == [
+        {"_source_file": "support/tickets.jsonl", "_row_number": 9, "updated_at": None}]
     assert pushed["(id, updated_at) is unique"].unexpected_count == 2
     assert by_rule["status in {new, open, pending, hold, solved, closed}"].unexpected_count == 2
     # The sample is the same on every run.
@@ -510,7 +517,8 @@ def test_sql_pushdown_finds_repeated_and_blank_keys_like_gx(tmp_path):
         assert pushed[rule].unexpected_count == whole[rule].unexpected_count, rule
         assert pushed[rule].unexpected_values == whole[rule].unexpected_values, rule
         assert pushed[rule].failing_rows == [
-            {"_row_number": row["_row_number"], "Id": row["Id"]} for row in whole[rule].failing_rows
+            {c: row[c] for c in ("_source_file", "_row_number", "Id")}
+            for row in whole[rule].failing_rows
         ], rule
     assert [r["_row_number"] for r in pushed["Id is present"].failing_rows] == [4, 8]
     assert pushed["Id is unique"].unexpected_values == [{"value": ACC2, "count": 3}]
@@ -582,13 +590,24 @@ def test_appended_rows_give_the_verdicts_and_counts_of_the_whole_table(tmp_path,
     assert night_of["id is present"].unexpected_count == 1
     assert not night_of["id is present"].success
     status = night_of["status in {new, open, pending, hold, solved, closed}"]
+    # Failing rows name their file and are ordered by file, then row: base row 5 before the
+    # delta's row 1, and the delta's row 5 (same number as base row 5) after its row 2.
+    tickets, d1 = "support/tickets.jsonl", "support/tickets/d1.jsonl"
+    assert _where(night_of["(id, updated_at) is unique"]) == [
+        (tickets, 5), (tickets, 7), (tickets, 17), (d1, 1), (d1, 2)]
     if max_rows > 40:  # every row seen: base rows 3 and 30, delta row 3
         assert status.unexpected_count == 3
+        assert _where(status) == [(tickets, 3), (tickets, 30), (d1, 3)]
     # Another night brings an empty delta: nothing to read, the verdicts stay.
     assert validate_table(
         spec, path, max_rows=max_rows, previous=night,
         appended="_loaded_at > TIMESTAMP '2026-11-02 02:00:00'",
     ).outcomes == night.outcomes
+
+
+def _where(outcome: Outcome) -> list[tuple[str, int]]:
+    """(file, row number) of each failing row shown."""
+    return [(r["_source_file"], r["_row_number"]) for r in outcome.failing_rows]
 
 
 def _assert_same_verdicts(night: TableValidation, full: TableValidation) -> None:
@@ -654,7 +673,8 @@ def test_a_repeated_key_written_with_spaces_is_caught_across_nights(tmp_path, ma
     night_of = {o.rule: o for o in night2.outcomes}
     assert night_of[unique].unexpected_count == 5  # rows 5, 6, d1 1, d2 1 and d2 2
     assert not night_of["id is present"].success  # d1 row 2, blank
-    assert night_of["id is present"].failing_rows == [{"_row_number": 2, "id": None}]
+    assert night_of["id is present"].failing_rows == [
+        {"id": None, "_source_file": "support/tickets/d1.jsonl", "_row_number": 2}]
     assert dict(night2.keys_not_as_read) == {"id": 3}
 
 

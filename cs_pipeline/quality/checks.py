@@ -122,6 +122,9 @@ def table_check_results(
 # A raw table's latest validation (rows, counts and failing rows per rule), to be reported
 # again while the table stays unchanged and added to when rows are appended.
 CHECK_RESULTS = f"{RAW_SCHEMA}._check_results"
+# The shape of a recorded validation, part of its key: a record of another shape (before 2,
+# failing rows without their file) is validated again rather than added to.
+RECORD_FORMAT = 2
 
 
 def _ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
@@ -156,7 +159,7 @@ def raw_check_results(
     """
     from cs_pipeline.quality.runner import TableValidation, check_result, validate
 
-    rules = hashlib.sha256(repr(spec.rules).encode()).hexdigest()
+    rules = hashlib.sha256(repr((RECORD_FORMAT, spec.rules)).encode()).hexdigest()
     reads_as_of = any(
         "{as_of}" in other.sql
         for r in spec.rules

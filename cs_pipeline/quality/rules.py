@@ -269,6 +269,16 @@ class TableSpec:
     # the runner), so a file's verdicts do not depend on which other files share the table.
     part_column: str | None = None
 
+    @property
+    def row_key(self) -> tuple[str, ...]:
+        """The columns that say where a row is: its file (``part_column``) and its row id.
+
+        A raw table holds the rows of several files (the tickets: the base export and every
+        delta file), each numbered from 1, so a row number alone is ambiguous: failing rows
+        carry both, and are ordered by them (file, then row).
+        """
+        return (self.part_column, self.row_id) if self.part_column else (self.row_id,)
+
     def frame_column(self, rule: Rule, column: str) -> str:
         """The column of the validated frame that a rule checks."""
         if rule.kind == "between" and self.text_values:
@@ -280,7 +290,7 @@ class TableSpec:
         if self.text_values and frame_column.endswith(NUMBER_SUFFIX):
             source = quote_ident(frame_column.removesuffix(NUMBER_SUFFIX))
             return f"TRY_CAST(trim({source}) AS DOUBLE)"
-        if self.text_values and frame_column != self.row_id:
+        if self.text_values and frame_column not in self.row_key:
             return f"NULLIF(trim({quote_ident(frame_column)}), '')"
         return quote_ident(frame_column)
 
