@@ -165,10 +165,25 @@ def ingest_floor(files: Iterable[Path], settings: dict[str, str], database: Path
     """Seconds for DuckDB to copy every extract into a table of a new database file and
     checkpoint it: ``CREATE TABLE AS SELECT`` with the plainest readers, the least a load into
     the warehouse can cost (no types, checks, lineage columns or quarantine)."""
+    return _timed_new_database(
+        database,
+        settings,
+        lambda con: _each_file(files, lambda path, index: _load(con, path, f"extract_{index}")),
+    )
+
+
+def _timed_new_database(
+    database: Path,
+    settings: dict[str, str],
+    write: Callable[[duckdb.DuckDBPyConnection], object],
+) -> float:
+    """Seconds to ``write`` into a new database file and checkpoint it (the file is removed
+    afterwards): the frame of the floors that copy data into DuckDB."""
     database.unlink(missing_ok=True)
     started = time.perf_counter()
     with duckdb.connect(str(database), config=settings) as con:
-        _each_file(files, lambda path, index: _load(con, path, f"extract_{index}"))
+        con.execute("SET enable_progress_bar_print = false")  # keeps the bench log readable
+        write(con)
         con.execute("CHECKPOINT")
     seconds = time.perf_counter() - started
     database.unlink()
@@ -191,19 +206,15 @@ def models_floor(build: Path, settings: dict[str, str], database: Path) -> float
     database file (``CREATE TABLE AS SELECT *``), then a CHECKPOINT: what the models would
     cost if computing their rows were free. Reading the build's compressed columns is part of
     it (less than what the models read: the raw tables)."""
-    database.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with duckdb.connect(str(database), config=settings) as con:
-        con.execute("SET enable_progress_bar_print = false")  # keeps the bench log readable
+
+    def copy(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ATTACH {_quote(str(build))} AS build (READ_ONLY)")
         for schema, table in built_tables(con, "build"):
             con.execute(
                 f'CREATE TABLE "{schema}.{table}" AS SELECT * FROM build."{schema}"."{table}"'
             )
-        con.execute("CHECKPOINT")
-    seconds = time.perf_counter() - started
-    database.unlink()
-    return seconds
+
+    return _timed_new_database(database, settings, copy)
 
 
 def publish_floor(build: Path) -> float:

@@ -355,7 +355,7 @@ def _write_build_info(tmp: Path, info: BuildInfo, counts: dict[str, int]) -> Non
     with connect(tmp) as con:
         # One transaction: in autocommit each statement (a row, a comment: about 20) was a
         # commit of its own, each writing and syncing DuckDB's WAL (README, "Measured by hand").
-        con.execute("BEGIN TRANSACTION")
+        con.begin()
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS_SCHEMA}")
         con.execute(
             f"CREATE OR REPLACE TABLE {table} (as_of DATE NOT NULL, built_at TIMESTAMP NOT NULL, "
@@ -369,7 +369,7 @@ def _write_build_info(tmp: Path, info: BuildInfo, counts: dict[str, int]) -> Non
         for column, text in BUILD_INFO_COLUMNS.items():
             con.execute(f"COMMENT ON COLUMN {table}.{column} IS {quote_literal(text)}")
         con.execute(f"COMMENT ON TABLE {table} IS {quote_literal(BUILD_INFO_DESCRIPTION)}")
-        con.execute("COMMIT")
+        con.commit()
         con.execute("CHECKPOINT")
 
 
