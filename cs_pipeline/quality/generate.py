@@ -222,12 +222,11 @@ def _entity_select(e: Extract) -> str:
 
 # An extract with delta files (the tickets) grows by appended loads: its quarantine reads only
 # the raw rows loaded after the latest row it holds.
-_EPOCH = "{{ dbt.cast(\"'1900-01-01'\", api.Column.translate_type('timestamp')) }}"
-_SINCE_LAST_RUN = (
-    "{% if is_incremental() %} where _loaded_at > (select coalesce(max(_loaded_at), "
-    f"{_EPOCH}) from {{{{ this }}}})"
-    "{% endif %}"
+_NEWER_THAN_MODEL = (
+    "_loaded_at > (select coalesce(max(_loaded_at), "
+    "{{ dbt.cast(\"'1900-01-01'\", api.Column.translate_type('timestamp')) }}) from {{ this }})"
 )
+_SINCE_LAST_RUN = f"{{% if is_incremental() %}} where {_NEWER_THAN_MODEL}{{% endif %}}"
 
 
 RULES_MODEL = "stg_registry__row_rules"
@@ -433,7 +432,7 @@ with delivered as (
     from {raw}
     where {{{{ passes_row_rules('{e.source}', '{e.entity}') }}}}
     {{%- if is_incremental() %}}
-      and _loaded_at > (select coalesce(max(_loaded_at), {_EPOCH}) from {{{{ this }}}})
+      and {_NEWER_THAN_MODEL}
     {{%- endif %}}
 
 )
