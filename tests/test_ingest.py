@@ -374,7 +374,13 @@ def test_files_appended_in_one_load_are_numbered_each_from_its_first_line(tmp_pa
             [filler | {"id": i, "subject": f"{name} line {i}"} for i in range(1, lines + 1)]
         ))
 
-    ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 2))
+    report = ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 2))
+
+    # The preview: the table's first rows in file order, across files (the base file has 3).
+    subject = report.preview_columns.index("subject")
+    assert [(r[0], r[subject]) for r in report.preview_rows] == [
+        *[(n, 'Login fails, says "denied"') for n in (1, 2, 3)],
+        (1, "d1.jsonl line 1"), (2, "d1.jsonl line 2")]
 
     def numbered() -> list[tuple]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
