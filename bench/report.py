@@ -99,8 +99,8 @@ def floors_sum(run: dict) -> float | None:
     return round(sum(floors.values()), 2) if set(floors) == set(FLOORS) else None
 
 
-def _ratio(part: float | None, whole: float) -> float | None:
-    return None if part is None else round(part / whole, 3)
+def _ratio(part: float | None, whole: float, digits: int) -> float | None:
+    return None if part is None else round(part / whole, digits)
 
 
 # The targets of issue 8, declared once; they apply at 100 000 accounts on 2 cores / 24 GiB and
@@ -111,7 +111,7 @@ TARGETS = (
         "whole run at most 5x the scan floor",
         5.0,
         lambda s, _: s["ratio_to_floor"],
-        lambda s: _ratio(floors_sum(s), s["floor_s"]),
+        lambda s: _ratio(floors_sum(s), s["floor_s"], 1),
     ),
     Target(
         "peak_rss_mb",
@@ -137,7 +137,7 @@ TARGETS = (
         "one more day of tickets (~1 %) on a built warehouse at most 10 % of the full build",
         0.10,
         _incremental,
-        lambda s: _ratio(floors_sum(s.get("incremental") or {}), s["total_s"]),
+        lambda s: _ratio(floors_sum(s.get("incremental") or {}), s["total_s"], 3),
     ),
 )
 TARGET_SCALE = 100_000
@@ -351,8 +351,8 @@ _STAGE_SERIES = (  # (stage, label, colour)
 _SERIES = (
     ("total", "full build", "#111111", ""),
     ("floor", "scan floor", "#111111", "6 4"),
-    ("night", "incremental night", "#17becf", ""),
-    ("night_floors", "night floors (sum)", "#17becf", "2 3"),
+    ("night", "incremental night", "#e377c2", ""),
+    ("night_floors", "night floors (sum)", "#e377c2", "2 3"),
     *((key, label, colour, "") for key, label, colour in _STAGE_SERIES),
     *((f"floor:{key}", f"{label} floor", colour, "2 3")
       for key, label, colour in _STAGE_SERIES if key in FLOORS),
