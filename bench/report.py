@@ -1,7 +1,13 @@
-"""The benchmark's targets and its two renderings: a Markdown table and a log-log SVG plot."""
+"""The benchmark's targets and its two renderings: a Markdown table and a log-log SVG plot.
+
+    .venv/bin/python bench/report.py     # render bench/results.json again, without a bench
+
+Everything shown is read from ``bench/results.json`` (targets, verdicts and floors included).
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -316,6 +322,15 @@ def write_markdown(results: dict, path: Path) -> None:
 
 
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def render(results: Path = ROOT / "bench" / "results.json", root: Path = ROOT) -> None:
+    """The Markdown table, the plot and the README's copy of the table, from a results file."""
+    data = json.loads(results.read_text())
+    write_markdown(data, root / "assets" / "bench.md")
+    write_svg(data, root / "assets" / "bench.svg")
+    update_readme(root / "assets" / "bench.md", root / "README.md")
 
 
 def update_readme(
@@ -449,3 +464,7 @@ def write_svg(results: dict, path: Path) -> None:
         out.append(f'<text x="{lx + 36}" y="{ly + 4}">{escape(label)}</text>')
     out.append("</svg>")
     path.write_text("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    render()

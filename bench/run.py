@@ -522,9 +522,7 @@ def main() -> None:
     }
     results["targets"] = report.evaluate_targets(scales)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    report.write_markdown(results, ROOT / "assets" / "bench.md")
-    report.write_svg(results, ROOT / "assets" / "bench.svg")
-    report.update_readme(ROOT / "assets" / "bench.md", ROOT / "README.md")
+    report.render(RESULTS, ROOT)
     log(f"wrote {RESULTS.relative_to(ROOT)}, assets/bench.md, assets/bench.svg, README.md")
     print((ROOT / "assets" / "bench.md").read_text())
     if not all(s["success"] for s in scales):

@@ -3,6 +3,7 @@ renders a results.json written before floors were measured (other engineers read
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -109,6 +110,10 @@ def test_the_night_s_floors_add_up_against_its_target(tmp_path: Path) -> None:
         "stage_floors": {**floors, "ingest": 0.05, "dbt_models": 0.85},
     }
     results = _results([scale])
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "README.md").write_text("# x\n<!-- bench:start -->\nold\n<!-- bench:end -->\n")
+    report.render(tmp_path / "results.json", tmp_path)  # the report reads the JSON only
     at_100k = results["targets"]["incremental_ratio"]["per_scale"]["100000"]
     # 2.0 + 0.05 + 3.0 + 0.85 + 0.1 = 6.0 s of a 40 s full build: 15 %, above the 10 % target
     assert at_100k == {"value": 0.333, "pass": False, "at_floors": 0.15}
@@ -116,8 +121,11 @@ def test_the_night_s_floors_add_up_against_its_target(tmp_path: Path) -> None:
     # the full build at its floors: 6.85 s against the scan floor's 0.5 s
     assert results["targets"]["ratio_to_floor"]["per_scale"]["100000"]["at_floors"] == 13.7
     assert results["targets"]["peak_rss_mb"]["per_scale"]["100000"]["at_floors"] is None
-    report.write_markdown(results, tmp_path / "bench.md")
-    text = (tmp_path / "bench.md").read_text()
+    text = (tmp_path / "README.md").read_text()
+    assert "old" not in text and text == (
+        "# x\n<!-- bench:start -->\n" + (tmp_path / "assets" / "bench.md").read_text()
+        + "<!-- bench:end -->\n"
+    )
     assert _row(text, "| &nbsp;&nbsp;ingest (raw asset steps) (s)") == ["9.00 (500 MB)"]  # full
     assert _row(text, "| &nbsp;&nbsp;night: ingest") == ["0.60 (floor 0.05, 12.0x)"]
     assert _row(text, "| &nbsp;&nbsp;night: dbt tests") == ["0.50"]  # a stage without a floor
@@ -129,6 +137,5 @@ def test_the_night_s_floors_add_up_against_its_target(tmp_path: Path) -> None:
         "15.0% of the full build (40.0 s) against the 10% target (4.00 s); the night took "
         "13.3 s, 2.2x its floors."
     ) in text
-    report.write_svg(results, tmp_path / "bench.svg")
-    svg = (tmp_path / "bench.svg").read_text()
+    svg = (tmp_path / "assets" / "bench.svg").read_text()
     assert ">incremental night</text>" in svg and ">night floors (sum)</text>" in svg
