@@ -78,9 +78,10 @@ def import_deferring(package: str, deferred: Iterable[str]) -> ModuleType:
         for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
-            parent, _, child = name.rpartition(".")
-            if parent and getattr(sys.modules.get(parent), child, None) is stand_in:
-                delattr(sys.modules[parent], child)
+            parent = sys.modules.get(name.rpartition(".")[0])
+            child = name.rpartition(".")[2]
+            if parent is not None and vars(parent).get(child) is stand_in:
+                delattr(parent, child)
     handed_out = {id(d) for s in stand_ins.values() for d in s.handed_out.values()}
     served: dict[str, tuple[str, str]] = {}
     for module_name in set(sys.modules) - before:
