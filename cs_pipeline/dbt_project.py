@@ -29,19 +29,6 @@ from dagster_shared.record import replace
 from packaging.version import Version
 
 from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings
-from cs_pipeline.deferred_import import import_deferring
-
-# What dagster-dbt imports for dbt Cloud and for column lineage, neither of which cs360 uses:
-# imported at first use (0.17 s of CPU a process; cs_pipeline/deferred_import.py).
-DAGSTER_DBT_DEFERRED = (
-    "dagster_dbt.cloud",
-    "dagster_dbt.cloud_v2",
-    "dagster_dbt.cloud_v2.component",
-    "sqlglot",
-    "sqlglot.expressions",
-    "sqlglot.lineage",
-    "sqlglot.optimizer",
-)
 
 
 def _import_dagster_dbt() -> ModuleType:
@@ -57,14 +44,13 @@ def _import_dagster_dbt() -> ModuleType:
     specs are the same (tests/test_fixed_costs.py compares both paths). Hidden only while
     dagster-dbt loads: dbt-core stays importable for anything else in the process. A process
     that imported dagster-dbt before cs360 keeps dbt-core's path, which works the same.
-    The modules of :data:`DAGSTER_DBT_DEFERRED` are imported at first use.
     """
     if "dagster_dbt" not in sys.modules:
         hidden = "dbt.version" not in sys.modules
         if hidden:
             sys.modules["dbt.version"] = None  # type: ignore[assignment]  # import → ImportError
         try:
-            import_deferring("dagster_dbt", DAGSTER_DBT_DEFERRED)
+            importlib.import_module("dagster_dbt")
         finally:
             if hidden:
                 del sys.modules["dbt.version"]

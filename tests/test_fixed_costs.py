@@ -95,46 +95,6 @@ def test_definitions_load_without_dbt_core() -> None:
     assert cheap["checks"] == with_dbt_core["checks"]
 
 
-def test_definitions_load_without_dbt_cloud_and_column_lineage_modules() -> None:
-    """dagster-dbt's dbt Cloud integrations (requests, Dagster's gRPC client and protobuf) and
-    sqlglot (column lineage) are not imported by loading cs360's definitions (0.17 s of CPU a
-    process); the names dagster-dbt took from them still work, imported at first use."""
-    code = """
-import inspect, json, sys
-import cs_pipeline.definitions
-heavy = ("sqlglot", "grpc", "requests", "google.protobuf", "dagster_dbt.cloud",
-         "dagster_dbt.cloud_v2")
-absent = [m for m in heavy if m not in sys.modules]
-import dagster_dbt
-from dagster_dbt import DbtCloudComponent
-from dagster_dbt.core import dbt_cli_event
-import sqlglot
-print(json.dumps({
-    "absent": absent,
-    "in_dir": "DbtCloudWorkspace" in dir(dagster_dbt),
-    "cloud_class": inspect.isclass(dagster_dbt.DbtCloudWorkspace)
-    and dagster_dbt.DbtCloudWorkspace.__module__ == "dagster_dbt.cloud_v2.resources",
-    "component": DbtCloudComponent.__name__,
-    "table": dbt_cli_event.exp.Table is sqlglot.exp.Table,
-    "parsed": dbt_cli_event.parse_one("select a from t").sql(),
-    "own": dbt_cli_event.parse_one is sqlglot.parse_one,
-}))
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    assert json.loads(out.splitlines()[-1]) == {
-        "absent": ["sqlglot", "grpc", "requests", "google.protobuf", "dagster_dbt.cloud",
-                   "dagster_dbt.cloud_v2"],
-        "in_dir": True,
-        "cloud_class": True,
-        "component": "DbtCloudComponent",
-        "table": True,
-        "parsed": "SELECT a FROM t",
-        "own": True,  # after its first use the real function took the stand-in's place
-    }
-
-
 def test_manifest_is_prepared_through_the_cs360_resource(monkeypatch: pytest.MonkeyPatch) -> None:
     """`make manifest` and `dagster dev` parse through CsDbtCliResource (make manifest: ~10 s ->
     ~5 s): no `dbt --version` subprocess and no in-process adapter, which would need dbt-core
