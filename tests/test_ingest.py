@@ -3,6 +3,7 @@
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -373,7 +374,13 @@ def test_files_appended_in_one_load_are_numbered_each_from_its_first_line(tmp_pa
             [filler | {"id": i, "subject": f"{name} line {i}"} for i in range(1, lines + 1)]
         ))
 
-    ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 2))
+    report = ingest.load_extract(e, root, warehouse, dt.datetime(2024, 6, 2))
+
+    # The preview: the table's first rows in file order, across files (the base file has 3).
+    subject = report.preview_columns.index("subject")
+    assert [(r[0], r[subject]) for r in report.preview_rows] == [
+        *[(n, 'Login fails, says "denied"') for n in (1, 2, 3)],
+        (1, "d1.jsonl line 1"), (2, "d1.jsonl line 2")]
 
     def numbered() -> list[tuple]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -394,7 +401,7 @@ def test_files_appended_in_one_load_are_numbered_each_from_its_first_line(tmp_pa
     assert numbered() == expected
 
 
-def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts):
+def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts, monkeypatch):
     """Guards the incremental night: a CSV equal to the one its table was loaded from (size and
     mtime, or SHA-256) is not read again; its asset says so, without a fresh row count, and
     its checks still report. A changed file, or a full refresh, reloads it."""
@@ -428,12 +435,19 @@ def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts):
         "unchanged, not reloaded")
 
     # Same size, one value changed (one company's name), even with the old mtime put back
-    # (a copy that keeps timestamps): the checksum says it changed, so it is reloaded.
+    # (a copy that keeps timestamps): the checksum says it changed, so it is reloaded; the
+    # file is hashed once, the hash that found the change is the ledger's.
     data, stat = path.read_bytes(), path.stat()
     path.write_bytes(data.replace(b"company_name-1,", b"company_name-X,", 1))
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_size == len(data)
+    hashed = []
+    sha256_of = ingest.sha256_of
+    monkeypatch.setattr(ingest, "sha256_of", lambda p: hashed.append(p) or sha256_of(p))
     meta = metadata(materialize(tmp_path, extracts, key), key)
+    assert hashed == [path]
+    assert query(tmp_path, f"SELECT sha256 FROM raw._loaded_files WHERE path = '{e.file}'") == [
+        (hashlib.sha256(path.read_bytes()).hexdigest(),)]
     assert meta["row_count"] == loaded[0][0]
     assert query(tmp_path, "SELECT count(*) FROM raw.finance__customers "
                            "WHERE company_name = 'company_name-X'") == [(1,)]
