@@ -29,6 +29,7 @@ from dagster_shared.record import replace
 from packaging.version import Version
 
 from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings
+from cs_pipeline.imports import absent
 
 
 def _import_dagster_dbt() -> ModuleType:
@@ -45,16 +46,8 @@ def _import_dagster_dbt() -> ModuleType:
     dagster-dbt loads: dbt-core stays importable for anything else in the process. A process
     that imported dagster-dbt before cs360 keeps dbt-core's path, which works the same.
     """
-    if "dagster_dbt" not in sys.modules:
-        hidden = "dbt.version" not in sys.modules
-        if hidden:
-            sys.modules["dbt.version"] = None  # type: ignore[assignment]  # import → ImportError
-        try:
-            importlib.import_module("dagster_dbt")
-        finally:
-            if hidden:
-                del sys.modules["dbt.version"]
-    return sys.modules["dagster_dbt"]
+    with absent("dbt.version"):
+        return importlib.import_module("dagster_dbt")
 
 
 dagster_dbt = _import_dagster_dbt()

@@ -679,7 +679,7 @@ def test_a_repeated_key_written_with_spaces_is_caught_across_nights(tmp_path, ma
 
 
 def test_great_expectations_import_leaves_scipy_stats_until_it_is_read(tmp_path):
-    """Guards runner._import_lazily: after the GX import (in a fresh interpreter, as a run's
+    """Guards imports.import_lazily: after the GX import (in a fresh interpreter, as a run's
     process), ``scipy.stats`` is not yet executed, and reading it gives the real module."""
     script = tmp_path / "gx_import.py"
     script.write_text(

@@ -28,7 +28,6 @@ like any other, in the same check result.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import math
 import sys
@@ -46,6 +45,7 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import connect, quote_ident, quote_literal
+from cs_pipeline.imports import absent, import_lazily
 from cs_pipeline.quality.rules import Rule, Severity, TableSpec
 from cs_pipeline.quality.thresholds import threshold
 
@@ -66,7 +66,7 @@ _gx_loader_lock = threading.Lock()
 def import_gx_in_background() -> None:
     """Start importing Great Expectations in a daemon thread, once per process.
 
-    The import takes about 2 s of CPU (:func:`_import_lazily`). Every raw step calls this as
+    The import takes about 2 s of CPU (:func:`_import_gx`). Every raw step calls this as
     it starts (cs_pipeline/ingest.py), so the first one starts the import and it runs beside
     the steps before the first table that is validated (on a night that brings only a ticket
     delta, the 13 steps before the tickets). Validation waits for it
@@ -102,54 +102,16 @@ def great_expectations() -> ModuleType:
 
 
 def _import_gx() -> ModuleType:
-    _import_lazily("scipy.stats")
-    with _absent("pyspark"):
+    # GX imports scipy.stats for one expectation cs360 never uses (the KL divergence of a
+    # column's distribution: 0.6 s of CPU; an expectation that reads it still gets the whole
+    # module), and pyspark when it is installed, for its Spark datasource (0.4 s; cs360
+    # validates pandas frames, and the Spark engine runs in dbt's process): README, "Measured
+    # by hand". GX then treats Spark as not installed in this process.
+    import_lazily("scipy.stats")
+    with absent("pyspark"):
         import great_expectations
 
     return great_expectations
-
-
-@contextmanager
-def _absent(name: str) -> Iterator[None]:
-    """While the block runs, importing module ``name`` raises ``ModuleNotFoundError`` (as if it
-    were not installed), unless something imported it already; afterwards it imports as usual.
-
-    Great Expectations imports pyspark when it is installed (for its Spark datasource, which
-    cs360 never uses: it validates pandas frames; pyspark is there for the Spark engine, whose
-    Spark runs in dbt's process): about 0.4 s of the import's 2.2 s of CPU (README, "Measured
-    by hand"). GX then treats Spark as not installed in this process.
-    """
-    if name in sys.modules:
-        yield
-        return
-    sys.modules[name] = None  # type: ignore[assignment]  # the import system's "not there"
-    try:
-        yield
-    finally:
-        if sys.modules.get(name, "") is None:
-            del sys.modules[name]
-
-
-def _import_lazily(name: str) -> None:
-    """Import module ``name`` so that its code runs when one of its attributes is first read
-    (the standard library's ``importlib.util.LazyLoader``), if nothing imported it yet.
-
-    Great Expectations imports ``scipy.stats`` for one expectation cs360 never uses (the KL
-    divergence of a column's distribution): about 0.6 s of the import's 2.5-2.9 s of CPU
-    (README, "Measured by hand"). An expectation that reads it still gets the whole module.
-    """
-    if name in sys.modules:
-        return
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        return
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    setattr(sys.modules[parent], child, module)  # as an import of the submodule does
 
 
 # Above this many rows, row-level WARN rules see a sample (measured: bench/quality.py); var

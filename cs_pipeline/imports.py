@@ -1,0 +1,43 @@
+"""Importing a third-party package without the parts of it cs360 never runs.
+
+Both are for start-up cost only (README, "Measured by hand"); neither changes what a package does
+for the code cs360 calls, and both leave a module alone that something imported already.
+"""
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def absent(name: str) -> Iterator[None]:
+    """While the block runs, importing module ``name`` raises ``ModuleNotFoundError`` (as if it
+    were not installed); afterwards it imports as usual."""
+    if name in sys.modules:
+        yield
+        return
+    sys.modules[name] = None  # type: ignore[assignment]  # the import system's "not there"
+    try:
+        yield
+    finally:
+        if sys.modules.get(name, "") is None:
+            del sys.modules[name]
+
+
+def import_lazily(name: str) -> None:
+    """Import module ``name`` so that its code runs when one of its attributes is first read
+    (the standard library's ``importlib.util.LazyLoader``)."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)  # as an import of the submodule does
