@@ -117,47 +117,80 @@ component_scores as (
 
 ),
 
-weighted as (
+{#- From here on one row per key, each component side by side: its score, its weight where it
+    has a score (present_weight_<c>), its points lost and its rank among the key's components.
+    The ranks are counted across the row (how many components lost more points, or as many and
+    come first by name), so no key's rows are sorted: a window over the long rows cost DuckDB
+    about 0.8 s of CPU for the 118 000 products of the 100 000-account bench. Every sum below
+    adds up the same values as a sum over the long rows would. #}
+components as (
 
     select
         {%- for key in keys %}
         component_scores.{{ key }},
         {%- endfor %}
-        component_scores.component,
-        component_scores.component_score,
-        weights.weight,
-        case when component_scores.component_score is not null then weights.weight end as present_weight
+        {%- for component in health_components() %}
+        {%- if component in inapplicable %}
+        cast(null as {{ type_double() }}) as health_{{ component }}{{ ',' if not loop.last }}
+        {%- else %}
+        max(case when component_scores.component = '{{ component }}' then component_scores.component_score end)
+            as health_{{ component }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
     from component_scores
-    inner join {{ ref('health_weights') }} as weights
-        on weights.component = component_scores.component
+    group by {% for key in keys %}component_scores.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
 
 ),
 
-{#- Each row's share of the present weights of its key: the sum per key is a GROUP BY joined back,
-    which costs DuckDB less than a window over the long rows (about 0.2 s of CPU less for the
-    118 000 products of the 100 000-account bench). #}
-present_weights as (
+weights as (
 
     select
-        {%- for key in keys %}
-        weighted.{{ key }},
+        {%- for component in health_components() if component not in inapplicable %}
+        max(case when component = '{{ component }}' then weight end) as weight_{{ component }}{{ ',' if not loop.last }}
         {%- endfor %}
-        sum(weighted.present_weight) as present_weight_total
-    from weighted
-    group by {% for key in keys %}weighted.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ ref('health_weights') }}
+
+),
+
+present as (
+
+    select
+        components.*,
+        {%- for component in health_components() if component not in inapplicable %}
+        case when components.health_{{ component }} is not null then weights.weight_{{ component }} end
+            as present_weight_{{ component }},
+        {%- endfor %}
+        {% for component in health_components() if component not in inapplicable -%}
+        {{ '+ ' if not loop.first }}weights.weight_{{ component }}
+        {% endfor -%} as applicable_weight_total
+    from components
+    cross join weights
+
+),
+
+totals as (
+
+    select
+        present.*,
+        {% for component in health_components() if component not in inapplicable -%}
+        {{ '+ ' if not loop.first }}coalesce(present.present_weight_{{ component }}, 0)
+        {% endfor -%} as present_weight_total,
+        {% for component in health_components() if component not in inapplicable -%}
+        {{ '+ ' if not loop.first }}coalesce(present.present_weight_{{ component }} * present.health_{{ component }}, 0)
+        {% endfor -%} as weighted_score_total
+    from present
 
 ),
 
 points as (
 
     select
-        weighted.*,
-        weighted.present_weight * (100 - weighted.component_score)
-            / nullif(present_weights.present_weight_total, 0) as points_lost
-    from weighted
-    inner join present_weights
-        on {% for key in keys %}present_weights.{{ key }} = weighted.{{ key }}{{ '
-        and ' if not loop.last }}{% endfor %}
+        totals.*,
+        {%- for component in health_components() if component not in inapplicable %}
+        totals.present_weight_{{ component }} * (100 - totals.health_{{ component }})
+            / nullif(totals.present_weight_total, 0) as points_lost_{{ component }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from totals
 
 ),
 
@@ -165,10 +198,12 @@ ranked as (
 
     select
         points.*,
-        row_number() over (
-            partition by {{ key_list }}
-            order by points_lost desc nulls last, component
-        ) as driver_rank
+        {%- for component in health_components() if component not in inapplicable %}
+        1
+        {%- for other in health_components() if other not in inapplicable and other != component %}
+            + case when points.points_lost_{{ other }} {{ '>=' if other < component else '>' }} points.points_lost_{{ component }} then 1 else 0 end
+        {%- endfor %} as driver_rank_{{ component }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from points
 
 ),
@@ -180,32 +215,34 @@ scores as (
         ranked.{{ key }},
         {%- endfor %}
         {%- for component in health_components() %}
-        max(case when ranked.component = '{{ component }}' then ranked.component_score end) as health_{{ component }},
+        ranked.health_{{ component }},
         {%- endfor %}
         {%- for component in health_components() %}
-        sum(case when ranked.component = '{{ component }}' then ranked.present_weight * ranked.component_score end)
-            / nullif(sum(ranked.present_weight), 0) as health_points_{{ component }},
+        {%- if component in inapplicable %}
+        cast(null as {{ type_double() }}) as health_points_{{ component }},
+        {%- else %}
+        ranked.present_weight_{{ component }} * ranked.health_{{ component }}
+            / nullif(ranked.present_weight_total, 0) as health_points_{{ component }},
+        {%- endif %}
         {%- endfor %}
-        sum(ranked.present_weight * ranked.component_score)
-            / nullif(sum(ranked.present_weight), 0) as health_score_exact,
-        coalesce(sum(ranked.present_weight), 0)
-            / nullif(sum(case when ranked.component in ({{ applicable | join(', ') }}) then ranked.weight end), 0)
-            as health_coverage,
-        {#- The drivers are a prefix of the ranks (a component is listed when its rank is within
-            drivers_max_components and it lost points, and ranks go by points lost), so they are
-            the ranks' texts in order: the same text as an ordered listagg, without sorting each
-            key's rows. #}
+        ranked.weighted_score_total / nullif(ranked.present_weight_total, 0) as health_score_exact,
+        ranked.present_weight_total / nullif(ranked.applicable_weight_total, 0) as health_coverage,
+        {#- A component is listed when its rank is within drivers_max_components and it lost
+            points, and ranks go by points lost, so the drivers are the ranks' texts in order. #}
         {%- set drivers = [] %}
-        {%- for rank in range(1, health_components() | length + 1) %}
-        {%- set driver = "max(case when ranked.driver_rank = " ~ rank
-            ~ " and ranked.driver_rank <= settings.drivers_max_components and round(ranked.points_lost, 1) > 0 then "
-            ~ dbt.concat(['ranked.component', "' -'", format_one_decimal('ranked.points_lost')]) ~ " end)" %}
+        {%- for rank in range(1, applicable | length + 1) %}
+        {%- set candidates = [] %}
+        {%- for component in health_components() if component not in inapplicable %}
+        {%- do candidates.append("case when ranked.driver_rank_" ~ component ~ " = " ~ rank
+            ~ " and " ~ rank ~ " <= settings.drivers_max_components and round(ranked.points_lost_" ~ component ~ ", 1) > 0 then "
+            ~ dbt.concat(["'" ~ component ~ "'", "' -'", format_one_decimal('ranked.points_lost_' ~ component)]) ~ " end") %}
+        {%- endfor %}
+        {%- set driver = "coalesce(" ~ candidates | join(', ') ~ ")" %}
         {%- do drivers.append(driver if loop.first else "coalesce(" ~ dbt.concat(["'; '", driver]) ~ ", '')") %}
         {%- endfor %}
         {{ dbt.concat(drivers) }} as health_drivers
     from ranked
     cross join settings
-    group by {% for key in keys %}ranked.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
 
 ),
 
