@@ -94,51 +94,42 @@ metric_scores as (
 
 ),
 
-component_scores as (
+{#- From here on one row per key, each component side by side: its score (the mean of its
+    metrics' scores), its weight where it has a score (present_weight_<c>), its points lost and
+    its rank among the key's components. The ranks are counted across the row (how many
+    components lost more points, or as many and come first by name), so no key's rows are
+    grouped per component nor sorted: a window over the long rows cost DuckDB about 0.8 s of
+    CPU for the 118 000 products of the 100 000-account bench. Every sum and mean below adds up
+    the same values as one over the long rows would. #}
+components as (
 
     select
         {%- for key in keys %}
         metric_scores.{{ key }},
         {%- endfor %}
-        metric_scores.component,
+        {%- for component in health_components() %}
+        {%- if component in inapplicable %}
+        cast(null as {{ type_double() }}) as health_{{ component }}{{ ',' if not loop.last }}
+        {%- elif component == 'engagement' %}
         case
-            when metric_scores.component = 'engagement' and metric_scores.is_engagement_applicable
-                then coalesce(avg(metric_scores.metric_score), max(settings.engagement_score_without_activity))
-            else avg(metric_scores.metric_score)
-        end as component_score
+            when metric_scores.is_engagement_applicable
+                then coalesce(
+                    avg(case when metric_scores.component = 'engagement' then metric_scores.metric_score end),
+                    max(settings.engagement_score_without_activity))
+            else avg(case when metric_scores.component = 'engagement' then metric_scores.metric_score end)
+        end as health_{{ component }}{{ ',' if not loop.last }}
+        {%- else %}
+        avg(case when metric_scores.component = '{{ component }}' then metric_scores.metric_score end)
+            as health_{{ component }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
     from metric_scores
     cross join settings
     group by
         {%- for key in keys %}
         metric_scores.{{ key }},
         {%- endfor %}
-        metric_scores.is_engagement_applicable,
-        metric_scores.component
-
-),
-
-{#- From here on one row per key, each component side by side: its score, its weight where it
-    has a score (present_weight_<c>), its points lost and its rank among the key's components.
-    The ranks are counted across the row (how many components lost more points, or as many and
-    come first by name), so no key's rows are sorted: a window over the long rows cost DuckDB
-    about 0.8 s of CPU for the 118 000 products of the 100 000-account bench. Every sum below
-    adds up the same values as a sum over the long rows would. #}
-components as (
-
-    select
-        {%- for key in keys %}
-        component_scores.{{ key }},
-        {%- endfor %}
-        {%- for component in health_components() %}
-        {%- if component in inapplicable %}
-        cast(null as {{ type_double() }}) as health_{{ component }}{{ ',' if not loop.last }}
-        {%- else %}
-        max(case when component_scores.component = '{{ component }}' then component_scores.component_score end)
-            as health_{{ component }}{{ ',' if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
-    from component_scores
-    group by {% for key in keys %}component_scores.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+        metric_scores.is_engagement_applicable
 
 ),
 
