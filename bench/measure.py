@@ -200,16 +200,44 @@ def built_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[st
     ).fetchall()
 
 
-def models_floor(build: Path, settings: dict[str, str], database: Path) -> float:
-    """Seconds for DuckDB to write what the dbt models wrote: every table of ``built_tables``,
-    read from the build file (attached read-only), copied one after the other into a new
-    database file (``CREATE TABLE AS SELECT *``), then a CHECKPOINT: what the models would
-    cost if computing their rows were free. Reading the build's compressed columns is part of
-    it (less than what the models read: the raw tables)."""
+def rewritten_tables(log: Path) -> list[tuple[str, str]]:
+    """(schema, table) of every table one dbt run wrote whole, from its JSON ``dbt.log`` (the
+    one artifact of every run, see ``dbt_nodes``): the result line of each model or seed that
+    succeeded, materialized as a table or a seed. Views write no rows; an incremental model
+    merged only the rows the run selected, and dbt's log gives no count of them, so it is left
+    out: the floor of a night stays a floor."""
+    tables = set()
+    for line in log.read_text().splitlines():
+        try:
+            info = json.loads(line).get("data", {}).get("node_info") or {}
+        except json.JSONDecodeError:  # a text line (dbt run with another log format)
+            continue
+        relation = info.get("node_relation") or {}
+        if (
+            info.get("resource_type") in ("model", "seed")
+            and info.get("materialized") in ("table", "seed")
+            and info.get("node_status") == "success"
+            and relation.get("schema")
+        ):
+            tables.add((relation["schema"], relation["alias"]))
+    return sorted(tables)
+
+
+def models_floor(
+    build: Path,
+    settings: dict[str, str],
+    database: Path,
+    tables: list[tuple[str, str]] | None = None,
+) -> float:
+    """Seconds for DuckDB to write what the dbt models wrote: ``tables`` (by default every
+    table of ``built_tables``: a full build's), read from the build file (attached read-only),
+    copied one after the other into a new database file (``CREATE TABLE AS SELECT *``), then a
+    CHECKPOINT: what the models would cost if computing their rows were free. Reading the
+    build's compressed columns is part of it (less than what the models read: the raw tables)."""
 
     def copy(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ATTACH {_quote(str(build))} AS build (READ_ONLY)")
-        for schema, table in built_tables(con, "build"):
+        for schema, table in built_tables(con, "build") if tables is None else tables:
             con.execute(
                 f'CREATE TABLE "{schema}.{table}" AS SELECT * FROM build."{schema}"."{table}"'
             )

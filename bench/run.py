@@ -25,7 +25,9 @@ For each scale (CRM accounts of the sample generator, seed 42, a fixed as-of dat
    fresh process takes to load cs360's definitions;
 5. with ``--incremental`` (the default): one more day of ticket changes (``ticket_delta.py``)
    in ``support/tickets/`` and the same command again on the built warehouse, at the same as-of
-   date (``incremental``); then the **next night** as production runs it (``next_night``): the
+   date (``incremental``), and that night's floors (``night_floors``: DuckDB copying only the
+   delta file and only the tables its dbt step wrote whole; the fixed floors are the full
+   build's); then the **next night** as production runs it (``next_night``): the
    as-of date one day later and that day's ticket changes, on the warehouse the incremental
    left. The delta files are removed afterwards (the cached extracts stay as generated).
 
@@ -229,6 +231,7 @@ def split_stages(
     and the rest (between nodes, dbt's exit, Dagster's handling of dbt's events).
     """
     stage_of = stage_of_steps()
+    dbt_log = None
     seconds: dict[str, float] = {}
     windows: dict[str, list[tuple[float, float]]] = {}  # where each stage's RSS is read
 
@@ -240,12 +243,13 @@ def split_stages(
     dbt_nodes: dict[str, int] = {}
     for step in steps:
         stage = stage_of.get(step.key, "other")
-        targets = sorted(ROOT.glob(f"dbt_project/target/{step.key}-{run_id[:7]}-*"))
+        target = dbt_target(step.key, run_id) if stage == "dbt" else None
         found = [
-            path for target in targets[-1:]
-            for path in (target / "run_results.json", target / "dbt.log") if path.is_file()
-        ]
-        if stage != "dbt" or not found:  # without dbt's timings, the dbt step counts as a whole
+            path for path in (target / "run_results.json", target / "dbt.log") if path.is_file()
+        ] if target else []
+        if found and found[-1].name == "dbt.log":  # where night_floors finds the tables dbt wrote
+            dbt_log = found[-1].relative_to(ROOT).as_posix()
+        if not found:  # without dbt's timings, the dbt step counts as a whole
             add("dbt_models" if stage == "dbt" else stage, step.start, step.end)
             continue
         nodes = measure.dbt_nodes(found[0])
@@ -278,7 +282,13 @@ def split_stages(
         }
         for stage in report.STAGES
     }
-    return {"stages": stages, "dbt_nodes": dbt_nodes}
+    return {"stages": stages, "dbt_nodes": dbt_nodes, "dbt_log": dbt_log}
+
+
+def dbt_target(step_key: str, run_id: str) -> Path | None:
+    """The target folder dagster-dbt gave one dbt step of a run (its artifacts and dbt.log)."""
+    targets = sorted(ROOT.glob(f"dbt_project/target/{step_key}-{run_id[:7]}-*"))
+    return targets[-1] if targets else None
 
 
 def best_of_two(measure_once: Callable[[], float]) -> float:
@@ -333,6 +343,29 @@ def stage_floors(extracts: Path, files: list[Path], run_dir: Path) -> dict[str, 
     }
     assert set(floors) == set(report.FLOORS)
     return floors
+
+
+def night_floors(extracts: Path, run_dir: Path, night: dict, full_floors: dict) -> dict:
+    """The floor of each stage of ``report.FLOORS`` for a ticket night, in seconds: DuckDB
+    copying only what the night wrote, each best of two, namely the one file it loaded (its
+    ticket delta) and the tables its dbt step wrote whole (``measure.rewritten_tables`` of its
+    dbt.log); the fixed floors (start-up, dbt start-up, publish) are the full build's,
+    measured on the same settings and a build file of the night's size."""
+    floors = {stage: full_floors[stage] for stage in ("startup", "dbt_startup", "publish")}
+    delta = extracts / night["delta_file"]
+    floors["ingest"] = best_of_two(
+        lambda: measure.ingest_floor([delta], floor_settings(), run_dir / "ingest-floor.duckdb")
+    )
+    if night.get("dbt_log"):
+        tables = measure.rewritten_tables(ROOT / night["dbt_log"])
+        build = settings_of(extracts, run_dir).build_warehouse
+        floors["dbt_models"] = best_of_two(
+            lambda: measure.models_floor(
+                build, floor_settings(), run_dir / "models-floor.duckdb", tables
+            )
+        )
+        night["rewritten_tables"] = len(tables)
+    return {stage: floors[stage] for stage in report.FLOORS if stage in floors}
 
 
 def definitions_load_s(extracts: Path, run_dir: Path) -> float:
@@ -430,8 +463,15 @@ def bench_scale(accounts: int, ticket_deltas: int, with_incremental: bool) -> di
         try:
             # A delta night at the bench's as-of date, then the night after it (as-of + 1 day
             # and that day's delta): the run production has every night.
-            entry["incremental"] = ticket_night(extracts, run_dir, full, "incremental", AS_OF)
-            if entry["incremental"].get("success"):
+            night = entry["incremental"] = ticket_night(
+                extracts, run_dir, full, "incremental", AS_OF
+            )
+            if night.get("success") and "skipped" not in night and "stage_floors" in entry:
+                floors = entry["stage_floors"]
+                night["stage_floors"] = night_floors(extracts, run_dir, night, floors)
+                log(f"incremental: stage floors {night['stage_floors']} "
+                    f"({night.get('rewritten_tables')} tables rewritten)")
+            if night.get("success"):
                 entry["next_night"] = ticket_night(
                     extracts, run_dir, full, "next_night", AS_OF + dt.timedelta(days=1)
                 )
@@ -482,9 +522,7 @@ def main() -> None:
     }
     results["targets"] = report.evaluate_targets(scales)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    report.write_markdown(results, ROOT / "assets" / "bench.md")
-    report.write_svg(results, ROOT / "assets" / "bench.svg")
-    report.update_readme(ROOT / "assets" / "bench.md", ROOT / "README.md")
+    report.render(RESULTS, ROOT)
     log(f"wrote {RESULTS.relative_to(ROOT)}, assets/bench.md, assets/bench.svg, README.md")
     print((ROOT / "assets" / "bench.md").read_text())
     if not all(s["success"] for s in scales):

@@ -1,7 +1,8 @@
 """The bench splits the dbt step with dbt's node windows: from ``run_results.json`` when dbt
 wrote it, else from the run's JSON ``dbt.log`` (the nightly dbt on DuckDB runs with
 ``--no-write-json``; without either, the whole step would count as models). Its models floor
-copies what the dbt step wrote, not the raw tables the ingest loaded."""
+copies what the dbt step wrote, not the raw tables the ingest loaded; a night's, only the tables
+its dbt step wrote whole."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -41,15 +43,21 @@ def test_node_windows_come_from_the_log_when_dbt_wrote_no_run_results(tmp_path: 
     assert nodes[0].start == measure._epoch("2026-11-30T08:00:01.1")
 
 
-def test_the_models_floor_copies_every_table_but_the_raw_ones(tmp_path: Path) -> None:
-    build = tmp_path / "build.duckdb"
-    with duckdb.connect(str(build)) as con:
+def _build(path: Path) -> Path:
+    """A build file: a raw table, a model table, a view and a seed."""
+    with duckdb.connect(str(path)) as con:
         for schema in ("raw", "staging", "config"):
             con.execute(f"CREATE SCHEMA {schema}")
         con.execute("CREATE TABLE raw.support__tickets AS SELECT range AS id FROM range(10)")
         con.execute("CREATE TABLE staging.stg_support__tickets AS SELECT range AS id FROM range(5)")
         con.execute("CREATE VIEW staging.v AS SELECT 1 AS one")  # a view writes no rows
         con.execute("CREATE TABLE config.support_tiers AS SELECT 'gold' AS tier")
+    return path
+
+
+def test_the_models_floor_copies_every_table_but_the_raw_ones(tmp_path: Path) -> None:
+    build = _build(tmp_path / "build.duckdb")
+    with duckdb.connect(str(build)) as con:
         con.execute("ATTACH ':memory:' AS other")
         assert measure.built_tables(con, "build") == [
             ("config", "support_tiers"), ("staging", "stg_support__tickets"),
@@ -59,3 +67,34 @@ def test_the_models_floor_copies_every_table_but_the_raw_ones(tmp_path: Path) ->
     assert not floor.exists()  # the copy is removed, the build left as it was
     with duckdb.connect(str(build), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM staging.stg_support__tickets").fetchone() == (5,)
+
+
+def _result(uid: str, materialized: str, schema: str, status: str = "success") -> str:
+    kind, _, name = uid.split(".")
+    info = {"unique_id": uid, "resource_type": kind, "materialized": materialized,
+            "node_status": status, "node_started_at": "2026-11-30T08:00:00.9",
+            "node_finished_at": "2026-11-30T08:00:01.0",
+            "node_relation": {"schema": schema, "alias": name}}
+    return json.dumps({"data": {"node_info": info},
+                       "info": {"code": "Q012", "level": "info", "ts": "2026-11-30T08:00:01Z"}})
+
+
+def test_a_night_copies_only_the_tables_its_dbt_step_wrote_whole(tmp_path: Path) -> None:
+    log = tmp_path / "dbt.log"
+    log.write_text("\n".join([
+        _result("model.cs360.stg_support__tickets", "table", "staging"),
+        _result("model.cs360.stg_support__tickets", "table", "staging"),  # a second line of it
+        _result("model.cs360.int_tickets_resolved", "incremental", "staging"),  # merged a delta
+        _result("model.cs360.v", "view", "staging"),  # writes no rows
+        _result("seed.cs360.support_tiers", "seed", "config"),
+        _result("model.cs360.calls_to_action", "table", "marts", status="error"),
+        "a text line of another log format",
+    ]) + "\n")
+    tables = measure.rewritten_tables(log)
+    assert tables == [("config", "support_tiers"), ("staging", "stg_support__tickets")]
+    build = _build(tmp_path / "build.duckdb")
+    floor = tmp_path / "floor.duckdb"
+    assert measure.models_floor(build, {"threads": "1"}, floor, tables) > 0
+    assert not floor.exists()
+    with pytest.raises(duckdb.CatalogException, match="missing"):  # it copies the list given
+        measure.models_floor(build, {"threads": "1"}, floor, [("marts", "missing")])
