@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from cs_pipeline.build_state import plan_night
 from cs_pipeline.config import (
@@ -248,7 +249,10 @@ PREVIEW_ROWS = 5
 
 
 def describe_models(
-    con: Any, manifest: Mapping[str, Any], events: Sequence[Any], settings: CsSettings
+    con: duckdb.DuckDBPyConnection,
+    manifest: Mapping[str, Any],
+    events: Sequence[Any],
+    settings: CsSettings,
 ) -> dict[str, dict[str, Any]]:
     """Row count and column schema of every model this build materialized, a preview of the
     marts' first rows, and customer_360's health bands with links to the cockpit.
@@ -291,7 +295,11 @@ def describe_models(
 
 
 def _mart_metadata(
-    con: Any, name: str, relation: str, columns: list[tuple[str, str]], settings: CsSettings
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    relation: str,
+    columns: list[tuple[str, str]],
+    settings: CsSettings,
 ) -> dict[str, Any]:
     names = [c for c, _ in columns]
     order = ", ".join(quote_ident(c) for c in names[:2])

@@ -28,16 +28,28 @@ that is configured (the pragmas above), used once and closed: 1.7 ms instead of 
 event measured (a run stores ~750 at an incremental night). A pooled connection holds no lock
 between uses (each use is its own transaction, committed before the connection goes back), so
 Dagster's other processes (webserver, daemon) read and write the files as before.
+
+Creating a run stores one planned event per asset and check it will materialize or evaluate
+(259 for ``nightly_build``), each committed on its own in the run's file and in the index (677
+commits), before the first step starts. :func:`install` has Dagster hand them over as one batch
+(``DAGSTER_EVENT_BATCH_SIZE``, which Dagster's SQLite storage then stores one by one anyway), and
+stores a batch in one transaction per file (:func:`_store_event_batch`): the same rows, 4 commits.
+A new file (each run has its own) is put in WAL mode at its first connection, before Dagster
+creates its 21 tables and indexes in it, each committed with a wait for the disk in SQLite's
+default rollback-journal mode; Dagster switches it to WAL right after anyway. Together a run's
+creation 1.0 → 0.5 s (measured in README "Measured by hand").
 """
 
 import atexit
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -47,6 +59,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import Pool, QueuePool
 
+# Dagster stores a batch of events with store_event_batch when DAGSTER_EVENT_BATCH_SIZE is set
+# (0 by default: one by one): a run's planned events are its only batch here (259 of
+# nightly_build, one batch). An explicit setting is kept.
+EVENT_BATCH_SIZE = 1000
 MAX_KEPT = 8  # database files held open: a run uses four (runs, index, schedules, its events)
 
 _kept: OrderedDict[str, sqlite3.Connection] = OrderedDict()
@@ -76,8 +92,10 @@ def _keep_open(path: str) -> None:
 def _on_connect(connection: Any, _record: Any) -> None:
     if not isinstance(connection, sqlite3.Connection):
         return
-    connection.execute("PRAGMA synchronous=NORMAL")
     path = _main_file(connection)
+    if path and os.path.getsize(path) == 0:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
     if path:
         _keep_open(path)
 
@@ -114,11 +132,28 @@ def _engine(conn_string: str) -> Engine:
         return engine
 
 
+# The open transactions of the batch this thread is storing (_store_event_batch), by file.
+_batch = threading.local()
+
+
 @contextmanager
 def _connect(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
     """``SqliteEventLogStorage._connect`` with the file's kept engine: the same transaction and
     first-use initialization as Dagster's, on a pooled connection, without a new engine each
-    time."""
+    time. Inside a batch (:func:`_store_event_batch`) a file's one transaction of the batch."""
+    batch: dict[str, Connection] | None = getattr(_batch, "connections", None)
+    if batch is not None:
+        conn_string = self.conn_string_for_shard(shard)
+        if conn_string not in batch:
+            engine = _engine(conn_string)
+            if shard not in self._initialized_dbs:  # the batch holds self._db_lock
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            conn = _batch.stack.enter_context(engine.connect())
+            _batch.stack.enter_context(conn.begin())
+            batch[conn_string] = conn
+        yield batch[conn_string]
+        return
     with self._db_lock:
         engine = _engine(self.conn_string_for_shard(shard))
         if shard not in self._initialized_dbs:
@@ -126,6 +161,18 @@ def _connect(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
             self._initialized_dbs.add(shard)
         with engine.connect() as conn, conn.begin():
             yield conn
+
+
+def _store_event_batch(self: SqliteEventLogStorage, events: Sequence[EventLogEntry]) -> None:
+    """Dagster's ``store_event`` for each event, in one transaction per file: all stored or,
+    when one fails, none (Dagster then stores them one by one)."""
+    with self._db_lock, ExitStack() as stack:
+        _batch.connections, _batch.stack = {}, stack
+        try:
+            for entry in events:
+                self.store_event(entry)
+        finally:
+            _batch.connections = _batch.stack = None
 
 
 _tables_present: set[tuple[str, str]] = set()
@@ -154,6 +201,8 @@ def install() -> None:
         event.listen(Pool, "connect", _on_connect)
     SqliteEventLogStorage._connect = _connect  # type: ignore[method-assign]
     SqliteEventLogStorage.has_table = _has_table  # type: ignore[method-assign]
+    SqliteEventLogStorage.store_event_batch = _store_event_batch  # type: ignore[method-assign]
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
 
 
 atexit.register(close_kept)
