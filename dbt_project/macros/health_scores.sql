@@ -94,70 +94,94 @@ metric_scores as (
 
 ),
 
-component_scores as (
+{#- From here on one row per key, each component side by side: its score (the mean of its
+    metrics' scores), its weight where it has a score (present_weight_<c>), its points lost and
+    its rank among the key's components. The ranks are counted across the row (how many
+    components lost more points, or as many and come first by name), so no key's rows are
+    grouped per component nor sorted: a window over the long rows cost DuckDB about 0.8 s of
+    CPU for the 118 000 products of the 100 000-account bench. Every sum and mean below adds up
+    the same values as one over the long rows would. #}
+components as (
 
     select
         {%- for key in keys %}
         metric_scores.{{ key }},
         {%- endfor %}
-        metric_scores.component,
+        {%- for component in health_components() %}
+        {%- if component in inapplicable %}
+        cast(null as {{ type_double() }}) as health_{{ component }}{{ ',' if not loop.last }}
+        {%- elif component == 'engagement' %}
         case
-            when metric_scores.component = 'engagement' and metric_scores.is_engagement_applicable
-                then coalesce(avg(metric_scores.metric_score), max(settings.engagement_score_without_activity))
-            else avg(metric_scores.metric_score)
-        end as component_score
+            when metric_scores.is_engagement_applicable
+                then coalesce(
+                    avg(case when metric_scores.component = 'engagement' then metric_scores.metric_score end),
+                    max(settings.engagement_score_without_activity))
+            else avg(case when metric_scores.component = 'engagement' then metric_scores.metric_score end)
+        end as health_{{ component }}{{ ',' if not loop.last }}
+        {%- else %}
+        avg(case when metric_scores.component = '{{ component }}' then metric_scores.metric_score end)
+            as health_{{ component }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
     from metric_scores
     cross join settings
     group by
         {%- for key in keys %}
         metric_scores.{{ key }},
         {%- endfor %}
-        metric_scores.is_engagement_applicable,
-        metric_scores.component
+        metric_scores.is_engagement_applicable
 
 ),
 
-weighted as (
+weights as (
 
     select
-        {%- for key in keys %}
-        component_scores.{{ key }},
+        {%- for component in health_components() if component not in inapplicable %}
+        max(case when component = '{{ component }}' then weight end) as weight_{{ component }}{{ ',' if not loop.last }}
         {%- endfor %}
-        component_scores.component,
-        component_scores.component_score,
-        weights.weight,
-        case when component_scores.component_score is not null then weights.weight end as present_weight
-    from component_scores
-    inner join {{ ref('health_weights') }} as weights
-        on weights.component = component_scores.component
+    from {{ ref('health_weights') }}
 
 ),
 
-{#- Each row's share of the present weights of its key: the sum per key is a GROUP BY joined back,
-    which costs DuckDB less than a window over the long rows (about 0.2 s of CPU less for the
-    118 000 products of the 100 000-account bench). #}
-present_weights as (
+present as (
 
     select
-        {%- for key in keys %}
-        weighted.{{ key }},
+        components.*,
+        {%- for component in health_components() if component not in inapplicable %}
+        case when components.health_{{ component }} is not null then weights.weight_{{ component }} end
+            as present_weight_{{ component }},
         {%- endfor %}
-        sum(weighted.present_weight) as present_weight_total
-    from weighted
-    group by {% for key in keys %}weighted.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+        {% for component in health_components() if component not in inapplicable -%}
+        {{ '+ ' if not loop.first }}weights.weight_{{ component }}
+        {% endfor -%} as applicable_weight_total
+    from components
+    cross join weights
+
+),
+
+totals as (
+
+    select
+        present.*,
+        {% for component in health_components() if component not in inapplicable -%}
+        {{ '+ ' if not loop.first }}coalesce(present.present_weight_{{ component }}, 0)
+        {% endfor -%} as present_weight_total,
+        {% for component in health_components() if component not in inapplicable -%}
+        {{ '+ ' if not loop.first }}coalesce(present.present_weight_{{ component }} * present.health_{{ component }}, 0)
+        {% endfor -%} as weighted_score_total
+    from present
 
 ),
 
 points as (
 
     select
-        weighted.*,
-        weighted.present_weight * (100 - weighted.component_score)
-            / nullif(present_weights.present_weight_total, 0) as points_lost
-    from weighted
-    inner join present_weights
-        on {% for key in keys %}present_weights.{{ key }} = weighted.{{ key }}{{ '
-        and ' if not loop.last }}{% endfor %}
+        totals.*,
+        {%- for component in health_components() if component not in inapplicable %}
+        totals.present_weight_{{ component }} * (100 - totals.health_{{ component }})
+            / nullif(totals.present_weight_total, 0) as points_lost_{{ component }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from totals
 
 ),
 
@@ -165,10 +189,12 @@ ranked as (
 
     select
         points.*,
-        row_number() over (
-            partition by {{ key_list }}
-            order by points_lost desc nulls last, component
-        ) as driver_rank
+        {%- for component in health_components() if component not in inapplicable %}
+        1
+        {%- for other in health_components() if other not in inapplicable and other != component %}
+            + case when points.points_lost_{{ other }} {{ '>=' if other < component else '>' }} points.points_lost_{{ component }} then 1 else 0 end
+        {%- endfor %} as driver_rank_{{ component }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from points
 
 ),
@@ -180,32 +206,34 @@ scores as (
         ranked.{{ key }},
         {%- endfor %}
         {%- for component in health_components() %}
-        max(case when ranked.component = '{{ component }}' then ranked.component_score end) as health_{{ component }},
+        ranked.health_{{ component }},
         {%- endfor %}
         {%- for component in health_components() %}
-        sum(case when ranked.component = '{{ component }}' then ranked.present_weight * ranked.component_score end)
-            / nullif(sum(ranked.present_weight), 0) as health_points_{{ component }},
+        {%- if component in inapplicable %}
+        cast(null as {{ type_double() }}) as health_points_{{ component }},
+        {%- else %}
+        ranked.present_weight_{{ component }} * ranked.health_{{ component }}
+            / nullif(ranked.present_weight_total, 0) as health_points_{{ component }},
+        {%- endif %}
         {%- endfor %}
-        sum(ranked.present_weight * ranked.component_score)
-            / nullif(sum(ranked.present_weight), 0) as health_score_exact,
-        coalesce(sum(ranked.present_weight), 0)
-            / nullif(sum(case when ranked.component in ({{ applicable | join(', ') }}) then ranked.weight end), 0)
-            as health_coverage,
-        {#- The drivers are a prefix of the ranks (a component is listed when its rank is within
-            drivers_max_components and it lost points, and ranks go by points lost), so they are
-            the ranks' texts in order: the same text as an ordered listagg, without sorting each
-            key's rows. #}
+        ranked.weighted_score_total / nullif(ranked.present_weight_total, 0) as health_score_exact,
+        ranked.present_weight_total / nullif(ranked.applicable_weight_total, 0) as health_coverage,
+        {#- A component is listed when its rank is within drivers_max_components and it lost
+            points, and ranks go by points lost, so the drivers are the ranks' texts in order. #}
         {%- set drivers = [] %}
-        {%- for rank in range(1, health_components() | length + 1) %}
-        {%- set driver = "max(case when ranked.driver_rank = " ~ rank
-            ~ " and ranked.driver_rank <= settings.drivers_max_components and round(ranked.points_lost, 1) > 0 then "
-            ~ dbt.concat(['ranked.component', "' -'", format_one_decimal('ranked.points_lost')]) ~ " end)" %}
+        {%- for rank in range(1, applicable | length + 1) %}
+        {%- set candidates = [] %}
+        {%- for component in health_components() if component not in inapplicable %}
+        {%- do candidates.append("case when ranked.driver_rank_" ~ component ~ " = " ~ rank
+            ~ " and " ~ rank ~ " <= settings.drivers_max_components and round(ranked.points_lost_" ~ component ~ ", 1) > 0 then "
+            ~ dbt.concat(["'" ~ component ~ "'", "' -'", format_one_decimal('ranked.points_lost_' ~ component)]) ~ " end") %}
+        {%- endfor %}
+        {%- set driver = "coalesce(" ~ candidates | join(', ') ~ ")" %}
         {%- do drivers.append(driver if loop.first else "coalesce(" ~ dbt.concat(["'; '", driver]) ~ ", '')") %}
         {%- endfor %}
         {{ dbt.concat(drivers) }} as health_drivers
     from ranked
     cross join settings
-    group by {% for key in keys %}ranked.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
 
 ),
 

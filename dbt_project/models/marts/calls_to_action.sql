@@ -34,6 +34,18 @@ current_state as (
 
 ),
 
+-- The open ones in rank order, sorted on the columns the order needs only (a window over the
+-- wide rows sorted every column with them).
+ranks as (
+
+    select
+        cta_id,
+        row_number() over (order by priority, arr_at_stake_usd desc, due_date, cta_id) as rank
+    from current_state
+    where status = 'open'
+
+),
+
 accounts as (
 
     select account_id, account_name, region, segment, csm_name, health_score, health_band
@@ -64,12 +76,7 @@ actions as (
         current_state.reason,
         current_state.priority,
         current_state.arr_at_stake_usd,
-        case
-            when current_state.status = 'open' then row_number() over (
-                partition by current_state.status
-                order by current_state.priority, current_state.arr_at_stake_usd desc,
-                    current_state.due_date, current_state.cta_id)
-        end as rank,
+        ranks.rank,
         case
             when current_state.status = 'open' or current_state.theme = 'data_fix'
                 then current_state.owner_name
@@ -95,6 +102,8 @@ actions as (
         on accounts.account_id = current_state.account_id
     left join owners
         on owners.account_id = current_state.account_id
+    left join ranks
+        on ranks.cta_id = current_state.cta_id
 
 )
 

@@ -154,30 +154,22 @@ signals as (
 
 ),
 
-ranked as (
-
-    select
-        signals.*,
-        row_number() over (
-            partition by signals.account_id, signals.theme
-            order by signals.lead_order, signals.reason_code
-        ) as signal_rank
-    from signals
-
-),
-
+-- A theme's signals in their lead_order, which is unique within an account and theme (a rule's
+-- place in the list, or a renewal's rank among the account's contracts): the lead is the
+-- signal of the lowest, and a theme with several lists its reasons in that order.
 themes as (
 
     select
         account_id,
         theme,
+        min(lead_order) as lead_order,
         min(severity) as severity,
         -- decimal(18, 2), the type of the amounts at stake (a sum of them would be 128-bit)
         cast(case when theme = 'renewal' then sum(arr_at_stake_usd) else max(arr_at_stake_usd) end
             as decimal(18, 2)) as arr_at_stake_usd,
         min(due_cap) as due_cap,
         count(*) as signals
-    from ranked
+    from signals
     group by account_id, theme
 
 ),
@@ -187,11 +179,11 @@ themes as (
 -- second at 100 000 accounts when every theme went through it).
 several as (
 
-    select ranked.*
-    from ranked
+    select signals.*
+    from signals
     inner join themes
-        on themes.account_id = ranked.account_id
-        and themes.theme = ranked.theme
+        on themes.account_id = signals.account_id
+        and themes.theme = signals.theme
     where themes.signals > 1
 
 ),
@@ -201,7 +193,7 @@ reason_lists as (
     select
         account_id,
         theme,
-        {{ dbt.listagg('reason', "'; '", 'order by signal_rank') }} as reason
+        {{ dbt.listagg('reason', "'; '", 'order by lead_order') }} as reason
     from several
     group by account_id, theme
 
@@ -256,10 +248,10 @@ candidates as (
         end as sla_due_date,
         themes.due_cap
     from themes
-    inner join ranked as lead
+    inner join signals as lead
         on lead.account_id = themes.account_id
         and lead.theme = themes.theme
-        and lead.signal_rank = 1
+        and lead.lead_order = themes.lead_order
     left join reason_lists
         on reason_lists.account_id = themes.account_id
         and reason_lists.theme = themes.theme
