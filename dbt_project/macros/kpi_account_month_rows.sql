@@ -2,8 +2,8 @@
     count (CRM Type Customer or Former Customer; a churned customer is a Former Customer now)
     with their current segment and region, then one row per (month, account) that any of the
     model's `sources` has (CTEs of one row per month_start and account_id at most), with each
-    source's measures of kpi_account_measures() joined on (0 where a source has no row), and the
-    as-of date.
+    source's measures of kpi_account_measures() (0 where a source has no row), and the as-of
+    date.
 
     Example: `with months as (...), arr as (...), nps as (...), {{ kpi_account_month_rows({'arr': [...], 'nps': [...]}) }}` -#}
 {% macro kpi_account_month_rows(sources) -%}
@@ -18,11 +18,36 @@ accounts as (
 
 ),
 
-keys as (
-    {% for source in sources %}
-    select month_start, account_id from {{ source }}
-    {% if not loop.last %}union{% endif %}
+{#- every source's rows one under the other, each measure in its own column (NULL in the other
+    sources' rows), then one group per (month, account): each measure's max() is its source's one
+    value, as a join of every source on the keys would give it. One group instead of the distinct
+    keys and a left join per source (README, "Measured by hand"). -#}
+{%- set all_measures = [] %}
+{%- for provided in sources.values() %}{% do all_measures.extend(provided) %}{% endfor %}
+measures as (
+    {% for source, provided in sources.items() %}
+    select
+        month_start,
+        account_id,
+        {%- for measure in all_measures %}
+        {{ measure if measure in provided else 'null' }} as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ source }}
+    {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+
+),
+
+keys as (
+
+    select
+        month_start,
+        account_id,
+        {%- for measure in all_measures %}
+        max({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from measures
+    group by month_start, account_id
 
 )
 
@@ -31,18 +56,11 @@ select
     keys.account_id,
     accounts.segment,
     accounts.region,
-    {%- for source, provided in sources.items() %}
-    {%- for measure in provided %}
-    coalesce({{ source }}.{{ measure }}, 0) as {{ measure }},
-    {%- endfor %}
+    {%- for measure in all_measures %}
+    coalesce(keys.{{ measure }}, 0) as {{ measure }},
     {%- endfor %}
     {{ as_of_date() }} as as_of_date
 from keys
 inner join accounts
     on accounts.account_id = keys.account_id
-{%- for source in sources %}
-left join {{ source }}
-    on {{ source }}.month_start = keys.month_start
-    and {{ source }}.account_id = keys.account_id
-{%- endfor %}
 {%- endmacro %}
