@@ -5,6 +5,7 @@ Each test names the cost it guards; the seconds themselves are measured by `make
 
 import errno
 import importlib.metadata
+import inspect
 import json
 import os
 import sqlite3
@@ -93,6 +94,25 @@ def test_definitions_load_without_dbt_core() -> None:
     assert len(cheap["assets"]) > 90 and len(cheap["checks"]) > 100
     assert cheap["assets"] == with_dbt_core["assets"]
     assert cheap["checks"] == with_dbt_core["checks"]
+
+
+def test_the_dagster_dbt_internals_cs360_overrides_are_still_used() -> None:
+    """CsDbtCliResource and CsDbtProjectPreparer override private dagster-dbt methods (it has no
+    public way to skip its `dbt --version` subprocess, its in-process adapter, or the plain
+    resource its preparer runs dbt with): a release that renamed or stopped calling one would
+    bring its cost back silently, the overrides then being dead code."""
+    from cs_pipeline.dbt_project import CsDbtCliResource, CsDbtProjectPreparer, dagster_dbt
+
+    cli = inspect.getsource(dagster_dbt.DbtCliResource.cli)
+    assert "self._cli_version" in cli and "self._initialize_dbt_core_adapter(" in cli
+    prepare = inspect.getsource(dagster_dbt.DagsterDbtProjectPreparer.prepare)
+    assert "self._prepare_manifest" in prepare
+    for base, subclass, name in (
+        (dagster_dbt.DbtCliResource, CsDbtCliResource, "_cli_version"),
+        (dagster_dbt.DbtCliResource, CsDbtCliResource, "_initialize_dbt_core_adapter"),
+        (dagster_dbt.DagsterDbtProjectPreparer, CsDbtProjectPreparer, "_prepare_manifest"),
+    ):
+        assert name in vars(base) and name in vars(subclass)
 
 
 def test_manifest_is_prepared_through_the_cs360_resource(monkeypatch: pytest.MonkeyPatch) -> None:
