@@ -1,4 +1,5 @@
-"""The dbt project in `dbt_project/`, as dagster-dbt sees it, and the environment dbt runs in.
+"""The dbt project in `dbt_project/`, as dagster-dbt sees it, its prepared manifest
+(:func:`dbt_manifest`), and the environment dbt runs in.
 
 Kept apart from the assets so `make manifest` (``python -m cs_pipeline.dbt_project``) can
 prepare the manifest before any asset definition needs it.

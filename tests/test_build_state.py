@@ -1,4 +1,5 @@
-"""How a night decides what `dbt build` rebuilds (cs_pipeline/build_state.py): pure parts.
+"""How a night decides what `dbt build` rebuilds (cs_pipeline/build_state.py): pure parts,
+and the plan of a night on the real dbt assets (without running dbt).
 
 The end-to-end proofs (an incremental night gives the marts of a full build; a changed CSV is
 picked up) are in tests/test_incremental_tickets.py.
