@@ -92,12 +92,14 @@ def project_checksum(project_dir: Path) -> str:
 def current_loads(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
     """Each raw table's newest load that wrote rows, from the ingest ledger (empty before the
     first load). A file without rows (an empty ticket delta: a day without changes) is in the
-    ledger, so it is not loaded again, but it changed no table: nothing is rebuilt for it."""
+    ledger, so it is not loaded again, but it changed no table: nothing is rebuilt for it.
+    A table none of whose files has rows (header-only exports) counts its first load instead:
+    a reload from every file (a new header, another load format) still changes it."""
     if not _exists(con, LOADED_FILES):
         return {}
     return dict(con.execute(
-        f"SELECT table_name, max(loaded_at) FROM {LOADED_FILES} WHERE row_count > 0 "
-        "GROUP BY table_name"
+        "SELECT table_name, coalesce(max(loaded_at) FILTER (WHERE row_count > 0), "
+        f"min(loaded_at)) FROM {LOADED_FILES} GROUP BY table_name"
     ).fetchall())
 
 

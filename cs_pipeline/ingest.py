@@ -12,8 +12,9 @@ of records) and, on failure, names the offending line. DuckDB connections come f
 :func:`cs_pipeline.config.connect` (bounded memory, spilling beside the warehouse).
 
 Every file loaded is remembered in the ledger :data:`LOADED_FILES` (path, size, mtime, SHA-256,
-rows, when): a file that has not changed since its table was loaded from it is not read again,
-and the table is kept as it is (README, "Incremental nights"). The tickets may also arrive as
+rows, when, :data:`LOAD_FORMAT`): a file that has not changed since this release's loader
+loaded its table from it is not read again, and the table is kept as it is (README,
+"Incremental nights"). The tickets may also arrive as
 delta files (``support/tickets/*.jsonl``): each is loaded once and appended (README,
 "Incremental ticket exports").
 """
@@ -88,8 +89,17 @@ JSON_SAMPLE_RECORDS = 10_000
 # 32 MB none did: crm/Task.csv of 100 000 accounts (1 M rows), median CPU 3.2 -> 1.8 s,
 # Opportunity.csv 1.8 -> 1.1 s (README, "Measured by hand"). Same rows, same order.
 CSV_BUFFER_BYTES = 32 << 20
-# The files each raw table was loaded from: path, size, mtime, checksum, rows, when.
+# The files each raw table was loaded from: path, size, mtime, checksum, rows, when, and
+# the load format of the release that loaded them.
 LOADED_FILES = f"{RAW_SCHEMA}._loaded_files"
+# How this release turns files into a raw table, recorded with each file in the ledger. Bump it
+# in a release that changes what a load writes for the same file: the raw table's columns or
+# their types, the lineage columns (e.g. how `_row_number` counts), how a value is read (a
+# JSON value's text, an encoding, the CSV dialect) or which rows are kept. The next night
+# then reloads every table loaded by another format from all its files, as a full refresh of
+# that table does, and dbt rebuilds what reads it (README, "Incremental nights"). A ledger
+# written before the format was recorded counts as format 1 (see _ensure_ledger).
+LOAD_FORMAT = 1
 
 LINEAGE_DESCRIPTIONS = {
     "_source_file": "Path of the delivered file, relative to the extracts folder.",
@@ -176,9 +186,9 @@ def load_extract(
     same SHA-256: see :func:`_change`) and no new delta file arrived: the report then says
     ``unchanged``. An extract with a delta folder (the tickets) appends only the files the
     ledger has not seen. A table is rebuilt from every file when ``full_refresh`` is set, on
-    its first load, or when the base export (``extract.file``) changed or was removed: a full
-    export replaces history. A delta file that changed after it was loaded is an error naming
-    it.
+    its first load, when the ledger says another :data:`LOAD_FORMAT` loaded it, or when the
+    base export (``extract.file``) changed or was removed: a full export replaces history. A
+    delta file that changed after it was loaded is an error naming it.
 
     Raises :class:`ExtractFileError`, naming the file, when a file is missing, empty, not
     UTF-8/cp932 text, lacks a required column or is not parseable in the contract's dialect.
@@ -259,9 +269,11 @@ def _load_extract(
                     rows = _insert_logged(con, extract, f, loaded_at, log)
                     appended += rows
                     con.execute(
-                        f"INSERT INTO {LOADED_FILES} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        f"INSERT INTO {LOADED_FILES} (table_name, path, size, mtime_ns, "
+                        "sha256, row_count, loaded_at, load_format) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [extract.qualified_table, f.relative, f.stat.st_size,
-                         f.stat.st_mtime_ns, sha256.result(), rows, loaded_at],
+                         f.stat.st_mtime_ns, sha256.result(), rows, loaded_at, LOAD_FORMAT],
                     )
             con.commit()
         except BaseException:
@@ -296,14 +308,20 @@ def _plan(
         return True, "full refresh requested", []
     exists = table_columns(con, extract.qualified_table) is not None
     ledger = con.execute(
-        f"SELECT path, size, mtime_ns, sha256, loaded_at FROM {LOADED_FILES} "
+        f"SELECT path, size, mtime_ns, sha256, loaded_at, load_format FROM {LOADED_FILES} "
         "WHERE table_name = ? ORDER BY path",
         [extract.qualified_table],
     ).fetchall()
     if not exists or not ledger:
         return True, "first load", []
+    formats = sorted({load_format for *_, load_format in ledger})
+    if formats != [LOAD_FORMAT]:  # another release loaded it: its files are not read again
+        return True, (
+            f"loaded by load format {' and '.join(map(str, formats))}, this release loads "
+            f"format {LOAD_FORMAT}: reloaded from every file"
+        ), []
     base_changed = ""
-    for relative, size, mtime_ns, sha256, when in ledger:
+    for relative, size, mtime_ns, sha256, when, _ in ledger:
         path = extracts_dir / relative
         # A whole-file export (no delta folder) is rewritten every night: only its bytes say
         # whether it changed. Ticket files are never rewritten (contract) and gigabytes big.
@@ -393,12 +411,19 @@ def _stat_key(stat: os.stat_result) -> tuple[int, int]:
 
 
 def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {LOADED_FILES} ("
-        "table_name VARCHAR NOT NULL, path VARCHAR NOT NULL, size BIGINT NOT NULL, "
-        "mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, row_count BIGINT NOT NULL, "
-        "loaded_at TIMESTAMP NOT NULL)"
-    )
+    """Create the ledger, or add the load format to one an older release wrote (in place, its
+    rows kept: they were loaded by format 1, the column's default)."""
+    columns = table_columns(con, LOADED_FILES)
+    if columns is None:
+        con.execute(
+            f"CREATE TABLE {LOADED_FILES} ("
+            "table_name VARCHAR NOT NULL, path VARCHAR NOT NULL, size BIGINT NOT NULL, "
+            "mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, row_count BIGINT NOT NULL, "
+            "loaded_at TIMESTAMP NOT NULL, load_format INTEGER NOT NULL DEFAULT 1)"
+        )
+    elif "load_format" not in columns:  # DuckDB adds a column without its constraint
+        con.execute(f"ALTER TABLE {LOADED_FILES} ADD COLUMN load_format INTEGER DEFAULT 1")
+        con.execute(f"ALTER TABLE {LOADED_FILES} ALTER COLUMN load_format SET NOT NULL")
 
 
 def _prepare(
@@ -732,6 +757,7 @@ def materialize_metadata(report: LoadReport, extract: Extract) -> dict[str, dg.M
         "drift": dg.MetadataValue.json(report.drift),
         "source_file": dg.MetadataValue.path(str(report.path)),
         "preview": dg.MetadataValue.md(markdown_table(report.preview_columns, report.preview_rows)),
+        "load_mode": dg.MetadataValue.text(_load_mode(report)),
     }
 
 
@@ -754,9 +780,9 @@ def _load_mode(report: LoadReport) -> str:
 
 
 def ledger_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
-    """What an incrementally delivered extract's load did with its files."""
+    """What an incrementally delivered extract's load did with its files (its ``load_mode``:
+    :func:`materialize_metadata`, :func:`unchanged_metadata`)."""
     return {
-        "load_mode": dg.MetadataValue.text(_load_mode(report)),
         "files_loaded": dg.MetadataValue.int(len(report.files_loaded)),
         "files_skipped": dg.MetadataValue.int(len(report.files_skipped)),
         "rows_appended": dg.MetadataValue.int(report.rows_appended),
@@ -851,7 +877,9 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
                     "(same size and SHA-256 as the file it was loaded from): not reloaded, and "
                     "the results of its checks at that load are reported again"
                 )
-            elif report.drift:
+            elif report.full_load:  # why every file was read (a first load, an upgrade, ...)
+                context.log.info(f"{extract.qualified_table}: {report.reload_reason}")
+            if report.drift and not report.unchanged:
                 context.log.warning(
                     f"{report.path}: extra column(s) kept, not in the extract contract: "
                     f"{', '.join(report.drift)}"

@@ -96,6 +96,28 @@ def test_an_empty_delta_file_is_in_the_ledger_but_changes_no_table() -> None:
     assert (plan.full, plan.changed_tables) == (False, ())
 
 
+def test_a_table_without_rows_changes_when_reloaded_not_when_an_empty_file_arrives() -> None:
+    """Header-only files bring no rows, yet a reload of their table from every file (a new
+    header, another load format) may change its columns: it is a change; an empty delta
+    appended to it is not."""
+    table, ledger = "raw.training__enrollments", [("training/enrollments.csv", 0, T1)]
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(f"CREATE TABLE {LOADED_FILES} (table_name VARCHAR, path VARCHAR, "
+                    "size BIGINT, mtime_ns BIGINT, sha256 VARCHAR, row_count BIGINT, "
+                    "loaded_at TIMESTAMP)")
+
+        def loads(rows: list[tuple]) -> dict:
+            con.execute(f"DELETE FROM {LOADED_FILES}")
+            con.executemany(f"INSERT INTO {LOADED_FILES} VALUES (?, ?, 1, 1, 'x', ?, ?)",
+                            [(table, *row) for row in rows])
+            return current_loads(con)
+
+        assert loads(ledger) == {table: T1}
+        assert loads([*ledger, ("training/d2.csv", 0, T2)]) == {table: T1}  # appended, empty
+        assert loads([("training/enrollments.csv", 0, T2)]) == {table: T2}  # reloaded
+
+
 def _manifest() -> dict:
     """A small project: tickets -> stg_tickets -> metrics <- stg_account <- account; a seed
     read by stg_account; a relationship test between metrics and stg_account. stg_account

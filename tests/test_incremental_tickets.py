@@ -30,6 +30,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cs_pipeline import ingest
 from cs_pipeline.build_state import current_loads
 from cs_pipeline.config import CsConfig
 from cs_pipeline.dbt import dbt_resource
@@ -658,3 +659,46 @@ def test_a_changed_dbt_project_rebuilds_the_incremental_models_from_scratch(
             [schema, name],
         ) == [(0,)], table
     assert _differences(nightly[1], warehouse) == {}
+
+
+def test_a_release_with_another_load_format_reloads_every_table_once(
+    tmp_path: Path, many_files: Path, nightly: tuple[Path, Path, dict],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upgrade that changes how raw tables are loaded (ingest.LOAD_FORMAT): its first night
+    reloads every raw table from all its files, the tickets too, and dbt sees each reload as a
+    change, so the marts are those of a full build; the night after reloads and rebuilds
+    nothing."""
+    extracts, warehouse = _copy_night(tmp_path, nightly)
+    [(last_night,)] = _query(warehouse, f"select max(loaded_at) from {LOADED_FILES}")
+    monkeypatch.setattr(ingest, "LOAD_FORMAT", 2)
+    raw = {"/".join(a.key.path) for a in raw_assets}
+
+    result = _build(extracts, warehouse)
+
+    modes = {
+        m.asset_key.to_user_string(): m.materialization.metadata["load_mode"].value
+        for m in result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() in raw
+    }
+    assert modes == dict.fromkeys(raw, "full: loaded by load format 1, this release loads "
+                                       "format 2: reloaded from every file")
+    assert (_ticket_metadata(result)["files_loaded"], _ticket_metadata(result)["files_skipped"]) \
+        == (1 + DELTAS, 0)
+    assert not _kept(result) & {"staging/stg_crm__account", "staging/stg_support__tickets",
+                                "intermediate/int_tickets_resolved", "marts/customer_360"}
+    assert _query(warehouse, f"select distinct load_format, min(loaded_at) > ? "
+                             f"from {LOADED_FILES} group by 1", [last_night]) == [(2, True)]
+    # Every raw ticket comes from tonight's load, and the incremental ticket models were
+    # rebuilt from it (not merged into last release's rows).
+    [(tonight,)] = _query(warehouse, f"select max(loaded_at) from {LOADED_FILES} "
+                                     "where table_name = ?", [TICKETS.qualified_table])
+    assert _query(warehouse, "select min(_loaded_at) from raw.support__tickets") == [(tonight,)]
+    assert _query(warehouse, "select min(_loaded_at) from staging.stg_support__tickets") == [
+        (tonight,)]
+    assert _differences(many_files, warehouse) == {}
+
+    result = _build(extracts, warehouse)
+
+    assert raw | {"staging/stg_support__tickets", "marts/customer_360"} <= _kept(result)
+    assert _differences(many_files, warehouse) == {}

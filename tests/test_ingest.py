@@ -457,6 +457,69 @@ def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts, mo
     assert query(tmp_path, "SELECT max(_loaded_at) FROM raw.finance__customers") > before
 
 
+def _ledger(tmp_path: Path) -> list[tuple]:
+    return query(tmp_path, "SELECT table_name, path, size, sha256, row_count, loaded_at "
+                           "FROM raw._loaded_files ORDER BY ALL")
+
+
+def test_tables_loaded_by_another_load_format_are_reloaded_once(tmp_path, extracts, monkeypatch):
+    """Guards an upgrade that changes how files become raw tables: the first night of the
+    release reloads every table from its unchanged files, saying why in the log and metadata;
+    the night after keeps them all."""
+    materialize(tmp_path, extracts)
+    before = _ledger(tmp_path)
+    monkeypatch.setattr(ingest, "LOAD_FORMAT", 2)
+
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(raw_assets, instance=instance,
+                                resources={"cs_config": cs_config(tmp_path, extracts)})
+        logs = [e.user_message for e in instance.all_logs(result.run_id)]
+
+    assert result.success
+    why = "loaded by load format 1, this release loads format 2: reloaded from every file"
+    for e in EXTRACTS:
+        assert metadata(result, e.asset_key)["load_mode"] == f"full: {why}", e.qualified_table
+        assert f"{e.qualified_table}: {why}" in logs
+    after = _ledger(tmp_path)
+    # The same files and rows, loaded again tonight, now recorded as format 2.
+    assert [row[:5] for row in after] == [row[:5] for row in before]
+    assert min(row[5] for row in after) > max(row[5] for row in before)
+    assert query(tmp_path, "SELECT DISTINCT load_format FROM raw._loaded_files") == [(2,)]
+
+    result = materialize(tmp_path, extracts)
+
+    assert {metadata(result, e.asset_key)["load_mode"] for e in EXTRACTS} == {
+        "unchanged, not reloaded"}
+    assert _ledger(tmp_path) == after
+
+
+def test_a_ledger_without_the_load_format_is_migrated_in_place(tmp_path, extracts):
+    """A ledger written before the load format was recorded: the column is added, its rows
+    kept as format 1 (the loads of that release), and no table is reloaded for it."""
+    materialize(tmp_path, extracts)
+    before = _ledger(tmp_path)
+    with duckdb.connect(str(build_db(tmp_path))) as con:  # the ledger as cs360 wrote it then
+        con.execute("ALTER TABLE raw._loaded_files RENAME TO loaded_files_now")
+        con.execute(
+            "CREATE TABLE raw._loaded_files (table_name VARCHAR NOT NULL, path VARCHAR NOT NULL, "
+            "size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, "
+            "row_count BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL)"
+        )
+        con.execute("INSERT INTO raw._loaded_files "
+                    "SELECT * EXCLUDE (load_format) FROM raw.loaded_files_now")
+        con.execute("DROP TABLE raw.loaded_files_now")
+
+    result = materialize(tmp_path, extracts)
+
+    assert {metadata(result, e.asset_key)["load_mode"] for e in EXTRACTS} == {
+        "unchanged, not reloaded"}
+    assert _ledger(tmp_path) == before
+    assert query(tmp_path, "SELECT DISTINCT load_format FROM raw._loaded_files") == [(1,)]
+    assert query(tmp_path, "SELECT column_name, is_nullable, column_default "
+                           "FROM information_schema.columns WHERE table_name = '_loaded_files' "
+                           "AND column_name = 'load_format'") == [("load_format", "NO", "1")]
+
+
 def test_unchanged_file_that_failed_its_checks_still_stops_downstream(tmp_path, extracts):
     """A repeated key (gx_errors) withholds the output; the same file the next night is not
     validated again, and its recorded failure still stops everything downstream."""
