@@ -34,7 +34,7 @@ import dagster as dg
 import duckdb
 
 from cs_pipeline.config import CsSettings, connect, quote_ident
-from cs_pipeline.dbt_project import dagster_dbt, dbt_project
+from cs_pipeline.dbt_project import dagster_dbt, dbt_manifest, dbt_project
 from cs_pipeline.ingest import LOADED_FILES
 from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA
 
@@ -333,16 +333,18 @@ def drop_orphans(
 
 
 def plan_night(
-    settings: CsSettings, assets_def: dg.AssetsDefinition, selected: Collection[dg.AssetKey]
+    settings: CsSettings,
+    assets_def: dg.AssetsDefinition,
+    selected: Collection[dg.AssetKey],
+    translator: dagster_dbt.DagsterDbtTranslator,
 ) -> Night:
     """Read the record of the last build (and drop it, see :func:`forget`) and plan tonight's.
 
-    The manifest is the one ``@dbt_assets`` was built from, which dagster-dbt keeps in the
-    assets' metadata: the 1.8 MB file is not read and parsed again (20 ms alone, up to 0.8 s
-    measured in a run while another thread held the GIL)."""
-    manifest, _, _ = dagster_dbt.asset_utils.get_manifest_and_translator_from_dbt_assets(
-        [assets_def]
-    )
+    ``assets_def``: the dbt assets, built from :func:`dbt_manifest` (the manifest parsed once a
+    process: not read again here) with ``translator``, which names each kept node's asset
+    (``get_asset_spec``, memoized by dagster-dbt for the manifest and project the assets were
+    built from: the same spec, computed once)."""
+    manifest = dbt_manifest()
     with connect(settings.build_warehouse) as con:
         inputs = BuildInputs(
             settings.as_of, project_checksum(Path(dbt_project.project_dir)), current_loads(con)
@@ -358,14 +360,14 @@ def plan_night(
     else:
         plan = plan_build(previous, inputs, full_refresh=settings.full_refresh)
     kept = kept_nodes(manifest, plan)
-    key_of = {spec.metadata["dagster_dbt/unique_id"]: spec.key for spec in assets_def.specs}
+    kept_keys = [translator.get_asset_spec(manifest, uid, dbt_project).key for uid in kept]
     built = [uid for uid, n in manifest["nodes"].items() if n["resource_type"] in BUILT_RESOURCES]
     return Night(
         warehouse=settings.build_warehouse,
         inputs=inputs,
         plan=plan,
         complete=complete,
-        kept_keys=tuple(key_of[uid] for uid in kept if key_of.get(uid) in selected),
+        kept_keys=tuple(key for key in kept_keys if key in selected),
         exclude=tuple(dbt_exclude_args(manifest, kept)),
         nothing_to_build=bool(built) and len(kept) == len(built),
         relations=frozenset(

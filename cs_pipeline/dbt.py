@@ -33,6 +33,7 @@ from cs_pipeline.dbt_project import (
     CsDbtCliResource,
     dagster_dbt,
     dbt_environ,
+    dbt_manifest,
     dbt_project,
     keep_partial_parse,
     prune_run_folders,
@@ -149,10 +150,13 @@ def dbt_build_args(
     return [*args, "--full-refresh"] if rebuild_all else args
 
 
+dbt_translator = CsDbtTranslator()
+
+
 @dagster_dbt.dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=dbt_manifest(),
     project=dbt_project,
-    dagster_dbt_translator=CsDbtTranslator(),
+    dagster_dbt_translator=dbt_translator,
     retry_policy=RETRY_POLICY,
 )
 def cs360_dbt_models(
@@ -170,7 +174,7 @@ def cs360_dbt_models(
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     as_of = cs_config.as_of_metadata(context)
     on_spark = settings.engine == "spark"
-    night = plan_night(settings, context.assets_def, context.selected_asset_keys)
+    night = plan_night(settings, context.assets_def, context.selected_asset_keys, dbt_translator)
     context.log.info(f"dbt build: {night.describe()}")
     kept = [
         dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),

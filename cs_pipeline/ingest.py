@@ -49,7 +49,7 @@ from cs_pipeline.config import (
     table_columns,
     tag_run,
 )
-from cs_pipeline.dbt_project import dagster_dbt, dbt_project
+from cs_pipeline.dbt_project import dbt_manifest
 from cs_pipeline.extract_files import (
     CHUNK_SIZE,
     CP932,
@@ -719,8 +719,7 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> 
 def contract_column_docs() -> dict[tuple[str, str], dict[str, str]]:
     """Each raw table's column descriptions, as the dbt sources' YAML gives them (written from
     the extract contract): ``{(source, entity): {column: description}}``."""
-    # The manifest dagster-dbt parsed for the dbt assets (parsed once a process).
-    manifest = dagster_dbt.dbt_manifest.validate_manifest(dbt_project.manifest_path)
+    manifest = dbt_manifest()  # the dbt assets' manifest, parsed once a process
     return {
         (node["source_name"], node["name"]): {
             name: column.get("description", "") for name, column in node["columns"].items()

@@ -1,19 +1,22 @@
-"""How a night decides what `dbt build` rebuilds (cs_pipeline/build_state.py): pure parts.
+"""How a night decides what `dbt build` rebuilds (cs_pipeline/build_state.py): pure parts,
+and the plan of a night on the real dbt assets (without running dbt).
 
 The end-to-end proofs (an incremental night gives the marts of a full build; a changed CSV is
 picked up) are in tests/test_incremental_tickets.py.
 """
 
 import datetime as dt
-import json
+import functools
 import os
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from cs_pipeline.build_state import (
     AS_OF_MACRO,
+    BUILT_RESOURCES,
     BuildInputs,
     BuildPlan,
     as_of_readers,
@@ -22,9 +25,13 @@ from cs_pipeline.build_state import (
     drop_orphans,
     kept_nodes,
     plan_build,
+    plan_night,
     project_checksum,
+    remember,
 )
-from cs_pipeline.dbt_project import dbt_project
+from cs_pipeline.config import CsSettings
+from cs_pipeline.dbt import cs360_dbt_models, dbt_translator
+from cs_pipeline.dbt_project import dagster_dbt, dbt_manifest, dbt_project
 from cs_pipeline.ingest import LOADED_FILES
 
 AS_OF = dt.date(2026, 11, 1)
@@ -173,7 +180,7 @@ def test_a_new_as_of_date_rebuilds_its_readers_and_what_reads_them() -> None:
 def test_the_projects_as_of_readers_are_its_windowed_models_not_its_staging() -> None:
     """On the real project: a new as-of date alone rebuilds the models whose figures are
     measured at it and keeps every staging model and the per-ticket facts."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = dbt_manifest()
     name = {uid: node["name"] for uid, node in manifest["nodes"].items()}
     readers = {name[uid] for uid in as_of_readers(manifest)}
     assert {"int_tickets_counted", "int_kpi_months", "int_fx_rates_as_of",
@@ -202,7 +209,7 @@ def test_the_as_of_date_is_read_only_through_its_macro() -> None:
 def test_the_projects_ticket_models_do_not_keep_what_reads_tickets() -> None:
     """On the real project: with only the tickets reloaded, every model that reads them
     (directly or not) is rebuilt, and the CRM and finance staging models are kept."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = dbt_manifest()
     names = {
         manifest["nodes"][uid]["name"]
         for uid in kept_nodes(manifest, BuildPlan(False, "", ("raw.support__tickets",)))
@@ -271,3 +278,55 @@ def test_drop_orphans_drops_only_what_no_model_builds_in_the_models_schemas(tmp_
         "select table_schema || '.' || table_name from information_schema.tables"
     ).fetchall()) == [("marts.customer_360",), ("raw.crm__account",),
                       ("staging.stg_crm__accounts",)]
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, loads: dict[str, dt.datetime]) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(f"CREATE TABLE {LOADED_FILES} (table_name VARCHAR, path VARCHAR, "
+                "size BIGINT, mtime_ns BIGINT, sha256 VARCHAR, row_count BIGINT, "
+                "loaded_at TIMESTAMP)")
+    con.executemany(f"INSERT INTO {LOADED_FILES} VALUES (?, ?, 1, 1, 'x', 5, ?)",
+                    [(table, table, at) for table, at in loads.items()])
+
+
+def test_a_night_names_its_kept_nodes_by_the_dbt_assets_keys(tmp_path: Path) -> None:
+    """On the real project and dbt assets: with only the tickets reloaded since the recorded
+    build, the kept nodes are reported under the keys the dbt assets carry (the public
+    ``get_asset_key_for_model`` of each excluded dbt name) and excluded by their dbt names;
+    what reads tickets is rebuilt. A subset of the assets, or no record, rebuilds everything."""
+    by_name = functools.partial(dagster_dbt.get_asset_key_for_model, [cs360_dbt_models])
+    settings = CsSettings(extracts_dir=tmp_path, warehouse=tmp_path / "cs360.duckdb", as_of=AS_OF)
+    settings.build_warehouse.parent.mkdir()
+    with duckdb.connect(str(settings.build_warehouse)) as con:
+        _ledger(con, {"raw.crm__account": T1, "raw.support__tickets": T2})
+        remember(con, BuildInputs(AS_OF, project_checksum(Path(dbt_project.project_dir)), LOADS))
+
+    night = plan_night(settings, cs360_dbt_models, cs360_dbt_models.keys, dbt_translator)
+
+    assert (night.plan.full, night.plan.changed_tables) == (False, ("raw.support__tickets",))
+    assert night.complete and not night.nothing_to_build
+    assert {"stg_crm__account", "health_weights"} <= set(night.exclude)
+    assert not {"stg_support__tickets", "customer_360"} & set(night.exclude)
+    assert list(night.kept_keys) == [by_name(name) for name in night.exclude]
+    assert by_name("stg_crm__account") == dg.AssetKey(["staging", "stg_crm__account"])
+    assert by_name("health_weights") == dg.AssetKey(["config", "health_weights"])
+    # The plan dropped the record: a night that fails after this rebuilds everything.
+    again = plan_night(settings, cs360_dbt_models, cs360_dbt_models.keys, dbt_translator)
+    assert (again.plan.full, again.kept_keys, again.exclude) == (True, (), ())
+
+    subset = {by_name("customer_360"), by_name("stg_crm__account")}
+    with duckdb.connect(str(settings.build_warehouse)) as con:
+        remember(con, BuildInputs(AS_OF, project_checksum(Path(dbt_project.project_dir)), LOADS))
+    part = plan_night(settings, cs360_dbt_models, subset, dbt_translator)
+    assert (part.plan.full, part.complete, part.kept_keys, part.exclude) == (True, False, (), ())
+
+
+def test_the_dbt_assets_translator_keys_every_model_and_seed_of_the_manifest() -> None:
+    """plan_night names a kept node's asset through the dbt assets' translator: every model,
+    seed and snapshot of the manifest has one key there, and they are the assets' keys."""
+    manifest = dbt_manifest()
+    built = [uid for uid, node in manifest["nodes"].items()
+             if node["resource_type"] in BUILT_RESOURCES]
+    keys = [dbt_translator.get_asset_spec(manifest, uid, dbt_project).key for uid in built]
+    assert len(set(keys)) == len(built) > 80
+    assert set(keys) == set(cs360_dbt_models.keys)
