@@ -145,22 +145,26 @@ def _connect(self: SqliteEventLogStorage, shard: str) -> Iterator[Connection]:
     if batch is not None:
         conn_string = self.conn_string_for_shard(shard)
         if conn_string not in batch:
-            engine = _engine(conn_string)
-            if shard not in self._initialized_dbs:  # the batch holds self._db_lock
-                self._initdb(engine)
-                self._initialized_dbs.add(shard)
+            engine = _initialized_engine(self, shard)  # the batch holds self._db_lock
             conn = _batch.stack.enter_context(engine.connect())
             _batch.stack.enter_context(conn.begin())
             batch[conn_string] = conn
         yield batch[conn_string]
         return
     with self._db_lock:
-        engine = _engine(self.conn_string_for_shard(shard))
-        if shard not in self._initialized_dbs:
-            self._initdb(engine)
-            self._initialized_dbs.add(shard)
+        engine = _initialized_engine(self, shard)
         with engine.connect() as conn, conn.begin():
             yield conn
+
+
+def _initialized_engine(self: SqliteEventLogStorage, shard: str) -> Engine:
+    """The file's kept engine, its tables created at first use as Dagster's ``_connect`` does
+    (the caller holds ``self._db_lock``)."""
+    engine = _engine(self.conn_string_for_shard(shard))
+    if shard not in self._initialized_dbs:
+        self._initdb(engine)
+        self._initialized_dbs.add(shard)
+    return engine
 
 
 def _store_event_batch(self: SqliteEventLogStorage, events: Sequence[EventLogEntry]) -> None:
