@@ -24,7 +24,7 @@ accounts as (
     keys and a left join per source (README, "Measured by hand"). -#}
 {%- set all_measures = [] %}
 {%- for provided in sources.values() %}{% do all_measures.extend(provided) %}{% endfor %}
-measures as (
+stacked as (
     {% for source, provided in sources.items() %}
     select
         month_start,
@@ -38,7 +38,7 @@ measures as (
 
 ),
 
-keys as (
+account_month_measures as (
 
     select
         month_start,
@@ -46,21 +46,21 @@ keys as (
         {%- for measure in all_measures %}
         max({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from measures
+    from stacked
     group by month_start, account_id
 
 )
 
 select
-    keys.month_start,
-    keys.account_id,
+    account_month_measures.month_start,
+    account_month_measures.account_id,
     accounts.segment,
     accounts.region,
     {%- for measure in all_measures %}
-    coalesce(keys.{{ measure }}, 0) as {{ measure }},
+    coalesce(account_month_measures.{{ measure }}, 0) as {{ measure }},
     {%- endfor %}
     {{ as_of_date() }} as as_of_date
-from keys
+from account_month_measures
 inner join accounts
-    on accounts.account_id = keys.account_id
+    on accounts.account_id = account_month_measures.account_id
 {%- endmacro %}
