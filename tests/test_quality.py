@@ -696,6 +696,30 @@ def test_great_expectations_import_leaves_scipy_stats_until_it_is_read(tmp_path)
     assert out == ["_LazyModule", "0.143841"]
 
 
+def test_great_expectations_import_runs_without_the_garbage_collector(tmp_path):
+    """Guards imports.collector_paused: the GX import (hundreds of thousands of objects, about
+    400 collections otherwise) runs with the collector off, and leaves it on, as it found it."""
+    script = tmp_path / "gx_import_gc.py"
+    script.write_text(
+        "import gc, sys\n"
+        "from cs_pipeline.quality.runner import great_expectations\n"
+        "during = []  # collections that started while GX was being imported\n"
+        "def importing():\n"
+        "    gx = sys.modules.get('great_expectations')\n"
+        "    return gx is None or getattr(gx.__spec__, '_initializing', False)\n"
+        "def collecting(phase, info):\n"
+        "    if phase == 'start' and importing():\n"
+        "        during.append(info['generation'])\n"
+        "gc.callbacks.append(collecting)\n"
+        "great_expectations()\n"
+        "print(len(during), gc.isenabled())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["0", "True"]
+
+
 def test_appended_validation_falls_back_to_the_whole_table_when_rows_were_replaced(tickets_db):
     """A stored validation of other rows (the table was reloaded whole since) is not added to."""
     spec = raw_table_spec(extract("support", "tickets"))

@@ -109,8 +109,8 @@ def _import_gx() -> ModuleType:
     # by hand". GX then treats Spark as not installed in this process.
     # The garbage collector is paused while it imports (imports.collector_paused): 0.35-0.45 s
     # of CPU less.
-    import_lazily("scipy.stats")
-    with absent("pyspark"), collector_paused():
+    with collector_paused(), absent("pyspark"):
+        import_lazily("scipy.stats")
         import great_expectations
 
     return great_expectations
