@@ -193,6 +193,7 @@ def hash_ahead(run_id: str, extracts: Sequence[Extract], extracts_dir: Path) -> 
     at 100 000 accounts, 0.4 s of CPU. Hashed in each step, it waited for the step before it;
     hashed here, it runs on the other core from the first raw step on, beside the steps' own
     Python and the Great Expectations import, which hold the GIL that hashing lets go of.
+    The raw steps of a run share this process (the in-process executor, definitions.py).
     """
     if _ahead_run == [run_id]:
         return
