@@ -107,7 +107,7 @@ def _import_gx() -> ModuleType:
     # module), and pyspark when it is installed, for its Spark datasource (0.4 s; cs360
     # validates pandas frames, and the Spark engine runs in dbt's process): README, "Measured
     # by hand". GX then treats Spark as not installed in this process.
-    # The garbage collector is paused while it imports (imports.collector_paused): 0.35-0.45 s
+    # The garbage collector is paused while it imports (imports.collector_paused): about 0.3-0.5 s
     # of CPU less.
     with collector_paused(), absent("pyspark"):
         import_lazily("scipy.stats")
