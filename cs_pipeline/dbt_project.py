@@ -91,7 +91,11 @@ class CsDbtCliResource(dagster_dbt.DbtCliResource):
 
     def setup_for_execution(self, context: Any) -> None:
         super().setup_for_execution(context)
-        self._warm = WarmDbt()
+        try:
+            self._warm = WarmDbt()
+        except OSError as exc:  # no Unix sockets or temporary folder here: dbt starts cold
+            if context.log:
+                context.log.warning(f"dbt will start without a warm process: {exc}")
 
     def teardown_after_execution(self, context: Any) -> None:
         if self._warm is not None:
