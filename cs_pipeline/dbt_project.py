@@ -91,11 +91,7 @@ class CsDbtCliResource(dagster_dbt.DbtCliResource):
 
     def setup_for_execution(self, context: Any) -> None:
         super().setup_for_execution(context)
-        try:
-            self._warm = WarmDbt()
-        except OSError as exc:  # no Unix sockets or temporary folder here: dbt starts cold
-            if context.log:
-                context.log.warning(f"dbt will start without a warm process: {exc}")
+        self._warm = WarmDbt()
 
     def teardown_after_execution(self, context: Any) -> None:
         if self._warm is not None:
