@@ -31,10 +31,8 @@ from typing import Any
 
 from dagster_shared.record import replace
 from packaging.version import Version
-from pydantic import PrivateAttr
 
 from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings
-from cs_pipeline.dbt_cli import WarmDbt
 from cs_pipeline.imports import absent
 
 
@@ -74,13 +72,7 @@ class CsDbtCliResource(dagster_dbt.DbtCliResource):
     itself (cs_pipeline.dbt.describe_models). The dbt run is the same: the executable is the dbt
     of this interpreter, so its version is the installed dbt-core's. Guarded by
     tests/test_fixed_costs.py.
-
-    In a run (its resources set up), dbt's imports are paid while the run's first steps work:
-    a warm dbt process (cs_pipeline.dbt_cli.WarmDbt) starts with the run and takes the run's
-    first dbt command; it ends with the run.
     """
-
-    _warm: WarmDbt | None = PrivateAttr(default=None)
 
     @cached_property
     def _cli_version(self) -> Version:
@@ -88,20 +80,6 @@ class CsDbtCliResource(dagster_dbt.DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
-
-    def setup_for_execution(self, context: Any) -> None:
-        super().setup_for_execution(context)
-        self._warm = WarmDbt()
-
-    def teardown_after_execution(self, context: Any) -> None:
-        if self._warm is not None:
-            self._warm.close()
-            self._warm = None
-
-    def cli(self, args: Sequence[str], **kwargs: Any) -> Any:
-        """dagster-dbt's ``cli``, with the warm process's socket in dbt's environment."""
-        with _environ(self._warm.env if self._warm is not None else {}):
-            return super().cli(args, **kwargs)
 
 
 class CsDbtProjectPreparer(dagster_dbt.DagsterDbtProjectPreparer):
@@ -197,12 +175,7 @@ def prune_run_folders(invocation_target: Path, keep: int = KEPT_RUN_FOLDERS) -> 
 def dbt_environ(settings: CsSettings, more: Mapping[str, str] | None = None) -> Iterator[None]:
     """dagster-dbt hands the current environment to dbt; set ours (and ``more``) only for
     that call."""
-    with _environ({**dbt_env(settings), **(more or {})}):
-        yield
-
-
-@contextmanager
-def _environ(extra: Mapping[str, str]) -> Iterator[None]:
+    extra: Mapping[str, str] = {**dbt_env(settings), **(more or {})}
     saved = {key: os.environ.get(key) for key in extra}
     os.environ.update(extra)
     try:
