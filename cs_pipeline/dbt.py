@@ -193,11 +193,13 @@ def cs360_dbt_models(
         invocation = dbt.cli(
             dbt_build_args(settings, night.exclude, rebuild_all=night.plan.full), context=context
         )
-    # dbt runs in its own process from here: while it starts (seconds of parsing and planning
-    # before its first node), this one records the kept assets (Dagster stores a few events
-    # for each, milliseconds apiece). Kept nodes never depend on rebuilt ones, so they come
-    # first (Dagster wants the outputs of a multi-asset in topological order).
+    # dbt runs in its own process from here: while it starts (a second or more of parsing and
+    # planning before its first node), this one removes the folders of earlier dbt runs (up to
+    # 0.5 s at 100 000 accounts, measured after dbt's exit) and records the kept assets (Dagster
+    # stores a few events for each, milliseconds apiece). Kept nodes never depend on rebuilt
+    # ones, so they come first (Dagster wants the outputs of a multi-asset in topological order).
     try:
+        prune_run_folders(invocation.target_path)
         yield from kept
     except BaseException:
         invocation.process.terminate()
@@ -214,7 +216,6 @@ def cs360_dbt_models(
     except Exception as exc:  # dbt failed: what it did is still reported, then the error
         error = exc
     keep_partial_parse(invocation.target_path)
-    prune_run_folders(invocation.target_path)
     if on_spark and error is None:
         loaded = load_spark_tables(
             settings.build_warehouse,
