@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -460,6 +461,46 @@ def test_unchanged_file_is_not_reloaded_but_still_checked(tmp_path, extracts, mo
 def _ledger(tmp_path: Path) -> list[tuple]:
     return query(tmp_path, "SELECT table_name, path, size, sha256, row_count, loaded_at "
                            "FROM raw._loaded_files ORDER BY ALL")
+
+
+def test_a_night_hashes_each_whole_export_once_ahead_of_its_step(tmp_path, extracts, monkeypatch):
+    """Guards the hashing ahead (ingest.hash_ahead): on a night where nothing changed, every
+    whole export of the run is still hashed (the ledger's promise), once, by the thread the
+    first raw step starts, not by its own step; the ticket export (trusted by size and mtime)
+    is not read; every table is kept and every check of every raw asset still reports."""
+    materialize(tmp_path, extracts)
+    hashed: list[tuple[Path, str]] = []
+    sha256_of = ingest.sha256_of
+    monkeypatch.setattr(ingest, "sha256_of", lambda p: hashed.append(
+        (p, threading.current_thread().name)) or sha256_of(p))
+
+    result = materialize(tmp_path, extracts)
+
+    whole = [extracts / e.file for e in EXTRACTS if e.delta_folder is None]
+    assert sorted(p for p, _ in hashed) == sorted(whole)
+    assert {thread for _, thread in hashed} == {"cs360-hash-ahead"}
+    for e in EXTRACTS:
+        assert metadata(result, e.asset_key)["load_mode"] == "unchanged, not reloaded"
+    checks = result.get_asset_check_evaluations()
+    reported = {(tuple(c.asset_key.path), c.check_name) for c in checks}
+    specified = {(tuple(s.asset_key.path), s.name) for a in raw_assets for s in a.check_specs}
+    assert reported == specified
+
+
+def test_a_file_rewritten_after_it_was_hashed_ahead_is_hashed_again(tmp_path, extracts):
+    """A whole export that moves between the hash ahead and its step (same size, other bytes,
+    new mtime) is hashed again: the ledger gets the SHA-256 of the bytes the step sees, so a
+    changed export is still reloaded."""
+    e = extract("finance", "customers")
+    path = extracts / e.file
+    ingest.hash_ahead("a run", [e], extracts)
+    before = ingest._ahead[path].result()
+    assert before is not None and before[1] == hashlib.sha256(path.read_bytes()).hexdigest()
+    data, stat = path.read_bytes(), path.stat()
+    path.write_bytes(data.replace(b"company_name-1,", b"company_name-X,", 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+    assert ingest._digest(path, path.stat()) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_tables_loaded_by_another_load_format_are_reloaded_once(tmp_path, extracts, monkeypatch):

@@ -678,14 +678,25 @@ def test_a_repeated_key_written_with_spaces_is_caught_across_nights(tmp_path, ma
     assert dict(night2.keys_not_as_read) == {"id": 3}
 
 
-def test_great_expectations_import_leaves_scipy_stats_until_it_is_read(tmp_path):
-    """Guards imports.import_lazily: after the GX import (in a fresh interpreter, as a run's
-    process), ``scipy.stats`` is not yet executed, and reading it gives the real module."""
+def test_great_expectations_import_leaves_scipy_stats_and_the_collector_alone(tmp_path):
+    """Guards imports.import_lazily and imports.collector_paused: after the GX import (in a
+    fresh interpreter, as a run's process), ``scipy.stats`` is not yet executed, and reading
+    it gives the real module; no garbage collection ran while GX was imported (hundreds of
+    thousands of objects: about 400 collections otherwise), and the collector is on again."""
     script = tmp_path / "gx_import.py"
     script.write_text(
-        "import sys\n"
+        "import gc, sys\n"
         "from cs_pipeline.quality.runner import great_expectations\n"
+        "during = []  # collections that started while GX was being imported\n"
+        "def importing():\n"
+        "    gx = sys.modules.get('great_expectations')\n"
+        "    return gx is None or getattr(gx.__spec__, '_initializing', False)\n"
+        "def collecting(phase, info):\n"
+        "    if phase == 'start' and importing():\n"
+        "        during.append(info['generation'])\n"
+        "gc.callbacks.append(collecting)\n"
         "great_expectations().ExpectationSuite\n"
+        "print(len(during), gc.isenabled())\n"
         "print(type(sys.modules['scipy.stats']).__name__)\n"
         "import scipy.stats\n"
         "print(round(scipy.stats.entropy([0.5, 0.5], [0.25, 0.75]), 6))\n"
@@ -693,7 +704,7 @@ def test_great_expectations_import_leaves_scipy_stats_until_it_is_read(tmp_path)
     out = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert out == ["_LazyModule", "0.143841"]
+    assert out == ["0", "True", "_LazyModule", "0.143841"]
 
 
 def test_appended_validation_falls_back_to_the_whole_table_when_rows_were_replaced(tickets_db):
