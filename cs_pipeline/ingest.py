@@ -905,12 +905,12 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         import_gx_in_background()
         settings = cs_config.settings
         # The first raw step of a run also starts hashing the whole exports of the run's raw
-        # steps, on the other core (hash_ahead).
-        plan = context.get_step_execution_context().execution_plan
-        steps = set(plan.step_keys_to_execute)
+        # steps, on the other core (hash_ahead): the steps the run executes, all of them when
+        # it does not list them.
+        steps = context.dagster_run.step_keys_to_execute
         hash_ahead(
             context.run_id,
-            [e for e in EXTRACTS if "__".join(e.asset_key) in steps],
+            [e for e in EXTRACTS if steps is None or "__".join(e.asset_key) in steps],
             settings.extracts_dir,
         )
         if restore_build(settings.build_warehouse, settings.warehouse):
