@@ -40,10 +40,8 @@
     'urgent_tickets_per_size_unit': 'inputs.urgent_open_tickets / ' ~ size_units,
     'trained_users_per_size_unit': 'inputs.trained_users / ' ~ size_units,
 } -%}
-{%- set applicable = [] -%}
-{%- for component in health_components() if component not in inapplicable -%}
-    {%- do applicable.append("'" ~ component ~ "'") -%}
-{%- endfor -%}
+{#- The components that can apply to a row, in health_components() order. -#}
+{%- set applicable = health_components() | reject('in', inapplicable) | list -%}
 with settings as (
 
     select
@@ -136,7 +134,7 @@ components as (
 weights as (
 
     select
-        {%- for component in health_components() if component not in inapplicable %}
+        {%- for component in applicable %}
         max(case when component = '{{ component }}' then weight end) as weight_{{ component }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('health_weights') }}
@@ -147,11 +145,11 @@ present as (
 
     select
         components.*,
-        {%- for component in health_components() if component not in inapplicable %}
+        {%- for component in applicable %}
         case when components.health_{{ component }} is not null then weights.weight_{{ component }} end
             as present_weight_{{ component }},
         {%- endfor %}
-        {% for component in health_components() if component not in inapplicable -%}
+        {% for component in applicable -%}
         {{ '+ ' if not loop.first }}weights.weight_{{ component }}
         {% endfor -%} as applicable_weight_total
     from components
@@ -163,10 +161,10 @@ totals as (
 
     select
         present.*,
-        {% for component in health_components() if component not in inapplicable -%}
+        {% for component in applicable -%}
         {{ '+ ' if not loop.first }}coalesce(present.present_weight_{{ component }}, 0)
         {% endfor -%} as present_weight_total,
-        {% for component in health_components() if component not in inapplicable -%}
+        {% for component in applicable -%}
         {{ '+ ' if not loop.first }}coalesce(present.present_weight_{{ component }} * present.health_{{ component }}, 0)
         {% endfor -%} as weighted_score_total
     from present
@@ -177,7 +175,7 @@ points as (
 
     select
         totals.*,
-        {%- for component in health_components() if component not in inapplicable %}
+        {%- for component in applicable %}
         totals.present_weight_{{ component }} * (100 - totals.health_{{ component }})
             / nullif(totals.present_weight_total, 0) as points_lost_{{ component }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -189,9 +187,9 @@ ranked as (
 
     select
         points.*,
-        {%- for component in health_components() if component not in inapplicable %}
+        {%- for component in applicable %}
         1
-        {%- for other in health_components() if other not in inapplicable and other != component %}
+        {%- for other in applicable if other != component %}
             + case when points.points_lost_{{ other }} {{ '>=' if other < component else '>' }} points.points_lost_{{ component }} then 1 else 0 end
         {%- endfor %} as driver_rank_{{ component }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -223,7 +221,7 @@ scores as (
         {%- set drivers = [] %}
         {%- for rank in range(1, applicable | length + 1) %}
         {%- set candidates = [] %}
-        {%- for component in health_components() if component not in inapplicable %}
+        {%- for component in applicable %}
         {%- do candidates.append("case when ranked.driver_rank_" ~ component ~ " = " ~ rank
             ~ " and " ~ rank ~ " <= settings.drivers_max_components and round(ranked.points_lost_" ~ component ~ ", 1) > 0 then "
             ~ dbt.concat(["'" ~ component ~ "'", "' -'", format_one_decimal('ranked.points_lost_' ~ component)]) ~ " end") %}
