@@ -906,11 +906,14 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         settings = cs_config.settings
         # The first raw step of a run also starts hashing the whole exports of the run's raw
         # steps, on the other core (hash_ahead): the steps the run executes, all of them when
-        # it does not list them.
+        # it does not list them (a raw asset's step is its op, named by Dagster after its key).
         steps = context.dagster_run.step_keys_to_execute
         hash_ahead(
             context.run_id,
-            [e for e in EXTRACTS if steps is None or "__".join(e.asset_key) in steps],
+            [
+                e for e in EXTRACTS
+                if steps is None or dg.AssetKey(e.asset_key).to_python_identifier() in steps
+            ],
             settings.extracts_dir,
         )
         if restore_build(settings.build_warehouse, settings.warehouse):
