@@ -30,7 +30,9 @@ DEFAULT_SCHEDULE_TZ = "UTC"
 # The CS cockpit (Streamlit); an account's page is `<CS_APP_URL>/?account=<account_id>`.
 DEFAULT_APP_URL = "http://127.0.0.1:8501"
 # DuckDB may use this much memory before it spills to disk (the whole run stays under ~4 GiB
-# with it at 100 000 accounts); threads default to the machine's cores.
+# with it at 100 000 accounts, where no step reaches it and nothing spills: more memory or
+# threads than cores measured no faster, README "Performance"); threads default to the
+# machine's cores.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2500MB"
 
 
