@@ -174,7 +174,7 @@ def run_interrupted(run_id: str) -> bool:
 
 @contextmanager
 def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[None]:
-    """End the run promptly when it is interrupted during the block (a step of the raw layer).
+    """End the run promptly when it is interrupted during the block (a raw step, dbt's).
 
     Left to Dagster, an interrupted step of the in-process executor is retried by its
     RETRY_POLICY 30 s later and the run's other steps go on (Dagster issue #15026: the run
@@ -197,10 +197,10 @@ def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[
         _interrupted_runs.add(context.run_id)
         raise dg.Failure(
             description=(
-                f"{what}: interrupted (Ctrl-C, SIGINT/SIGTERM or the run terminated); its "
-                "transaction was rolled back. The run stops here: its remaining steps fail "
-                "without running and nothing is published (BI keeps the last good warehouse); "
-                "the next run loads it again."
+                f"{what}: interrupted (Ctrl-C, SIGINT/SIGTERM or the run terminated), what it "
+                "was writing rolled back. The run stops here: its remaining steps fail without "
+                "running and nothing is published (BI keeps the last good warehouse); the next "
+                "run does again what this one did not finish."
             ),
             allow_retries=False,
         ) from exc
