@@ -182,65 +182,23 @@ def _store_event_batch(self: SqliteEventLogStorage, events: Sequence[EventLogEnt
             _batch.connections = _batch.stack = None
 
 
-# What Dagster's event log asks about its own schema, answered once per index file when the
-# answer is yes: a table, a column of ``asset_keys`` or a completed data migration ("secondary
-# index") is never taken away while a process runs (a migration only adds them), so a yes stays
-# true; a no is asked again. Dagster asks before every stored asset event and check evaluation,
-# and four to five times per asset lookup (the data-version provenance of each materialization,
-# the target of each check): about 750 queries a night at any scale, each on a connection of its
-# own, a fifth to a third of the CPU of a lookup.
-_known: set[tuple[str, str, str]] = set()
-# Dagster's own, kept so that tests/test_fixed_costs.py sees when an upgrade changes them.
+_tables_present: set[tuple[str, str]] = set()
+# Dagster's own, kept so that tests/test_fixed_costs.py sees when an upgrade changes it.
 DAGSTER_HAS_TABLE = SqliteEventLogStorage.has_table
-DAGSTER_HAS_SECONDARY_INDEX = SqliteEventLogStorage.has_secondary_index
-DAGSTER_HAS_ASSET_KEY_COL_ON_CONNECTION = SqliteEventLogStorage._has_asset_key_col_on_connection
-
-
-def _known_or_asked(storage: SqliteEventLogStorage, kind: str, name: str, ask: Any) -> bool:
-    key = (storage.conn_string_for_shard(INDEX_SHARD_NAME), kind, name)
-    if key in _known:
-        return True
-    present = bool(ask())
-    if present:
-        with _lock:
-            _known.add(key)
-    return present
 
 
 def _has_table(self: SqliteEventLogStorage, table_name: str) -> bool:
-    """``SqliteEventLogStorage.has_table`` asked on the index file's kept engine (Dagster's
-    creates an engine each time), and once per table that exists."""
-
-    def ask() -> bool:
-        with _engine(self.conn_string_for_shard(INDEX_SHARD_NAME)).connect() as conn:
-            return conn.dialect.has_table(conn, table_name)
-
-    return _known_or_asked(self, "table", table_name, ask)
-
-
-def _has_secondary_index(self: SqliteEventLogStorage, name: str) -> bool:
-    return _known_or_asked(
-        self, "secondary index", name, lambda: DAGSTER_HAS_SECONDARY_INDEX(self, name)
-    )
-
-
-def _has_asset_key_col(self: SqliteEventLogStorage, column_name: str) -> bool:
-    def ask() -> bool:
-        with self.index_connection() as conn:
-            return DAGSTER_HAS_ASSET_KEY_COL_ON_CONNECTION(self, conn, column_name)
-
-    return _known_or_asked(self, "asset_keys column", column_name, ask)
-
-
-def _has_asset_key_col_on_connection(
-    self: SqliteEventLogStorage, conn: Connection, column_name: str
-) -> bool:
-    return _known_or_asked(
-        self,
-        "asset_keys column",
-        column_name,
-        lambda: DAGSTER_HAS_ASSET_KEY_COL_ON_CONNECTION(self, conn, column_name),
-    )
+    """``SqliteEventLogStorage.has_table`` asked on the index file's kept engine, and once per
+    table that exists."""
+    key = (self.conn_string_for_shard(INDEX_SHARD_NAME), table_name)
+    if key in _tables_present:
+        return True
+    with _engine(key[0]).connect() as conn:
+        present = bool(conn.dialect.has_table(conn, table_name))
+    if present:
+        with _lock:
+            _tables_present.add(key)
+    return present
 
 
 def install() -> None:
@@ -250,11 +208,6 @@ def install() -> None:
         event.listen(Pool, "connect", _on_connect)
     SqliteEventLogStorage._connect = _connect  # type: ignore[method-assign]
     SqliteEventLogStorage.has_table = _has_table  # type: ignore[method-assign]
-    SqliteEventLogStorage.has_secondary_index = _has_secondary_index  # type: ignore[method-assign]
-    SqliteEventLogStorage.has_asset_key_col = _has_asset_key_col  # type: ignore[method-assign]
-    SqliteEventLogStorage._has_asset_key_col_on_connection = (  # type: ignore[method-assign]
-        _has_asset_key_col_on_connection
-    )
     SqliteEventLogStorage.store_event_batch = _store_event_batch  # type: ignore[method-assign]
     os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
 
