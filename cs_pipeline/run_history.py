@@ -10,18 +10,17 @@ Dagster's start-up (the planned events) and the tail of the dbt step (its ~400 e
 of seconds.
 
 cs360's instance settings (``dagster-instance.yaml``, copied into ``$DAGSTER_HOME/dagster.yaml``)
-name :class:`CsSqliteEventLogStorage` as the instance's event log, so every process that opens
-the instance (``make run``, the webserver, the daemon that runs the schedule and the sensor, a
-run's worker, the tests) uses it: Dagster's ``SqliteEventLogStorage`` on the same files, in the
-folder Dagster uses by default (``$DAGSTER_HOME/history/runs/``; the run and schedule storages
-stay Dagster's own), with the methods below overridden. Opening it makes every SQLite connection
-SQLAlchemy opens in the process (Dagster is the only user of SQLAlchemy here: its run and
-schedule files too) run with ``synchronous=NORMAL``, SQLite's recommended setting for WAL
-databases (Dagster puts each of its files in WAL mode): a crash or power cut loses at most the
-last events, and never corrupts the file. One idle connection per database file stays open (up
-to :data:`MAX_KEPT` files, the most recent), so closing Dagster's connections does not checkpoint
-each time; SQLite still checkpoints when the WAL passes 1 000 pages, and when the idle connection
-closes (at exit, or when a newer file takes its place).
+name :class:`CsSqliteStorage` as the instance's storage, so every process that opens the instance
+(``make run``, the webserver, the daemon that runs the schedule and the sensor, a run's worker, the
+tests) uses it: Dagster's default SQLite storage on the same files in the same folders, its event
+log a :class:`CsSqliteEventLogStorage` (Dagster's with the methods below overridden). Opening it
+makes every SQLite connection SQLAlchemy opens in the process (Dagster is the only user of
+SQLAlchemy here: its run and schedule files too) run with ``synchronous=NORMAL``, SQLite's
+recommended setting for WAL databases (Dagster puts each of its files in WAL mode): a crash or
+power cut loses at most the last events, and never corrupts the file. One idle connection per
+database file stays open (up to :data:`MAX_KEPT` files, the most recent), so closing Dagster's
+connections does not checkpoint each time; SQLite still checkpoints when the WAL passes 1 000
+pages, and when the idle connection closes (at exit, or when a newer file takes its place).
 
 It also keeps one SQLAlchemy engine per event-log file instead of the one Dagster's
 ``SqliteEventLogStorage`` creates and disposes around every stored event (``_connect``).
@@ -55,12 +54,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from dagster import EventLogEntry, StringSource
+from dagster import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
@@ -144,33 +144,46 @@ _batch = threading.local()
 _tables_present: set[tuple[str, str]] = set()
 
 
-class CsSqliteEventLogStorage(SqliteEventLogStorage):
-    """Dagster's SQLite event log in ``<dagster_home>/history/runs/`` (where Dagster keeps it by
-    default), stored as described above. Configured in ``dagster-instance.yaml``::
+def _apply_settings() -> None:
+    """The connection settings above for every SQLite connection opened from now on in this
+    process, and Dagster's batching of a run's planned events (idempotent)."""
+    if not event.contains(Pool, "connect", _on_connect):
+        event.listen(Pool, "connect", _on_connect)
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
 
-        event_log_storage:
-          module: cs_pipeline.run_history
-          class: CsSqliteEventLogStorage
-          config:
-            dagster_home:
-              env: DAGSTER_HOME
+
+class CsSqliteStorage(DagsterSqliteStorage):
+    """Dagster's default storage of an instance (``DagsterSqliteStorage``: runs, event log and
+    schedules in SQLite files under ``base_dir``, in Dagster's folders) with cs360's event log,
+    the settings applied before any of the files is opened. Named in ``dagster-instance.yaml``::
+
+        storage:
+          custom:
+            module: cs_pipeline.run_history
+            class: CsSqliteStorage
+            config:
+              base_dir:
+                env: DAGSTER_HOME
     """
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
-        if not event.contains(Pool, "connect", _on_connect):
-            event.listen(Pool, "connect", _on_connect)
-        os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
+        _apply_settings()
         super().__init__(base_dir, inst_data=inst_data)
-
-    @classmethod
-    def config_type(cls) -> dict[str, Any]:
-        return {"dagster_home": StringSource}
+        self._event_log_storage = CsSqliteEventLogStorage(self._event_log_storage._base_dir)
 
     @classmethod
     def from_config_value(  # type: ignore[override]
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, str]
-    ) -> "CsSqliteEventLogStorage":
-        return cls(events_directory(config_value["dagster_home"]), inst_data=inst_data)
+    ) -> "CsSqliteStorage":
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+
+class CsSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log, stored as described above."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        _apply_settings()
+        super().__init__(base_dir, inst_data=inst_data)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
@@ -224,11 +237,6 @@ class CsSqliteEventLogStorage(SqliteEventLogStorage):
             with _lock:
                 _tables_present.add(key)
         return present
-
-
-def events_directory(dagster_home: str) -> str:
-    """Where Dagster keeps the event log of an instance in ``dagster_home`` by default."""
-    return os.path.join(dagster_home, "history", "runs", "")
 
 
 atexit.register(close_kept)

@@ -168,8 +168,8 @@ def test_no_parsed_file_depends_on_the_as_of_date() -> None:
 
 
 def _event_log(base_dir: Path) -> run_history.CsSqliteEventLogStorage:
-    """cs360's event log storage on ``base_dir``, as an instance from dagster-instance.yaml
-    opens it."""
+    """cs360's event log storage on ``base_dir``, as the storage of an instance from
+    dagster-instance.yaml opens it."""
     return run_history.CsSqliteEventLogStorage(str(base_dir))
 
 
@@ -200,15 +200,21 @@ def test_run_history_connections_do_not_fsync_each_event(tmp_path: Path) -> None
 
 def test_the_dagster_storage_methods_cs360_overrides_are_still_used() -> None:
     """CsSqliteEventLogStorage overrides methods of Dagster's SqliteEventLogStorage that are not
-    a public API: a release that renamed them, or changed what _connect and has_table repeat,
-    would bring their cost back silently (or break the batch), the overrides then dead code."""
+    a public API, and CsSqliteStorage replaces the event log DagsterSqliteStorage builds: a
+    release that renamed them, or changed what _connect and has_table repeat, would bring their
+    cost back silently (or break the batch), the overrides then dead code."""
     from dagster._core.storage.event_log.base import EventLogStorage
     from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+    from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 
     cs360 = run_history.CsSqliteEventLogStorage
     for base, name in ((SqliteEventLogStorage, "_connect"), (SqliteEventLogStorage, "has_table"),
                        (EventLogStorage, "store_event_batch")):
         assert name in vars(base) and name in vars(cs360), name
+    storage = inspect.getsource(DagsterSqliteStorage.__init__)  # CsSqliteStorage replaces it
+    assert "self._event_log_storage = SqliteEventLogStorage(" in storage
+    assert "DagsterSqliteStorage.from_local(" in inspect.getsource(
+        DagsterSqliteStorage.from_config_value)  # CsSqliteStorage overrides it to be itself
     connect = inspect.getsource(SqliteEventLogStorage._connect)
     for what in ("create_engine(", "poolclass=NullPool", "self._initdb(engine)", "conn.begin()"):
         assert what in connect, f"Dagster's _connect changed ({what}): review run_history"
@@ -290,28 +296,37 @@ def test_event_log_asks_once_whether_a_table_exists(tmp_path: Path) -> None:
 
 def test_the_instance_settings_open_cs360s_event_log_in_any_process(tmp_path: Path) -> None:
     """A process that imports none of cs360's code (the webserver, the daemon that runs the
-    schedule and the sensor) opens cs360's event log from $DAGSTER_HOME/dagster.yaml, in the
-    folder Dagster uses by default, with Dagster's batching of planned events on."""
-    home = tmp_path / "dagster_home"
+    schedule and the sensor) opens cs360's storage from $DAGSTER_HOME/dagster.yaml: Dagster's
+    default files, in the same folders, with cs360's event log and Dagster's batching of planned
+    events on; every file in WAL mode from its creation."""
+    import dagster as dg
+
+    home, default_home = tmp_path / "dagster_home", tmp_path / "default_home"
     home.mkdir()
+    default_home.mkdir()
+    (default_home / "dagster.yaml").write_text("")
+    dg.DagsterInstance.from_config(str(default_home)).dispose()  # Dagster's own default storage
     shutil.copy(PROJECT_ROOT / "dagster-instance.yaml", home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_EVENT_BATCH_SIZE"}
     out = subprocess.run(
         [sys.executable, "-c", "import os, sys\n"
          "import dagster as dg\n"
-         "from dagster._core.instance.ref import InstanceRef\n"
          "instance = dg.DagsterInstance.get()\n"
-         "storage = instance.event_log_storage\n"
-         "default = InstanceRef.config_defaults(os.environ['DAGSTER_HOME'])['event_log_storage']\n"
          "cs360 = sorted(m for m in sys.modules if m.startswith('cs_pipeline.'))\n"
-         "print(type(storage).__name__, storage._base_dir == os.path.abspath(\n"
-         "      default.config_dict['base_dir']), os.environ['DAGSTER_EVENT_BATCH_SIZE'], cs360)"],
+         "print(type(instance.event_log_storage).__name__, "
+         "os.environ['DAGSTER_EVENT_BATCH_SIZE'], cs360)"],
         check=True, capture_output=True, text=True, cwd=tmp_path,
         env={**env, "DAGSTER_HOME": str(home)},
     ).stdout
     assert out.splitlines()[-1] == (
-        f"CsSqliteEventLogStorage True {run_history.EVENT_BATCH_SIZE} ['cs_pipeline.run_history']"
+        f"CsSqliteEventLogStorage {run_history.EVENT_BATCH_SIZE} ['cs_pipeline.run_history']"
     )
+    files = sorted(str(f.relative_to(home)) for f in home.rglob("*.db"))
+    assert files == sorted(str(f.relative_to(default_home)) for f in default_home.rglob("*.db"))
+    assert len(files) == 3  # runs, schedules, the event log's index
+    for file in files:
+        with sqlite3.connect(home / file) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",), file
 
 
 def test_a_runs_planned_events_are_stored_in_one_transaction_per_file(
