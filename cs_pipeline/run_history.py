@@ -169,6 +169,7 @@ class CsSqliteStorage(DagsterSqliteStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         _apply_settings()
         super().__init__(base_dir, inst_data=inst_data)
+        # Dagster's event log, just built (a folder made, no file opened), gives its folder.
         self._event_log_storage = CsSqliteEventLogStorage(self._event_log_storage._base_dir)
 
     @classmethod
