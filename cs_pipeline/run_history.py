@@ -169,7 +169,8 @@ class CsSqliteStorage(DagsterSqliteStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         _apply_settings()
         super().__init__(base_dir, inst_data=inst_data)
-        # Dagster's event log, just built (a folder made, no file opened), gives its folder.
+        # The folder of the event log Dagster just built (on a new home it created the index
+        # file, the settings already applied); cs360's replaces it.
         self._event_log_storage = CsSqliteEventLogStorage(self._event_log_storage._base_dir)
 
     @classmethod
