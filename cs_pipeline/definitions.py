@@ -18,10 +18,7 @@ from cs_pipeline.ingest import raw_assets
 from cs_pipeline.publish import build_published_warehouse, publish_deps
 from cs_pipeline.quality.checks import mart_checks
 from cs_pipeline.quality.reconciliation import data_quality_checks
-from cs_pipeline.run_history import install as install_run_history_settings
 
-# Dagster's SQLite history without an fsync per event, in every process that runs our steps.
-install_run_history_settings()
 # A process that ran steps holds Dagster's, dbt's and Great Expectations' modules: the garbage
 # collection Python runs over all of them on its way out took 0.8-2 s after every run (`make
 # run`, and the schedule's run worker) for memory the OS takes back anyway. Frozen objects are

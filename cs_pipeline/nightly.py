@@ -12,7 +12,6 @@ import sys
 
 import dagster as dg
 
-from cs_pipeline import run_history
 from cs_pipeline.config import AS_OF_TAG, STOPPED_BY_TAG, CsSettings, run_interrupted
 
 PUBLISHED = dg.AssetKey(["published_warehouse"])
@@ -38,7 +37,6 @@ def outcome(success: bool, tags: dict[str, str], published: bool, interrupted: b
 
 def main() -> int:
     settings = CsSettings.from_env()
-    run_history.install()
     instance = dg.DagsterInstance.get()
     # The result is read, not opened: opening it (a `with` block) initializes the resources
     # again, for loading outputs, which this reads none of.

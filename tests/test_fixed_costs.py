@@ -8,6 +8,7 @@ import importlib.metadata
 import inspect
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 from cs_pipeline import publish, run_history
-from cs_pipeline.config import connect, kept_open, release_kept
+from cs_pipeline.config import PROJECT_ROOT, connect, kept_open, release_kept
 from cs_pipeline.dbt import dbt_resource
 from cs_pipeline.dbt_project import (
     DBT_PROJECT_DIR,
@@ -166,10 +167,17 @@ def test_no_parsed_file_depends_on_the_as_of_date() -> None:
     assert depends == []
 
 
+def _event_log(base_dir: Path) -> run_history.CsSqliteEventLogStorage:
+    """cs360's event log storage on ``base_dir``, as the storage of an instance from
+    dagster-instance.yaml opens it."""
+    return run_history.CsSqliteEventLogStorage(str(base_dir))
+
+
 def test_run_history_connections_do_not_fsync_each_event(tmp_path: Path) -> None:
-    """Dagster's SQLite connections run with synchronous=NORMAL, and closing one does not
-    checkpoint the WAL (the idle connection kept open), so storing an event waits for no disk."""
-    run_history.install()
+    """Once the instance's event log is open, Dagster's SQLite connections run with
+    synchronous=NORMAL, and closing one does not checkpoint the WAL (the idle connection kept
+    open), so storing an event waits for no disk."""
+    _event_log(tmp_path / "events")
     database = tmp_path / "history.db"
     engine = create_engine(f"sqlite:///{database}", poolclass=NullPool)  # as Dagster's storage
     with engine.connect() as conn:
@@ -190,20 +198,38 @@ def test_run_history_connections_do_not_fsync_each_event(tmp_path: Path) -> None
         assert conn.execute("SELECT n FROM events ORDER BY n").fetchall() == [(0,), (1,), (2,)]
 
 
+def test_the_dagster_storage_methods_cs360_overrides_are_still_used() -> None:
+    """CsSqliteEventLogStorage overrides methods of Dagster's SqliteEventLogStorage that are not
+    a public API, and CsSqliteStorage replaces the event log DagsterSqliteStorage builds: a
+    release that renamed them, or changed what _connect and has_table repeat, would bring their
+    cost back silently (or break the batch), the overrides then dead code."""
+    from dagster._core.storage.event_log.base import EventLogStorage
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+    from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+
+    cs360 = run_history.CsSqliteEventLogStorage
+    for base, name in ((SqliteEventLogStorage, "_connect"), (SqliteEventLogStorage, "has_table"),
+                       (EventLogStorage, "store_event_batch")):
+        assert name in vars(base) and name in vars(cs360), name
+    storage = inspect.getsource(DagsterSqliteStorage.__init__)  # CsSqliteStorage replaces it
+    assert "self._event_log_storage = SqliteEventLogStorage(" in storage
+    assert "DagsterSqliteStorage.from_local(" in inspect.getsource(
+        DagsterSqliteStorage.from_config_value)  # CsSqliteStorage overrides it to be itself
+    connect = inspect.getsource(SqliteEventLogStorage._connect)
+    for what in ("create_engine(", "poolclass=NullPool", "self._initdb(engine)", "conn.begin()"):
+        assert what in connect, f"Dagster's _connect changed ({what}): review run_history"
+    assert "create_engine(" in inspect.getsource(SqliteEventLogStorage.has_table)
+    store = inspect.getsource(SqliteEventLogStorage.store_event)
+    assert "self.run_connection(" in store and "self.index_connection()" in store
+
+
 def test_event_log_keeps_one_engine_per_file(tmp_path: Path) -> None:
     """Dagster's SQLite event log creates and disposes an engine around every stored event,
-    which also throws away SQLAlchemy's compiled statements: with run_history installed, a file
-    keeps one engine (40 % less CPU per event), and events are stored and read as before."""
-    import inspect
-
+    which also throws away SQLAlchemy's compiled statements: cs360's keeps one engine per file
+    (40 % less CPU per event), and events are stored and read as before."""
     import dagster as dg
-    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-    original = inspect.getsource(run_history.DAGSTER_CONNECT)
-    for what in ("create_engine(", "poolclass=NullPool", "self._initdb(engine)", "conn.begin()"):
-        assert what in original, f"Dagster's _connect changed ({what}): review run_history._connect"
-    run_history.install()
-    storage = SqliteEventLogStorage(str(tmp_path))
+    storage = _event_log(tmp_path)
     engines = []
     for n in range(3):
         with storage.run_connection("run-1") as conn:
@@ -222,10 +248,8 @@ def test_event_log_stores_events_on_pooled_connections(tmp_path: Path) -> None:
     """An event is stored on a connection the engine keeps open, not on a new one configured
     (pragmas), used once and closed: 1.7 ms instead of 2.3-3.9 ms an event."""
     import dagster as dg
-    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-    run_history.install()
-    storage = SqliteEventLogStorage(str(tmp_path))
+    storage = _event_log(tmp_path)
     connections = []
     for n in range(3):
         with storage.run_connection("run-1") as conn:
@@ -245,16 +269,9 @@ def test_event_log_stores_events_on_pooled_connections(tmp_path: Path) -> None:
 
 def test_event_log_asks_once_whether_a_table_exists(tmp_path: Path) -> None:
     """Dagster asks whether an index table exists before storing each asset event's tags and
-    each check evaluation, on a new engine every time (1.7 ms, ~370 times a night): with
-    run_history installed a table that exists is asked about once; a missing one each time."""
-    import inspect
-
-    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-
-    original = inspect.getsource(run_history.DAGSTER_HAS_TABLE)
-    assert "create_engine(" in original, "Dagster's has_table changed: review run_history"
-    run_history.install()
-    storage = SqliteEventLogStorage(str(tmp_path))
+    each check evaluation, on a new engine every time (1.7 ms, ~370 times a night): cs360's
+    event log asks about a table that exists once; about a missing one each time."""
+    storage = _event_log(tmp_path)
     asked: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -277,13 +294,50 @@ def test_event_log_asks_once_whether_a_table_exists(tmp_path: Path) -> None:
         run_history.close_kept()
 
 
+def test_the_instance_settings_open_cs360s_event_log_in_any_process(tmp_path: Path) -> None:
+    """A process that imports none of cs360's code (the webserver, the daemon that runs the
+    schedule and the sensor) opens cs360's storage from $DAGSTER_HOME/dagster.yaml: Dagster's
+    default files, in the same folders, with cs360's event log and Dagster's batching of planned
+    events on; every file in WAL mode from its creation."""
+    import dagster as dg
+
+    home, default_home = tmp_path / "dagster_home", tmp_path / "default_home"
+    home.mkdir()
+    default_home.mkdir()
+    (default_home / "dagster.yaml").write_text("")
+    dg.DagsterInstance.from_config(str(default_home)).dispose()  # Dagster's own default storage
+    shutil.copy(PROJECT_ROOT / "dagster-instance.yaml", home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_EVENT_BATCH_SIZE"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, sys\n"
+         "import dagster as dg\n"
+         "instance = dg.DagsterInstance.get()\n"
+         "cs360 = sorted(m for m in sys.modules if m.startswith('cs_pipeline.'))\n"
+         "print(type(instance.event_log_storage).__name__, "
+         "os.environ['DAGSTER_EVENT_BATCH_SIZE'], cs360)"],
+        check=True, capture_output=True, text=True, cwd=tmp_path,
+        env={**env, "DAGSTER_HOME": str(home)},
+    ).stdout
+    assert out.splitlines()[-1] == (
+        f"CsSqliteEventLogStorage {run_history.EVENT_BATCH_SIZE} ['cs_pipeline.run_history']"
+    )
+    files = sorted(str(f.relative_to(home)) for f in home.rglob("*.db"))
+    assert files == sorted(str(f.relative_to(default_home)) for f in default_home.rglob("*.db"))
+    assert len(files) == 3  # runs, schedules, the event log's index
+    for file in files:
+        with sqlite3.connect(home / file) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",), file
+
+
 def test_a_runs_planned_events_are_stored_in_one_transaction_per_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Creating a run of nightly_build stores one planned event per asset and check (259):
-    Dagster's SQLite event log committed each on its own, two to three times (the run's file,
-    the index), 677 commits; with run_history installed they are stored in one transaction per
-    file (Dagster's batch of planned events), the same events."""
+    Dagster's own SQLite instance committed each on its own, two to three times (the run's
+    file, the index), 677 commits; an instance opened from dagster-instance.yaml (as the daemon
+    opens it for the schedule and the sensor) stores them in one transaction per file (Dagster's
+    batch of planned events), the same events. The same DAGSTER_HOME, first Dagster's default
+    instance then cs360's: the earlier run and its events stay readable, no migration."""
     import collections
 
     import dagster as dg
@@ -291,16 +345,21 @@ def test_a_runs_planned_events_are_stored_in_one_transaction_per_file(
 
     from cs_pipeline.nightly import nightly_job
 
-    run_history.install()
-    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == str(run_history.EVENT_BATCH_SIZE)
     job = nightly_job()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")  # restored after the test
     planned: dict[str, collections.Counter] = {}
     commits: dict[str, collections.Counter] = {}
-    for mode, batch_size in (("one by one", "0"), ("batched", "1000")):
-        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", batch_size)
-        (tmp_path / mode).mkdir()
-        (tmp_path / mode / "dagster.yaml").write_text("")
-        instance = dg.DagsterInstance.from_config(str(tmp_path / mode))
+    runs: dict[str, str] = {}
+    for mode in ("Dagster's", "cs360's"):
+        if mode == "Dagster's":
+            (home / "dagster.yaml").write_text("")
+        else:
+            shutil.copy(PROJECT_ROOT / "dagster-instance.yaml", home / "dagster.yaml")
+            monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE")  # as in a daemon: opening sets it
+        instance = dg.DagsterInstance.get()
         instance.get_runs(limit=1)  # the instance's files exist before the run is created
         counted = commits[mode] = collections.Counter()
 
@@ -309,34 +368,36 @@ def test_a_runs_planned_events_are_stored_in_one_transaction_per_file(
 
         event.listen(Engine, "commit", on_commit)
         try:
-            run = instance.create_run_for_job(job_def=job)
+            runs[mode] = instance.create_run_for_job(job_def=job).run_id
         finally:
             event.remove(Engine, "commit", on_commit)
-        planned[mode] = collections.Counter(
-            (r.event_log_entry.dagster_event.event_type_value,
-             str(r.event_log_entry.dagster_event.asset_key
-                 or r.event_log_entry.dagster_event.asset_check_planned_data.asset_check_key))
-            for r in instance.get_records_for_run(run.run_id, limit=10_000).records
-        )
+        for name, run_id in runs.items():  # an earlier run stays readable
+            planned[name] = collections.Counter(
+                (r.event_log_entry.dagster_event.event_type_value,
+                 str(r.event_log_entry.dagster_event.asset_key
+                     or r.event_log_entry.dagster_event.asset_check_planned_data.asset_check_key))
+                for r in instance.get_records_for_run(run_id, limit=10_000).records
+            )
+        assert {r.run_id for r in instance.get_runs()} == set(runs.values())
         instance.dispose()
     run_history.close_kept()
-    assert planned["batched"] == planned["one by one"]
-    kinds = collections.Counter(kind for kind, _ in planned["batched"].elements())
+    assert planned["cs360's"] == planned["Dagster's"]
+    kinds = collections.Counter(kind for kind, _ in planned["cs360's"].elements())
     assert kinds["ASSET_MATERIALIZATION_PLANNED"] > 90
     assert kinds["ASSET_CHECK_EVALUATION_PLANNED"] > 100
-    assert commits["one by one"]["index.db"] > 300
-    assert commits["batched"]["index.db"] == 1
-    run_file = f"{run.run_id}.db"
-    assert commits["batched"][run_file] <= 3  # Dagster's creation of the file, then the batch
+    assert commits["Dagster's"]["index.db"] > 300
+    assert commits["cs360's"]["index.db"] == 1
+    run_file = runs["cs360's"] + ".db"
+    assert commits["cs360's"][run_file] <= 3  # Dagster's creation of the file, then the batch
 
 
 def test_a_new_event_log_file_starts_in_wal_mode(tmp_path: Path) -> None:
     """Dagster creates a run's event-log file (21 tables and indexes, each its own commit)
     before it switches the file to WAL mode: in rollback-journal mode each of those commits
-    waited for the disk. With run_history installed a new file is in WAL mode from its first
+    waited for the disk. Once cs360's event log is open a new file is in WAL mode from its first
     connection (a run's creation 1.0 -> 0.5 s with the batch above); an existing file is left
     as it is."""
-    run_history.install()
+    _event_log(tmp_path / "events")
     existing = tmp_path / "existing.db"
     sqlite3.connect(existing).execute("CREATE TABLE t (n INTEGER)").connection.close()
     for path, mode in ((tmp_path / "new.db", "wal"), (existing, "delete")):
