@@ -148,6 +148,64 @@ def release_kept() -> None:
         _kept.popitem()[1].close()
 
 
+# The runs of this process that were interrupted (see stop_on_interrupt).
+_interrupted_runs: set[str] = set()
+
+
+def is_interrupt(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is an interrupt or was raised by one: Dagster raises
+    ``DagsterExecutionInterruptedError`` in the running step when the run's process gets
+    SIGINT (Ctrl-C, or the run terminated from the UI), and DuckDB's Python client turns it
+    into ``RuntimeError('Query interrupted')`` (the interrupt as its cause) when it lands in
+    a query."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt | dg.DagsterExecutionInterruptedError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def run_interrupted(run_id: str) -> bool:
+    """Whether a step of run ``run_id`` was interrupted in this process."""
+    return run_id in _interrupted_runs
+
+
+@contextmanager
+def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[None]:
+    """End the run promptly when it is interrupted during the block (a raw step, dbt's).
+
+    Left to Dagster, an interrupted step of the in-process executor is retried by its
+    RETRY_POLICY 30 s later and the run's other steps go on (Dagster issue #15026: the run
+    never stops); and a DuckDB connection closed right after an interrupted statement (a
+    second interrupt landing in the load's rollback) leaves the file's DuckDB instance open in
+    the process, so that the next ``duckdb.connect`` of the file spins forever (DuckDB 1.5).
+    Here the step fails instead, without a retry, and every later step of the run that enters
+    this block fails at once, before it opens the build file: nothing is published, BI keeps
+    the last good warehouse, and the next run loads what was rolled back."""
+    if run_interrupted(context.run_id):
+        raise dg.Failure(
+            description=f"{what}: not run, the run was interrupted (see the interrupted step)",
+            allow_retries=False,
+        )
+    try:
+        yield
+    except BaseException as exc:
+        if not is_interrupt(exc):
+            raise
+        _interrupted_runs.add(context.run_id)
+        raise dg.Failure(
+            description=(
+                f"{what}: interrupted (Ctrl-C, SIGINT/SIGTERM or the run terminated), what it "
+                "was writing rolled back. The run stops here: its remaining steps fail without "
+                "running and nothing is published (BI keeps the last good warehouse); the next "
+                "run does again what this one did not finish."
+            ),
+            allow_retries=False,
+        ) from exc
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
     """A table's columns in order, or None when it does not exist.
 

@@ -27,6 +27,7 @@ from cs_pipeline.config import (
     connect,
     quote_ident,
     release_kept,
+    stop_on_interrupt,
 )
 from cs_pipeline.dbt_project import (
     DBT_EXECUTABLE,
@@ -166,7 +167,15 @@ def cs360_dbt_models(
 
     On CS_ENGINE=spark the raw tables go to Spark as Parquet first, and Spark's tables come
     back into the build warehouse after (cs_pipeline.spark), so checks and publish are the same.
+    An interrupt stops dbt and the run (no retry: see stop_on_interrupt).
     """
+    with stop_on_interrupt(context, "dbt build"):
+        yield from _dbt_build(context, dbt, cs_config)
+
+
+def _dbt_build(
+    context: dg.AssetExecutionContext, dbt: dagster_dbt.DbtCliResource, cs_config: CsConfig
+) -> Iterator[Any]:
     settings = cs_config.settings
     release_kept()  # the raw steps' DuckDB instance: dbt's own process opens the file
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)

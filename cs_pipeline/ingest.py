@@ -46,6 +46,7 @@ from cs_pipeline.config import (
     kept_open,
     quote_ident,
     quote_literal,
+    stop_on_interrupt,
     table_columns,
     tag_run,
 )
@@ -895,6 +896,14 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
         retry_policy=RETRY_POLICY,
     )
     def _raw_asset(
+        context: dg.AssetExecutionContext, cs_config: CsConfig
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        # An interrupt (Ctrl-C, or the run terminated) fails the step without a retry and
+        # stops the run's other raw steps before they open the build file.
+        with stop_on_interrupt(context, extract.qualified_table):
+            yield from _load_and_check(context, cs_config)
+
+    def _load_and_check(
         context: dg.AssetExecutionContext, cs_config: CsConfig
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         # The first raw step of a run starts importing Great Expectations (about 2 s of CPU) in a
