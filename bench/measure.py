@@ -12,9 +12,11 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -283,11 +285,29 @@ class Step:
         return self.end - self.start
 
 
-def run_steps(dagster_home: Path) -> tuple[str, list[Step]]:
-    """The latest run of a Dagster instance and the start/end of each of its steps."""
+@contextmanager
+def instance_at(dagster_home: Path) -> Iterator[Any]:
+    """The Dagster instance of ``dagster_home``. Its ``dagster.yaml`` (dagster-instance.yaml)
+    names the storage's folder by the environment's ``DAGSTER_HOME``, as every Dagster process
+    has it; this process's is another folder (the Makefile's), so it is set while the instance
+    opens."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            yield instance
+    finally:
+        if previous is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+
+
+def run_steps(dagster_home: Path) -> tuple[str, list[Step]]:
+    """The latest run of a Dagster instance and the start/end of each of its steps."""
+    with instance_at(dagster_home) as instance:
         (run,) = instance.get_runs(limit=1)
         steps = [
             Step(s.step_key, s.start_time, s.end_time)

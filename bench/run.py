@@ -148,12 +148,10 @@ def stage_of_steps() -> dict[str, str]:
 
 def fresh_dagster_home(home: Path = DAGSTER_HOME) -> Path:
     """A new Dagster instance for this bench, its storage created before any run is timed."""
-    import dagster as dg
-
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     shutil.copy(ROOT / "dagster-instance.yaml", home / "dagster.yaml")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with measure.instance_at(home) as instance:
         instance.get_runs(limit=1)
     return home
 

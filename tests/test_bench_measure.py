@@ -98,3 +98,36 @@ def test_a_night_copies_only_the_tables_its_dbt_step_wrote_whole(tmp_path: Path)
     assert not floor.exists()
     with pytest.raises(duckdb.CatalogException, match="missing"):  # it copies the list given
         measure.models_floor(build, {"threads": "1"}, floor, [("marts", "missing")])
+
+
+def test_run_steps_read_the_instance_of_the_home_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cs360's instance settings name the storage's folder by ``DAGSTER_HOME``; the bench reads
+    instances of other folders (each scale's, the Dagster floor's) from a process whose
+    ``DAGSTER_HOME`` is the Makefile's, and must read the run of the folder it names."""
+    import shutil
+
+    import dagster as dg
+
+    from cs_pipeline.config import PROJECT_ROOT
+
+    homes = [tmp_path / "bench_home", tmp_path / "makefile_home"]
+    for home in homes:
+        home.mkdir()
+        shutil.copy(PROJECT_ROOT / "dagster-instance.yaml", home / "dagster.yaml")
+
+    @dg.op
+    def nothing() -> None:
+        pass
+
+    @dg.job
+    def empty() -> None:
+        nothing()
+
+    with measure.instance_at(homes[0]) as instance:
+        run_id = empty.execute_in_process(instance=instance).run_id
+    monkeypatch.setenv("DAGSTER_HOME", str(homes[1]))
+    found_id, steps = measure.run_steps(homes[0])
+    assert found_id == run_id and [s.key for s in steps] == ["nothing"]
+    assert not list((homes[1]).glob("storage/*.db")), "nothing is written in the other home"
