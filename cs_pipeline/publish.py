@@ -39,6 +39,7 @@ from cs_pipeline.config import (
     CsConfig,
     connect,
     quote_literal,
+    stop_on_interrupt,
 )
 
 log = logging.getLogger(__name__)
@@ -519,7 +520,12 @@ def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
         settings = cs_config.settings
         cs_config.as_of_metadata(context)
         info = BuildInfo(settings.as_of, dt.datetime.now(dt.UTC), code_version())
-        result = publish_warehouse(settings.build_warehouse, settings.warehouse, build_info=info)
+        # Interrupted, the copy is left unrenamed (the next publish removes it) and the step
+        # fails without a retry: BI keeps the last good warehouse.
+        with stop_on_interrupt(context, "publish"):
+            result = publish_warehouse(
+                settings.build_warehouse, settings.warehouse, build_info=info
+            )
         context.log.info(
             f"published {result.path} as of {settings.as_of} ({result.size_bytes} bytes, storage "
             f"{result.storage_version}): {result.mart_row_counts}"
