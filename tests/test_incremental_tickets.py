@@ -29,6 +29,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from _marts import mart_differences
 
 from cs_pipeline import ingest
 from cs_pipeline.build_state import current_loads
@@ -47,7 +48,6 @@ DELTAS = 30  # daily delta files; (c) builds on the first FIRST_NIGHT_DELTAS of 
 FIRST_NIGHT_DELTAS = 22
 LINEAGE = ("source_file", "source_row_number")
 # When and by which dbt invocation a health_history snapshot was taken: differs by run.
-RUN_STAMPS = ("snapshot_taken_at", "snapshot_invocation_id")
 TICKETS = extract("support", "tickets")
 
 
@@ -118,44 +118,9 @@ def _split_world(root: Path, first_deltas: int | None = None) -> Path:
     return extracts
 
 
-def _mart_tables(warehouse: Path) -> list[str]:
-    rows = _query(
-        warehouse,
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "order by 1",
-    )
-    return [name for (name,) in rows]
-
-
 def _differences(left: Path, right: Path, *, without: tuple[str, ...] = ()) -> dict[str, int]:
-    """Rows of each marts table present on one side only (both directions, with duplicates),
-    comparing every column but the run stamps and ``without``."""
-    without = (*RUN_STAMPS, *without)
-    tables = _mart_tables(left)
-    assert tables == _mart_tables(right)
-    diffs: dict[str, int] = {}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{_build_file(left)}' as l (read_only)")
-        con.execute(f"attach '{_build_file(right)}' as r (read_only)")
-        for table in tables:
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_catalog = 'l' "
-                    "and table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall()
-                if c not in without
-            ]
-            cols = ", ".join(f'"{c}"' for c in columns)
-            n = con.execute(
-                f"select (select count(*) from (select {cols} from l.marts.{table} except all "
-                f"select {cols} from r.marts.{table})) + (select count(*) from (select {cols} "
-                f"from r.marts.{table} except all select {cols} from l.marts.{table}))"
-            ).fetchone()[0]
-            if n:
-                diffs[table] = n
-    return diffs
+    """The marts of two warehouses' build files compared (``_marts.mart_differences``)."""
+    return mart_differences(_build_file(left), _build_file(right), without=without)
 
 
 @pytest.fixture(scope="module")

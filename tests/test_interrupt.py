@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _marts import mart_differences
 from conftest import SAMPLE_ACCOUNTS, SAMPLE_AS_OF, SAMPLE_SEED
 
 from cs_pipeline.config import PROJECT_ROOT
-from cs_pipeline.publish import BUILD_INFO
 from cs_pipeline.sample_data.generator import generate
 
 # For the interrupted run the ticket file gets this many empty records after its own: each
@@ -33,7 +33,6 @@ from cs_pipeline.sample_data.generator import generate
 EMPTY_RECORDS = 10_000_000
 SIGNAL_AFTER = 0.5  # seconds after the step logs that the load starts
 EXIT_SECONDS = 20  # the interrupted run's process is gone within this
-RUN_STAMPS = ("snapshot_taken_at", "snapshot_invocation_id")
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -60,43 +59,6 @@ def _nightly(env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def _mart_differences(left: Path, right: Path) -> dict[str, int]:
-    """Rows of each marts table on one side only (both ways), the run stamps and the publish's
-    own ``marts.build_info`` (when, by which run) left out."""
-    diffs: dict[str, int] = {}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{left}' as l (read_only)")
-        con.execute(f"attach '{right}' as r (read_only)")
-        tables = [
-            t for (t,) in con.execute(
-                "select table_name from information_schema.tables where table_catalog = 'l' "
-                "and table_schema = 'marts' and table_name <> ? order by 1",
-                [BUILD_INFO],
-            ).fetchall()
-        ]
-        assert tables
-        for table in tables:
-            columns = ", ".join(
-                f'"{c}"' for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_catalog = "
-                    "'l' and table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall() if c not in RUN_STAMPS
-            )
-            left_only, right_only = (
-                f"select {columns} from {a}.marts.{table} except all "
-                f"select {columns} from {b}.marts.{table}"
-                for a, b in (("l", "r"), ("r", "l"))
-            )
-            n = con.execute(
-                f"select (select count(*) from ({left_only})) "
-                f"+ (select count(*) from ({right_only}))"
-            ).fetchone()[0]
-            if n:
-                diffs[table] = n
-    return diffs
 
 
 @pytest.fixture(scope="module")
@@ -157,4 +119,4 @@ def test_the_next_run_publishes_the_marts_of_an_uninterrupted_run(
     run = _nightly(_env(root))
     output, _ = run.communicate(timeout=600)
     assert run.returncode == 0, output[-3000:]
-    assert _mart_differences(root / "warehouse" / "cs360.duckdb", sample_run[1]) == {}
+    assert mart_differences(root / "warehouse" / "cs360.duckdb", sample_run[1]) == {}
