@@ -174,7 +174,7 @@ def run_interrupted(run_id: str) -> bool:
 
 @contextmanager
 def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[None]:
-    """End the run promptly when it is interrupted during the block (a raw step, dbt's).
+    """End the run promptly when it is interrupted during the block (a raw step, dbt's, publish).
 
     Left to Dagster, an interrupted step of the in-process executor is retried by its
     RETRY_POLICY 30 s later and the run's other steps go on (Dagster issue #15026: the run
