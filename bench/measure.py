@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from cs_pipeline.config import environ
 from cs_pipeline.extract_files import CP932, transcode_to_utf8
 from cs_pipeline.sources import RAW_SCHEMA
 
@@ -293,16 +294,10 @@ def instance_at(dagster_home: Path) -> Iterator[Any]:
     opens."""
     import dagster as dg
 
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
-        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-            yield instance
-    finally:
-        if previous is None:
-            del os.environ["DAGSTER_HOME"]
-        else:
-            os.environ["DAGSTER_HOME"] = previous
+    with environ({"DAGSTER_HOME": str(dagster_home)}), dg.DagsterInstance.from_config(
+        str(dagster_home)
+    ) as instance:
+        yield instance
 
 
 def run_steps(dagster_home: Path) -> tuple[str, list[Step]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +146,22 @@ def release_kept() -> None:
     calls it as it ends, through the ``cs_config`` resource)."""
     while _kept:
         _kept.popitem()[1].close()
+
+
+@contextmanager
+def environ(extra: Mapping[str, str]) -> Iterator[None]:
+    """``extra`` set in this process's environment while the block runs, then each variable as
+    it was (removed when it was not set)."""
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 # The runs of this process that were interrupted (see stop_on_interrupt).

@@ -32,7 +32,7 @@ from typing import Any
 from dagster_shared.record import replace
 from packaging.version import Version
 
-from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings
+from cs_pipeline.config import PROJECT_ROOT, CsSettings, DuckDBSettings, environ
 from cs_pipeline.imports import absent
 
 
@@ -175,17 +175,8 @@ def prune_run_folders(invocation_target: Path, keep: int = KEPT_RUN_FOLDERS) -> 
 def dbt_environ(settings: CsSettings, more: Mapping[str, str] | None = None) -> Iterator[None]:
     """dagster-dbt hands the current environment to dbt; set ours (and ``more``) only for
     that call."""
-    extra: Mapping[str, str] = {**dbt_env(settings), **(more or {})}
-    saved = {key: os.environ.get(key) for key in extra}
-    os.environ.update(extra)
-    try:
+    with environ({**dbt_env(settings), **(more or {})}):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 if __name__ == "__main__":  # make manifest
