@@ -189,8 +189,9 @@ def run_interrupted(run_id: str) -> bool:
 
 
 @contextmanager
-def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[None]:
-    """End the run promptly when it is interrupted during the block (a raw step, dbt's, publish).
+def stop_on_interrupt(run_id: str, what: str) -> Iterator[None]:
+    """End the run promptly when it is interrupted during the block (a raw step, dbt's, the
+    checks on the marts, publish).
 
     Left to Dagster, an interrupted step of the in-process executor is retried by its
     RETRY_POLICY 30 s later and the run's other steps go on (Dagster issue #15026: the run
@@ -200,7 +201,7 @@ def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[
     Here the step fails instead, without a retry, and every later step of the run that enters
     this block fails at once, before it opens the build file: nothing is published, BI keeps
     the last good warehouse, and the next run loads what was rolled back."""
-    if run_interrupted(context.run_id):
+    if run_interrupted(run_id):
         raise dg.Failure(
             description=f"{what}: not run, the run was interrupted (see the interrupted step)",
             allow_retries=False,
@@ -210,7 +211,7 @@ def stop_on_interrupt(context: dg.AssetExecutionContext, what: str) -> Iterator[
     except BaseException as exc:
         if not is_interrupt(exc):
             raise
-        _interrupted_runs.add(context.run_id)
+        _interrupted_runs.add(run_id)
         raise dg.Failure(
             description=(
                 f"{what}: interrupted (Ctrl-C, SIGINT/SIGTERM or the run terminated), what it "

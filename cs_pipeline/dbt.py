@@ -169,7 +169,7 @@ def cs360_dbt_models(
     back into the build warehouse after (cs_pipeline.spark), so checks and publish are the same.
     An interrupt stops dbt and the run (no retry: see stop_on_interrupt).
     """
-    with stop_on_interrupt(context, "dbt build"):
+    with stop_on_interrupt(context.run.run_id, "dbt build"):
         yield from _dbt_build(context, dbt, cs_config)
 
 

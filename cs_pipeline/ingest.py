@@ -900,7 +900,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         # An interrupt (Ctrl-C, or the run terminated) fails the step without a retry and
         # stops the run's other raw steps before they open the build file.
-        with stop_on_interrupt(context, extract.qualified_table):
+        with stop_on_interrupt(context.run.run_id, extract.qualified_table):
             yield from _load_and_check(context, cs_config)
 
     def _load_and_check(

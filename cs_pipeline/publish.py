@@ -522,7 +522,7 @@ def build_published_warehouse(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
         info = BuildInfo(settings.as_of, dt.datetime.now(dt.UTC), code_version())
         # Interrupted, the copy is left unrenamed (the next publish removes it) and the step
         # fails without a retry: BI keeps the last good warehouse.
-        with stop_on_interrupt(context, "publish"):
+        with stop_on_interrupt(context.run.run_id, "publish"):
             result = publish_warehouse(
                 settings.build_warehouse, settings.warehouse, build_info=info
             )

@@ -16,14 +16,17 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from _marts import mart_differences
 from conftest import SAMPLE_ACCOUNTS, SAMPLE_AS_OF, SAMPLE_SEED
 
-from cs_pipeline.config import PROJECT_ROOT
+from cs_pipeline.config import PROJECT_ROOT, CsConfig, stop_on_interrupt
+from cs_pipeline.quality.reconciliation import reconciliation_check
 from cs_pipeline.sample_data.generator import generate
 
 # For the interrupted run the ticket file gets this many empty records after its own: each
@@ -120,3 +123,31 @@ def test_the_next_run_publishes_the_marts_of_an_uninterrupted_run(
     output, _ = run.communicate(timeout=600)
     assert run.returncode == 0, output[-3000:]
     assert mart_differences(root / "warehouse" / "cs360.duckdb", sample_run[1]) == {}
+
+
+def test_the_checks_on_the_marts_of_an_interrupted_run_fail_without_running(
+    tmp_path: Path,
+) -> None:
+    """A check step that starts after a step of its run was interrupted fails at once, before
+    it opens the build file (a real Dagster run of the reconciliation check, in this process)."""
+    run_id = str(uuid.uuid4())
+    with (
+        pytest.raises(dg.Failure, match="dbt build: interrupted"),
+        stop_on_interrupt(run_id, "dbt build"),
+    ):
+        raise KeyboardInterrupt
+    warehouse = tmp_path / "warehouse" / "cs360.duckdb"
+    defs = dg.Definitions(
+        asset_checks=[reconciliation_check],
+        jobs=[
+            dg.define_asset_job("check", selection=dg.AssetSelection.checks(reconciliation_check))
+        ],
+        resources={"cs_config": CsConfig(extracts_dir=str(tmp_path), warehouse=str(warehouse))},
+    )
+    result = defs.resolve_job_def("check").execute_in_process(
+        run_id=run_id, raise_on_error=False, instance=dg.DagsterInstance.ephemeral()
+    )
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert len(failures) == 1
+    assert "not run, the run was interrupted" in failures[0].step_failure_data.error.message
+    assert not (tmp_path / "warehouse").exists()  # the build file was never opened

@@ -23,7 +23,14 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import RETRY_POLICY, CsConfig, CsSettings, connect, table_columns
+from cs_pipeline.config import (
+    RETRY_POLICY,
+    CsConfig,
+    CsSettings,
+    connect,
+    stop_on_interrupt,
+    table_columns,
+)
 from cs_pipeline.quality.model_rules import mart_specs, model_asset_key
 from cs_pipeline.quality.rules import Severity, TableSpec
 from cs_pipeline.sources import RAW_SCHEMA
@@ -248,10 +255,11 @@ def quality_checks(
     def _checks(
         context: dg.AssetCheckExecutionContext, cs_config: CsConfig
     ) -> Iterator[dg.AssetCheckResult]:
-        for spec, key in tables:
-            yield from table_check_results(
-                spec, key, cs_config.settings, context.log, context.selected_asset_check_keys
-            )
+        with stop_on_interrupt(context.run.run_id, name):
+            for spec, key in tables:
+                yield from table_check_results(
+                    spec, key, cs_config.settings, context.log, context.selected_asset_check_keys
+                )
 
     return _checks
 

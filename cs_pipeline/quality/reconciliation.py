@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from cs_pipeline.config import RETRY_POLICY, CsConfig, connect
+from cs_pipeline.config import RETRY_POLICY, CsConfig, connect, stop_on_interrupt
 
 SUMMARY_TABLE = "marts.data_quality_summary"
 SUMMARY_ASSET = dg.AssetKey(["marts", "data_quality_summary"])
@@ -153,7 +153,8 @@ def reconciliation_result(rows: Sequence[SummaryRow]) -> dg.AssetCheckResult:
 def reconciliation_check(
     context: dg.AssetCheckExecutionContext, cs_config: CsConfig
 ) -> dg.AssetCheckResult:
-    rows = read_summary(cs_config.settings.build_warehouse)
+    with stop_on_interrupt(context.run.run_id, CHECK_NAME):
+        rows = read_summary(cs_config.settings.build_warehouse)
     for source, t in totals_by_source(rows).items():
         context.log.info(
             f"{source}: {t['raw_rows']} raw rows, {t['staged']} staged, {t['deleted']} deleted, "
