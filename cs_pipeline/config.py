@@ -142,8 +142,8 @@ def kept_open(database: Path) -> Iterator[None]:
 
 
 def release_kept() -> None:
-    """Close what :func:`kept_open` kept (the dbt step calls it before dbt starts; every run
-    calls it as it ends, through the ``cs_config`` resource)."""
+    """Close what :func:`kept_open` kept (the dbt step calls it once it has planned the night,
+    before dbt starts; every run calls it as it ends, through the ``cs_config`` resource)."""
     while _kept:
         _kept.popitem()[1].close()
 

@@ -177,13 +177,16 @@ def _dbt_build(
     context: dg.AssetExecutionContext, dbt: dagster_dbt.DbtCliResource, cs_config: CsConfig
 ) -> Iterator[Any]:
     settings = cs_config.settings
-    release_kept()  # the raw steps' DuckDB instance: dbt's own process opens the file
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     if restore_build(settings.build_warehouse, settings.warehouse):
         context.log.warning(f"build warehouse was missing: restored from {settings.warehouse}")
     as_of = cs_config.as_of_metadata(context)
     on_spark = settings.engine == "spark"
     night = plan_night(settings, context.assets_def, context.selected_asset_keys, dbt_translator)
+    # The plan read and wrote the build file on the raw steps' DuckDB instance, still open
+    # (config.kept_open): closing it only now spares a second open and checkpoint of the file
+    # (0.1-0.2 s of a night at 100 000 accounts). dbt's own process opens the file next.
+    release_kept()
     context.log.info(f"dbt build: {night.describe()}")
     kept = [
         dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
