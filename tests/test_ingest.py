@@ -463,20 +463,27 @@ def _ledger(tmp_path: Path) -> list[tuple]:
                            "FROM raw._loaded_files ORDER BY ALL")
 
 
-def test_a_night_hashes_each_whole_export_once_ahead_of_its_step(tmp_path, extracts, monkeypatch):
-    """Guards the hashing ahead (ingest.hash_ahead): on a night where nothing changed, every
-    whole export of the run is still hashed (the ledger's promise), once, by the thread the
-    first raw step starts, not by its own step; the ticket export (trusted by size and mtime)
-    is not read; every table is kept and every check of every raw asset still reports."""
-    materialize(tmp_path, extracts)
+def test_each_file_a_run_hashes_is_hashed_once_ahead_of_its_step(tmp_path, extracts, monkeypatch):
+    """Guards the hashing ahead (ingest.hash_ahead): every file a run hashes is hashed once, by
+    the thread the first raw step starts, not by its own step. A first load hashes every file,
+    the ticket export too (hashed beside its own load it took CPU from the load's threads); on
+    a night where nothing changed every whole export is still hashed (the ledger's promise)
+    and the ticket export (trusted by size and mtime) is not read, every table is kept and
+    every check of every raw asset still reports; a night with a new ticket delta hashes that
+    file and not the export."""
     hashed: list[tuple[Path, str]] = []
     sha256_of = ingest.sha256_of
     monkeypatch.setattr(ingest, "sha256_of", lambda p: hashed.append(
         (p, threading.current_thread().name)) or sha256_of(p))
-
-    result = materialize(tmp_path, extracts)
-
+    tickets = extract("support", "tickets")
     whole = [extracts / e.file for e in EXTRACTS if e.delta_folder is None]
+
+    materialize(tmp_path, extracts)
+    assert sorted(p for p, _ in hashed) == sorted([*whole, extracts / tickets.file])
+    assert {thread for _, thread in hashed} == {"cs360-hash-ahead"}
+
+    hashed.clear()
+    result = materialize(tmp_path, extracts)
     assert sorted(p for p, _ in hashed) == sorted(whole)
     assert {thread for _, thread in hashed} == {"cs360-hash-ahead"}
     for e in EXTRACTS:
@@ -486,6 +493,14 @@ def test_a_night_hashes_each_whole_export_once_ahead_of_its_step(tmp_path, extra
     specified = {(tuple(s.asset_key.path), s.name) for a in raw_assets for s in a.check_specs}
     assert reported == specified
 
+    delta = extracts / tickets.delta_folder / "d1.jsonl"
+    delta.parent.mkdir(parents=True, exist_ok=True)
+    delta.write_bytes((extracts / tickets.file).read_bytes().splitlines(keepends=True)[0])
+    hashed.clear()
+    materialize(tmp_path, extracts)
+    assert sorted(p for p, _ in hashed) == sorted([*whole, delta])
+    assert {thread for _, thread in hashed} == {"cs360-hash-ahead"}
+
 
 def test_a_file_rewritten_after_it_was_hashed_ahead_is_hashed_again(tmp_path, extracts):
     """A whole export that moves between the hash ahead and its step (same size, other bytes,
@@ -493,7 +508,7 @@ def test_a_file_rewritten_after_it_was_hashed_ahead_is_hashed_again(tmp_path, ex
     changed export is still reloaded."""
     e = extract("finance", "customers")
     path = extracts / e.file
-    ingest.hash_ahead("a run", [e], extracts)
+    ingest.hash_ahead("a run", [e], extracts, build_db(tmp_path))
     before = ingest._ahead[path].result()
     assert before is not None and before[1] == hashlib.sha256(path.read_bytes()).hexdigest()
     data, stat = path.read_bytes(), path.stat()
