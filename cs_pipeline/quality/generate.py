@@ -288,7 +288,7 @@ def _appended_config(raw: str) -> str:
     ``raw`` is newer than the model (the raw table was reloaded from all files); on Spark
     (Parquet, no deletes) a table rebuilt from every raw row each run."""
     return f"""{{{{ config(
-    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
+    materialized=materialized_on_engine('incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{% if is_incremental() %}}delete from {{{{ this }}}}

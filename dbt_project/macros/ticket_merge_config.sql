@@ -4,13 +4,11 @@
     e.g. "source('support', 'tickets')") is newer than the model: the raw tickets were reloaded
     from every file (a new full export, or CS_FULL_REFRESH), whose tickets replace history, so
     the run rebuilds the model from every row.
-    On Spark the tables are Parquet, which cannot delete rows (no delete+insert, and
-    insert_overwrite cannot read the table it overwrites): the model is a table there, rebuilt
-    each run by the same rule (docs/scale-out.md).
+    On Spark a table rebuilt each run by the same rule (macro materialized_on_engine).
     Use: {{ config(**ticket_merge_config("ref('stg_support__tickets')")) }} -#}
 {% macro ticket_merge_config(upstream) -%}
     {{ return({
-        'materialized': 'table' if target.type in ('spark', 'databricks') else 'incremental',
+        'materialized': materialized_on_engine('incremental'),
         'unique_key': 'ticket_id',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'fail',

@@ -11,7 +11,7 @@
 -- row is newer than it: the raw table was reloaded from all files. On Spark (Parquet, no
 -- deletes) a table rebuilt from every raw row each run.
 {{ config(
-    materialized=('table' if target.type in ('spark', 'databricks') else 'incremental'),
+    materialized=materialized_on_engine('incremental'),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{% if is_incremental() %}delete from {{ this }}

@@ -1,10 +1,9 @@
 {#- LMS enrollments, each with the account whose website domain equals the learner's e-mail
     domain, or an override (the key rules: int_resolved_records). -#}
-{#- A view on DuckDB: a full build writes no copy of the staging rows, and its readers (each
-    rebuilt on a night with a new as-of date) take the few columns and rows they need through
-    the join about as fast as from a table (README, "Measured by hand"). A table on Spark,
-    whose tables are loaded back into the build warehouse (views are not). -#}
-{{ config(materialized=('table' if target.type in ('spark', 'databricks') else 'view')) }}
+{#- A view: a full build writes no copy of the staging rows, and its readers take the few
+    columns and rows they need through the join about as fast as from a table (README,
+    "Measured by hand"). A table on Spark (macro materialized_on_engine). -#}
+{{ config(materialized=materialized_on_engine('view')) }}
 select
     records.enrollment_id,
     records.user_email,
