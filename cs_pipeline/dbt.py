@@ -9,13 +9,15 @@ dbt sources keep dagster-dbt's default key ``[source, table]``, which equals the
 """
 
 
+import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 import duckdb
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from cs_pipeline.build_state import plan_night
 from cs_pipeline.config import (
@@ -193,8 +195,10 @@ def _dbt_build(
                   metadata={**as_of, **night.kept_metadata()})
         for key in night.kept_keys
     ]
+    kept_checks = [k for k in context.selected_asset_check_keys if k.asset_key in night.kept_keys]
     if night.nothing_to_build:  # dbt would start, parse and exclude every node: 10 s for nothing
         yield from kept
+        yield from last_evaluations(context.instance, kept_checks).values()
         _log_dropped(context, night.succeeded())
         return
     if on_spark:
@@ -207,12 +211,14 @@ def _dbt_build(
         )
     # dbt runs in its own process from here: while it starts (a second or more of parsing and
     # planning before its first node), this one removes the folders of earlier dbt runs (up to
-    # 0.5 s at 100 000 accounts, measured after dbt's exit) and records the kept assets (Dagster
-    # stores a few events for each, milliseconds apiece). Kept nodes never depend on rebuilt
-    # ones, so they come first (Dagster wants the outputs of a multi-asset in topological order).
+    # 0.5 s at 100 000 accounts, measured after dbt's exit), records the kept assets (Dagster
+    # stores a few events for each, milliseconds apiece) and looks up their tests' last results.
+    # Kept nodes never depend on rebuilt ones, so they come first (Dagster wants the outputs of
+    # a multi-asset in topological order).
     try:
         prune_run_folders(invocation.target_path)
         yield from kept
+        carried = last_evaluations(context.instance, kept_checks)
     except BaseException:
         invocation.process.terminate()
         raise
@@ -246,9 +252,50 @@ def _dbt_build(
         if isinstance(event, dg.Output) and unique_id is not None:
             event = event.with_metadata({**event.metadata, **as_of, **described.get(unique_id, {})})
         yield event
+    tested = {
+        dg.AssetCheckKey(e.asset_key, e.check_name)
+        for e in events if isinstance(e, dg.AssetCheckResult)
+    }
+    yield from (result for key, result in carried.items() if key not in tested)
     if error is not None:
         raise error
     _log_dropped(context, dropped)
+
+
+def last_evaluations(
+    instance: dg.DagsterInstance, checks: Iterable[dg.AssetCheckKey]
+) -> dict[dg.AssetCheckKey, dg.AssetCheckResult]:
+    """The last evaluation of each of ``checks`` (the dbt tests of models a night keeps), to
+    report again: dbt leaves a kept model's tests out with it (build_state.dbt_exclude_args),
+    and their verdict on its unchanged table stands, as a kept raw table's checks report the
+    validation recorded at its load. Its metadata and severity as they were, and
+    ``validated_at`` saying when the test last ran (kept through later nights). A check the
+    instance holds no evaluation of (a new Dagster home on a built warehouse) reports nothing.
+    """
+    evaluated = {AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED}
+    results: dict[dg.AssetCheckKey, dg.AssetCheckResult] = {}
+    for key in checks:
+        records = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=1, status=evaluated
+        )
+        if not records or (evaluation := records[0].evaluation) is None:
+            continue
+        tested_at = dt.datetime.fromtimestamp(records[0].event.timestamp, dt.UTC)
+        metadata = {  # an evaluation carried over already says when its test ran
+            "validated_at": dg.MetadataValue.text(
+                f"{tested_at:%Y-%m-%d %H:%M:%S} (model unchanged since: not tested again)"
+            ),
+            **evaluation.metadata,
+        }
+        results[key] = dg.AssetCheckResult(
+            asset_key=key.asset_key,
+            check_name=key.name,
+            passed=evaluation.passed,
+            severity=evaluation.severity,
+            metadata=metadata,
+            description=evaluation.description,
+        )
+    return results
 
 
 def _log_dropped(context: dg.AssetExecutionContext, dropped: list[str]) -> None:

@@ -34,7 +34,7 @@ from _marts import mart_differences
 from cs_pipeline import ingest
 from cs_pipeline.build_state import current_loads
 from cs_pipeline.config import CsConfig
-from cs_pipeline.dbt import dbt_resource
+from cs_pipeline.dbt import cs360_dbt_models, dbt_resource
 from cs_pipeline.definitions import all_assets, all_checks
 from cs_pipeline.ingest import LOADED_FILES, raw_assets
 from cs_pipeline.quality.checks import CHECK_RESULTS
@@ -62,10 +62,16 @@ def _config(
     )
 
 
-def _build(extracts: Path, warehouse: Path, **kw: bool | dt.date) -> dg.ExecuteInProcessResult:
+def _build(
+    extracts: Path,
+    warehouse: Path,
+    instance: dg.DagsterInstance | None = None,
+    **kw: bool | dt.date,
+) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [*all_assets, *all_checks],
         resources={"cs_config": _config(extracts, warehouse, **kw), "dbt": dbt_resource},
+        instance=instance,
     )
     assert result.success
     return result
@@ -94,6 +100,12 @@ def _kept(result: dg.ExecuteInProcessResult) -> set[str]:
         or m.materialization.metadata.get("load_mode")
         == dg.MetadataValue.text("unchanged, not reloaded")
     }
+
+
+def _evaluations(
+    result: dg.ExecuteInProcessResult,
+) -> dict[dg.AssetCheckKey, dg.AssetCheckEvaluation]:
+    return {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
 
 
 def _build_file(warehouse: Path) -> Path:
@@ -145,18 +157,21 @@ def many_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def nightly(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     """(c): a full build on the base and the first deltas, then the rest arrives overnight.
     The third item is the ticket asset's metadata of the second night, plus under ``kept``
-    the assets that night kept."""
+    the assets that night kept and under ``checks`` the check evaluations of both nights (one
+    Dagster instance for both, as `make run` has)."""
     root = tmp_path_factory.mktemp("nightly")
     extracts = _split_world(root, first_deltas=FIRST_NIGHT_DELTAS)
     warehouse = root / "warehouse" / "cs360.duckdb"
-    result = _build(extracts, warehouse)
-    first = _ticket_metadata(result)
+    instance = dg.DagsterInstance.ephemeral()
+    first_night = _build(extracts, warehouse, instance)
+    first = _ticket_metadata(first_night)
     assert (first["files_loaded"], first["files_skipped"]) == (1 + FIRST_NIGHT_DELTAS, 0)
-    assert _kept(result) == set()
+    assert _kept(first_night) == set()
     for path in sorted((root / "later_deltas").iterdir()):
         shutil.move(path, extracts / TICKETS.delta_folder / path.name)
-    result = _build(extracts, warehouse)
-    return extracts, warehouse, _ticket_metadata(result) | {"kept": _kept(result)}
+    result = _build(extracts, warehouse, instance)
+    return extracts, warehouse, _ticket_metadata(result) | {
+        "kept": _kept(result), "checks": (_evaluations(first_night), _evaluations(result))}
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +259,28 @@ def test_next_night_gives_the_marts_of_a_full_rebuild_at_its_as_of(
     # value from the snapshots) are its own; every other mart equals the night's.
     history = {"health_history", "cta_history", "calls_to_action", "cs_kpis"}
     assert set(_differences(many_files, warehouse)) <= history
+
+
+def test_a_night_reports_the_last_result_of_each_test_of_a_kept_model(
+    nightly: tuple[Path, Path, dict],
+) -> None:
+    """dbt leaves a kept model's tests out with it: the night reports each one's last
+    evaluation again, saying when it ran, so every check of the job has a verdict tonight
+    (none blocking left without one) and the rebuilt models' tests ran."""
+    first, second = nightly[2]["checks"]
+    assert set(second) == set(first)
+    kept = {k for k in cs360_dbt_models.check_keys
+            if k.asset_key.to_user_string() in nightly[2]["kept"]}
+    carried = {k for k, e in second.items() if str(getattr(
+        e.metadata.get("validated_at"), "value", "")).endswith(
+        "(model unchanged since: not tested again)")}
+    assert carried == kept
+    assert "staging/stg_crm__account" in {k.asset_key.to_user_string() for k in carried}
+    for key in carried:
+        assert (second[key].passed, second[key].severity) == (
+            first[key].passed, first[key].severity)
+        assert {k: v for k, v in second[key].metadata.items() if k != "validated_at"} == dict(
+            first[key].metadata)
 
 
 def test_incremental_night_gives_the_ticket_checks_of_a_full_build(
