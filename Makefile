@@ -30,23 +30,31 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# System packages come from Debian's, installed by the targets below only when missing.
+SUDO := $(if $(shell command -v sudo),sudo )
+APT_INSTALL = $(SUDO)apt-get update -qq && \
+	$(SUDO)env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
 # Browser tests and screenshots drive Debian's chromium (Playwright's own browser download
-# needs the internet). Installed here, by the project's set-up, when it is missing.
+# needs the internet), with a Japanese font: the accounts, contacts and tickets of Japanese
+# customers are written in Japanese, which headless chromium would otherwise draw as boxes.
 CHROMIUM ?= /usr/bin/chromium
+JAPANESE_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
 export CS_CHROMIUM := $(CHROMIUM)
 $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (apt-get)"
-	$(if $(shell command -v sudo),sudo )apt-get update -qq
-	$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	$(APT_INSTALL) chromium
+$(JAPANESE_FONT):
+	@echo "Installing a Japanese font for the browser (apt-get)"
+	$(APT_INSTALL) fonts-ipafont-gothic
 
-browser: $(CHROMIUM)
+browser: $(CHROMIUM) $(JAPANESE_FONT)
 
 # CS_ENGINE=spark (make run-spark, and the Spark proof in make test) runs Spark on a JVM: Java 17
 # or newer. Installed here, from Debian's packages, when no java is on PATH.
 java:
 	@command -v java >/dev/null || { echo "Installing Java 17 for Spark (apt-get)"; \
-		$(if $(shell command -v sudo),sudo )apt-get update -qq && \
-		$(if $(shell command -v sudo),sudo )env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+		$(APT_INSTALL) openjdk-17-jre-headless; }
 
 # The dbt manifest is prepared here, at build time, never on import, and only when the dbt
 # project changed: its files, or its folders (a file added, renamed or deleted).
@@ -93,7 +101,7 @@ app: install
 		--server.port $(APP_PORT) --server.headless true --browser.gatherUsageStats false \
 		--client.toolbarMode viewer
 
-test: manifest $(CHROMIUM) java
+test: manifest browser java
 	$(BIN)/pytest
 
 # Build time against the scan floor, and each stage against its own floor, at each scale (never a
@@ -107,7 +115,7 @@ bench: manifest
 		$(if $(filter 1,$(BENCH_INCREMENTAL)),--incremental,--no-incremental)
 
 # The UI screenshots in assets/ (ui-*.png), retaken in headless Chromium on a sample workspace.
-screenshots: manifest $(CHROMIUM)
+screenshots: manifest browser
 	$(BIN)/python scripts/screenshots.py
 
 # The cockpit's pages rendered from the warehouse of a scale (make bench's, built if missing),
