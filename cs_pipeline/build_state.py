@@ -71,7 +71,7 @@ def project_checksum(project_dir: Path) -> str:
     Those folders are pruned, not walked: ``target/`` grows by one folder of compiled SQL per
     dbt run (dagster-dbt's ``target/<step>-<run>-<hash>/``, about 400 files each), and walking
     and sorting the 72 000 files a worktree had gathered cost 1.2-2.2 s of every night's dbt
-    step (README, "Measured by hand")."""
+    step (docs/performance.md, "Measured by hand")."""
     digest = hashlib.sha256()
     skipped = {"target", "logs", "dbt_packages"}
     found: list[tuple[str, ...]] = []

@@ -144,7 +144,8 @@ def dbt_build_args(
     (``--no-write-json``): nothing reads them. dagster-dbt takes its events from dbt's
     structured log on stdout and holds the manifest the assets were built from; dbt's node
     timings stay in the run's ``dbt.log`` (which bench/ reads). Writing the 1.8 MB manifest
-    happened before dbt's first node, 0.4-1.2 s of every night (README, "Measured by hand").
+    happened before dbt's first node, 0.4-1.2 s of every night (docs/performance.md,
+    "Measured by hand").
     The partial parse is still saved. On Spark the manifest dbt writes is read back
     (cs_pipeline.spark.built_relations)."""
     args = ["build", "--exclude", " ".join(["resource_type:unit_test", *keep])]

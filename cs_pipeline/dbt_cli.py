@@ -3,10 +3,11 @@
 The same dbt, arguments and exit code as the `dbt` script beside it, with one difference: the
 process leaves out the garbage collection Python runs over all its objects on the way out. dbt
 holds the parsed project, its adapters and agate's tables; that last collection took 0.8-1.4 s
-between dbt's last log line and its exit, every dbt step (measured at 10 000 accounts; README,
-"Measured by hand"), for memory the OS takes back anyway. The atexit handlers still run (dbt's
-and DuckDB's: the build file is closed and checkpointed as before), and objects outside
-reference cycles are still released. The same freeze as cs_pipeline/definitions.py's.
+between dbt's last log line and its exit, every dbt step (measured at 10 000 accounts;
+docs/performance.md, "Measured by hand"), for memory the OS takes back anyway. The atexit
+handlers still run (dbt's and DuckDB's: the build file is closed and checkpointed as before),
+and objects outside reference cycles are still released. The same freeze as
+cs_pipeline/definitions.py's.
 """
 
 import atexit

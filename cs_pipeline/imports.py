@@ -1,9 +1,9 @@
 """Importing a third-party package without the parts of it cs360 never runs, and without
 Python's cyclic garbage collector running through it.
 
-All are for start-up cost only (README, "Measured by hand"); none changes what a package does
-for the code cs360 calls, and :func:`absent` and :func:`import_lazily` leave a module alone
-that something imported already.
+All are for start-up cost only (docs/performance.md, "Measured by hand"); none changes what a
+package does for the code cs360 calls, and :func:`absent` and :func:`import_lazily` leave a
+module alone that something imported already.
 """
 
 import gc
@@ -53,7 +53,7 @@ def collector_paused() -> Iterator[None]:
     An import that creates hundreds of thousands of objects (Great Expectations: its pydantic
     models, expectations and datasources) triggers about 400 collections, two of them full
     ones that traverse every object imported before it (Dagster's, dbt's manifest): the GX
-    import took 1.75-1.81 s of CPU with them, 1.32-1.49 s without (README, "Measured by
+    import took 1.75-1.81 s of CPU with them, 1.32-1.49 s without (docs/performance.md, "Measured by
     hand"). A module's objects live as long as the process, so that work frees next to
     nothing; the cycles the block leaves are collected once the collector is back on.
     """

@@ -87,7 +87,7 @@ JSON_SAMPLE_RECORDS = 10_000
 # DuckDB's CSV reader buffer. With DuckDB's own size, about a third of the loads of a
 # 60-120 MB CSV (row order kept, two threads) took 1.6-1.9x the CPU of the others; with
 # 32 MB none did: crm/Task.csv of 100 000 accounts (1 M rows), median CPU 3.2 -> 1.8 s,
-# Opportunity.csv 1.8 -> 1.1 s (README, "Measured by hand"). Same rows, same order.
+# Opportunity.csv 1.8 -> 1.1 s (docs/performance.md, "Measured by hand"). Same rows, same order.
 CSV_BUFFER_BYTES = 32 << 20
 # The piece of a file hashed at a time (see sha256_of).
 HASH_BUFFER_BYTES = 32 << 20
@@ -168,7 +168,8 @@ def sha256_of(path: Path) -> str:
     Python's switch interval (5 ms) while another thread runs Python: on a night the Great
     Expectations import runs in a thread beside the first raw steps, so with 1 MB pieces the
     unchanged 122 MB ``crm/Task.csv`` of 100 000 accounts took 0.8 s to hash instead of 0.07
-    (README, "Measured by hand"). With few, big pieces the hashing runs on the other core.
+    (docs/performance.md, "Measured by hand"). With few, big pieces the hashing runs on the
+    other core.
     """
     digest = hashlib.sha256()
     with path.open("rb", buffering=0) as f:
@@ -708,10 +709,10 @@ def _number_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
     (``preserve_insertion_order``), so their rowids are consecutive from its first line.
     Run after the load's commit, in a transaction of its own: an ``UPDATE`` of the rows the
     load's own transaction appended made its commit rewrite them (about 10 s of a 10 M-row
-    ticket load), one of committed rows writes only the new numbers (README, "Measured by
-    hand"). A load interrupted in between leaves rows without a number; the table's next
-    load numbers them (with its own rows, or alone when it loads nothing). Costs a millisecond
-    when every row has its number.
+    ticket load), one of committed rows writes only the new numbers (docs/performance.md,
+    "Measured by hand"). A load interrupted in between leaves rows without a number; the
+    table's next load numbers them (with its own rows, or alone when it loads nothing). Costs a
+    millisecond when every row has its number.
     """
     con.execute(
         f"UPDATE {table} AS t SET _row_number = t.rowid - f.first_rowid + 1 "

@@ -237,7 +237,7 @@ def _second_name(target: Path) -> Path | None:
 
     Freeing a file's blocks is the filesystem's work for its last name: 0.46-0.77 s for the
     1.6 GB warehouse of 100 000 accounts on ext4, which the rename would do before returning,
-    every night but the first (README, "Measured by hand"). Removed by
+    every night but the first (docs/performance.md, "Measured by hand"). Removed by
     :func:`_remove_in_background` instead; None when there is nothing to replace or the
     filesystem has no hard links (the rename then frees it itself)."""
     if not target.is_file():
@@ -255,10 +255,10 @@ def _remove_in_background(path: Path) -> None:
     blocks of the 1.6 GB warehouse of 100 000 accounts takes the filesystem 0.36-0.46 s. A
     thread of this process did it beside the run's last events, but the process's exit then
     waited for the unlink (about 0.3 s at the end of every night that replaces a large file,
-    README "Measured by hand"). ``sh`` starts ``rm`` in the background and returns at once, so
-    no child is left to reap. A removal that does not happen (the machine stops) leaves the
-    file, which the next publish removes (:func:`_remove_leftover_temps`); readers that still
-    have the old file open keep it."""
+    docs/performance.md, "Measured by hand"). ``sh`` starts ``rm`` in the background and
+    returns at once, so no child is left to reap. A removal that does not happen (the machine
+    stops) leaves the file, which the next publish removes (:func:`_remove_leftover_temps`);
+    readers that still have the old file open keep it."""
     subprocess.run(
         ["sh", "-c", 'rm -f -- "$1" &', "sh", str(path)],
         check=True,
@@ -363,7 +363,8 @@ def _write_build_info(tmp: Path, info: BuildInfo, counts: dict[str, int]) -> Non
     table = f"{MARTS_SCHEMA}.{BUILD_INFO}"
     with connect(tmp) as con:
         # One transaction: in autocommit each statement (a row, a comment: about 20) was a
-        # commit of its own, each writing and syncing DuckDB's WAL (README, "Measured by hand").
+        # commit of its own, each writing and syncing DuckDB's WAL (docs/performance.md,
+        # "Measured by hand").
         con.begin()
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS_SCHEMA}")
         con.execute(

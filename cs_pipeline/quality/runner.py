@@ -105,8 +105,8 @@ def _import_gx() -> ModuleType:
     # GX imports scipy.stats for one expectation cs360 never uses (the KL divergence of a
     # column's distribution: 0.6 s of CPU; an expectation that reads it still gets the whole
     # module), and pyspark when it is installed, for its Spark datasource (0.4 s; cs360
-    # validates pandas frames, and the Spark engine runs in dbt's process): README, "Measured
-    # by hand". GX then treats Spark as not installed in this process.
+    # validates pandas frames, and the Spark engine runs in dbt's process): docs/performance.md,
+    # "Measured by hand". GX then treats Spark as not installed in this process.
     # The garbage collector is paused while it imports (imports.collector_paused): about 0.3-0.5 s
     # of CPU less.
     with collector_paused(), absent("pyspark"):
@@ -873,8 +873,8 @@ def _unique_appended(
     its uniqueness grouping (:func:`_sql_counts`, above ``gx_max_rows``); otherwise it is
     counted here over the other rows the first night. While no other row has such a value,
     the other rows are looked up by the stored column as it is: normalizing 10 M ticket ids
-    for it was about 1 s of the 1.8 s of CPU of a night's ticket checks (README, "Measured by
-    hand").
+    for it was about 1 s of the 1.8 s of CPU of a night's ticket checks (docs/performance.md,
+    "Measured by hand").
     """
     keys = [quote_ident(c) for c in rule.columns]
     cols = ", ".join(keys)

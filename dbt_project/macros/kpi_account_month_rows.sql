@@ -21,7 +21,7 @@ accounts as (
 {#- every source's rows one under the other, each measure in its own column (NULL in the other
     sources' rows), then one group per (month, account): each measure's max() is its source's one
     value, as a join of every source on the keys would give it. One group instead of the distinct
-    keys and a left join per source (README, "Measured by hand"). -#}
+    keys and a left join per source (docs/performance.md, "Measured by hand"). -#}
 {%- set all_measures = [] %}
 {%- for provided in sources.values() %}{% do all_measures.extend(provided) %}{% endfor %}
 stacked as (

@@ -1,7 +1,7 @@
 {#- License entitlements, each with the account of its sfdc_account_id, else of its ERP
     customer (customer_code), or an override (the key rules: int_resolved_records). -#}
 {#- A view: a full build writes no copy of the staging rows, and its readers take the few
-    columns and rows they need through the join about as fast as from a table (README,
+    columns and rows they need through the join about as fast as from a table (docs/performance.md,
     "Measured by hand"). A table on Spark (macro materialized_on_engine). -#}
 {{ config(materialized=materialized_on_engine('view')) }}
 select

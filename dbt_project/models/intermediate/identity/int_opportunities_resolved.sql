@@ -1,7 +1,7 @@
 {#- CRM opportunities, each with the account it belongs to (the key rules: int_resolved_records).
     The id as delivered stays in delivered_account_id, as account_id names the resolved account. -#}
 {#- A view: a full build writes no copy of the staging rows, and its readers take the few
-    columns and rows they need through the join about as fast as from a table (README,
+    columns and rows they need through the join about as fast as from a table (docs/performance.md,
     "Measured by hand"). A table on Spark (macro materialized_on_engine). -#}
 {{ config(materialized=materialized_on_engine('view')) }}
 select

@@ -10,7 +10,7 @@
 -- Nothing dated after as-of is read.
 -- Counts are count() (bigint) and amounts decimal(18, 6), the type of the amounts summed: DuckDB's
 -- sum() of 0/1 flags is a 128-bit HUGEINT and of decimal(18, 6) a decimal(38, 6), also 128-bit,
--- which marts.cs_kpis read back about five times slower (README, "Measured by hand").
+-- which marts.cs_kpis read back about five times slower (docs/performance.md, "Measured by hand").
 
 {%- set grace = var('kpi_renewal_grace_days') | int %}
 {%- set sources = kpi_account_measures()['int_kpi_account_months'] %}
