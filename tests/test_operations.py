@@ -145,6 +145,12 @@ def test_a_second_as_of_date_adds_its_rows_and_keeps_the_first(runs: Runs) -> No
     assert sorted(r["account_id"] for r in dates[AS_OF]) == sorted(
         r["account_id"] for r in runs.second.customer_360
     )
+    # Each snapshot keeps how much of its score had data, as customer_360 showed it that night.
+    confidence = ("health_coverage", "health_confidence")
+    kept = {r["account_id"]: tuple(r[c] for c in confidence) for r in dates[AS_OF]}
+    assert kept == {
+        r["account_id"]: tuple(r[c] for c in confidence) for r in runs.second.customer_360}
+    assert None not in {c for _, c in kept.values()}
 
 
 def test_rerun_for_a_date_replaces_its_rows_instead_of_adding(runs: Runs) -> None:

@@ -232,9 +232,10 @@ def find_accounts(cur: Cursor, text: str, limit: int = 20) -> pd.DataFrame:
 
 
 def health_trend(cur: Cursor, account_id: str) -> pd.DataFrame:
-    """The account's score at every snapshot of marts.health_history."""
+    """The account's score at every snapshot of marts.health_history, with its band and how
+    much of the score's weight had data (confidence; null in snapshots from before it was kept)."""
     return _frame(cur, """
-        select as_of_date, health_score, health_band
+        select as_of_date, health_score, health_band, health_confidence
         from marts.health_history
         where account_id = $id
         order by as_of_date

@@ -82,7 +82,7 @@ with chart_column:
         .encode(
             x=alt.X("as_of_date:T", title="as of"),
             y=alt.Y("health_score:Q", title="health score", scale=alt.Scale(domain=[0, 100])),
-            tooltip=["as_of_date:T", "health_score:Q", "health_band:N"],
+            tooltip=["as_of_date:T", "health_score:Q", "health_band:N", "health_confidence:N"],
         )
         .properties(height=220)
     )

@@ -71,7 +71,9 @@ snapshot as (
         metrics.overdue_amount_usd,
         metrics.days_since_last_activity,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as snapshot_taken_at,
-        '{{ invocation_id }}' as snapshot_invocation_id
+        '{{ invocation_id }}' as snapshot_invocation_id,
+        health.health_coverage,
+        health.health_confidence
     from metrics
     left join health
         on health.account_id = metrics.account_id
