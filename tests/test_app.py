@@ -181,12 +181,14 @@ def test_an_inactive_owners_actions_are_in_the_fallback_queue(warehouse: Path) -
 # --- the account brief ------------------------------------------------------------------------
 
 
-def _chart_scores(at: AppTest) -> list[int]:
-    """The health scores the brief's trend chart plots (the chart's own Arrow data)."""
+def _chart_points(at: AppTest) -> list[tuple[int, str]]:
+    """The health scores the brief's trend chart plots, each with the confidence its point is
+    drawn by (the chart's own Arrow data)."""
     charts = [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]
     assert len(charts) == 1
-    dataset = charts[0].proto.datasets[0].data.data
-    return pa.ipc.open_stream(dataset).read_all().column("health_score").to_pylist()
+    data = pa.ipc.open_stream(charts[0].proto.datasets[0].data.data).read_all()
+    return list(zip(data.column("health_score").to_pylist(),
+                    data.column("health_confidence").to_pylist(), strict=True))
 
 
 def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> None:
@@ -216,7 +218,7 @@ def test_brief_of_kestrel_shows_its_hand_computed_figures(warehouse: Path) -> No
     # Engagement: 10 events in the last 90 days against 3 before; a signal on the as-of day.
     assert (shown["Engagement, 90 days"], shown["Engagement trend"],
             shown["Days since a customer signal"]) == ("10", "rising", "0")
-    assert _chart_scores(at) == [69]
+    assert _chart_points(at) == [(69, "high")]
     # Kestrel heads a family of two: itself and Kestrel UK (ARR-weighted health).
     uk = PLANTED["kestrel_uk"]
     family_arr = want["arr_usd"] + uk["arr_usd"]

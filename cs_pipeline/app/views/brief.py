@@ -76,17 +76,19 @@ display.metric_row(
 chart_column, drivers_column = st.columns([3, 2])
 with chart_column:
     st.subheader("Health over time")
-    chart = (
-        alt.Chart(trend)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("as_of_date:T", title="as of"),
-            y=alt.Y("health_score:Q", title="health score", scale=alt.Scale(domain=[0, 100])),
-            tooltip=["as_of_date:T", "health_score:Q", "health_band:N", "health_confidence:N"],
-        )
-        .properties(height=220)
+    # A point is as solid as its score's confidence: a faint one had little data behind it.
+    days = alt.Axis(format="%d %b", tickCount={"interval": "day", "step": 1}, labelOverlap=True)
+    base = alt.Chart(trend).encode(
+        x=alt.X("yearmonthdate(as_of_date):T", title="as of", axis=days),
+        y=alt.Y("health_score:Q", title="health score", scale=alt.Scale(domain=[0, 100])),
     )
-    st.altair_chart(chart, width="stretch")
+    points = base.mark_circle(size=70).encode(
+        opacity=alt.Opacity("health_confidence:N", title="confidence",
+                            scale=alt.Scale(domain=["high", "medium", "low"],
+                                            range=[1.0, 0.55, 0.2])),
+        tooltip=["as_of_date:T", "health_score:Q", "health_band:N", "health_confidence:N"],
+    )
+    st.altair_chart((base.mark_line() + points).properties(height=220), width="stretch")
 with drivers_column:
     st.subheader("What drives the score")
     st.markdown(f"Pulled down most by: **{a['health_drivers'] or 'nothing'}**")
