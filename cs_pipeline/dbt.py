@@ -263,13 +263,17 @@ def _dbt_build(
     _log_dropped(context, dropped)
 
 
+RUN_ONLY_METADATA = ("Execution Duration",)  # dagster-dbt's time of one run of a test
+
+
 def last_evaluations(
     instance: dg.DagsterInstance, checks: Iterable[dg.AssetCheckKey]
 ) -> dict[dg.AssetCheckKey, dg.AssetCheckResult]:
     """The last evaluation of each of ``checks`` (the dbt tests of models a night keeps), to
     report again: dbt leaves a kept model's tests out with it (build_state.dbt_exclude_args),
     and their verdict on its unchanged table stands, as a kept raw table's checks report the
-    validation recorded at its load. Its metadata and severity as they were, and
+    validation recorded at its load. Its metadata and severity as they were, but for the
+    duration of that test's run (``RUN_ONLY_METADATA``: tonight it did not run), and
     ``validated_at`` saying when the test last ran (kept through later nights). A check the
     instance holds no evaluation of (a new Dagster home on a built warehouse) reports nothing.
     """
@@ -286,7 +290,7 @@ def last_evaluations(
             "validated_at": dg.MetadataValue.text(
                 f"{tested_at:%Y-%m-%d %H:%M:%S} (model unchanged since: not tested again)"
             ),
-            **evaluation.metadata,
+            **{k: v for k, v in evaluation.metadata.items() if k not in RUN_ONLY_METADATA},
         }
         results[key] = dg.AssetCheckResult(
             asset_key=key.asset_key,
