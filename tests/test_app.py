@@ -10,6 +10,7 @@ shows the new build, while publishes replace the warehouse under it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import socket
@@ -310,6 +311,31 @@ def test_brief_says_what_moved_the_score_in_the_marts_words(
     monkeypatch.setenv("CS_WAREHOUSE", str(sample_run[1]))
     assert not any(m.value.startswith("Over 30 days") for m in render(
         "brief", account=KESTREL).markdown)
+
+
+def test_brief_draws_a_snapshot_without_confidence_faint_as_not_recorded(
+    sample_run: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot written before the history kept confidence is drawn as faint as a low one
+    and named "not recorded", not left to the chart's default (as solid as high)."""
+    published = tmp_path / "warehouse" / "cs360.duckdb"
+    published.parent.mkdir()
+    shutil.copy(sample_run[1], published)
+    with duckdb.connect(str(published)) as con:
+        con.execute("create temp table earlier as select * from marts.health_history "
+                    "where account_id = ?", [KESTREL])
+        con.execute("update earlier set as_of_date = as_of_date - 7, health_score = 61, "
+                    "health_coverage = null, health_confidence = null")
+        con.execute("insert into marts.health_history select * from earlier")
+    monkeypatch.setenv("CS_WAREHOUSE", str(published))
+    at = render("brief", account=KESTREL)
+    assert _chart_points(at) == [(61, "not recorded"), (69, "high")]
+    [chart] = [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]
+    [scale] = [layer["encoding"]["opacity"]["scale"]
+               for layer in json.loads(chart.proto.spec)["layer"]
+               if "opacity" in layer.get("encoding", {})]
+    assert dict(zip(scale["domain"], scale["range"], strict=True)) == {
+        "high": 1.0, "not recorded": 0.2}
 
 
 def test_brief_links_the_top_of_a_family_whose_parent_is_missing(warehouse: Path) -> None:

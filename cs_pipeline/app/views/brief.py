@@ -76,7 +76,11 @@ display.metric_row(
 chart_column, drivers_column = st.columns([3, 2])
 with chart_column:
     st.subheader("Health over time")
-    # A point is as solid as its score's confidence: a faint one had little data behind it.
+    # A point is as solid as its score's confidence: a faint one had little data behind it, as
+    # had one from before the history kept confidence (not recorded: drawn as low, not as high).
+    trend = trend.fillna({"health_confidence": "not recorded"})
+    opacities = {"high": 1.0, "medium": 0.55, "low": 0.2, "not recorded": 0.2}
+    shown = [c for c in opacities if c in set(trend["health_confidence"])]
     days = alt.Axis(format="%d %b", tickCount={"interval": "day", "step": 1}, labelOverlap=True)
     base = alt.Chart(trend).encode(
         x=alt.X("yearmonthdate(as_of_date):T", title="as of", axis=days),
@@ -84,8 +88,7 @@ with chart_column:
     )
     points = base.mark_circle(size=70).encode(
         opacity=alt.Opacity("health_confidence:N", title="confidence",
-                            scale=alt.Scale(domain=["high", "medium", "low"],
-                                            range=[1.0, 0.55, 0.2])),
+                            scale=alt.Scale(domain=shown, range=[opacities[c] for c in shown])),
         tooltip=["as_of_date:T", "health_score:Q", "health_band:N", "health_confidence:N"],
     )
     st.altair_chart((base.mark_line() + points).properties(height=220), width="stretch")
