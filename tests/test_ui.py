@@ -65,6 +65,8 @@ def test_every_asset_has_an_owner_a_description_and_a_row_count(workspace) -> No
     assert _nightly(workspace) == 0  # published
     with webserver(workspace) as url:
         nodes = graphql(url, ASSETS_QUERY)["assetNodes"]
+        # a new Dagster home: the UI opens on the assets, not on Dagster's sign-up dialog
+        assert graphql(url, "{ shouldShowNux }") == {"shouldShowNux": False}
 
     assert len(nodes) > 80
     rows = {}
