@@ -79,14 +79,6 @@ def prepare(root: Path) -> dict[str, str]:
     return env
 
 
-def dismiss_dialog(page) -> None:
-    """Close the UI's newsletter dialog when it is open."""
-    skip = page.get_by_role("button", name="Skip")
-    if skip.count():
-        skip.first.click()
-        page.wait_for_timeout(500)
-
-
 def shoot(url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -94,7 +86,8 @@ def shoot(url: str, out: Path) -> list[Path]:
 
     pages = [  # (file, path, text to wait for, text to click first)
         ("ui-lineage.png",
-         "/assets/crm/account?view=lineage&lineageScope=downstream&lineageDepth=1", None, None),
+         "/assets/crm/account?view=lineage&lineageScope=downstream&lineageDepth=1",
+         "Materialized", None),  # the nodes' latest materializations have loaded
         ("ui-mart.png", "/assets/marts/customer_360?view=events", "health_bands", None),
         ("ui-failed-check.png", "/assets/crm/account?view=checks", "Id is unique", "gx_errors"),
     ]
@@ -104,13 +97,11 @@ def shoot(url: str, out: Path) -> list[Path]:
         page = browser.new_page(viewport=VIEWPORT)
         for name, path, wait_for, click in pages:
             page.goto(url + path, wait_until="networkidle", timeout=120_000)
-            dismiss_dialog(page)
             if click:
                 page.get_by_text(click, exact=True).first.click()
             if wait_for:
                 page.get_by_text(wait_for).first.wait_for(timeout=60_000)
             page.wait_for_timeout(3_000)  # the graph lays itself out after the data arrives
-            dismiss_dialog(page)  # it may open only once the page has settled
             page.screenshot(path=str(out / name))
             written.append(out / name)
         browser.close()
