@@ -33,7 +33,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from cs_pipeline.config import CsSettings, connect, quote_ident
+from cs_pipeline.config import CsSettings, connect, quote_ident, table_columns
 from cs_pipeline.dbt_project import dagster_dbt, dbt_manifest, dbt_project
 from cs_pipeline.ingest import LOADED_FILES
 from cs_pipeline.sources import EXTRACTS, RAW_SCHEMA
@@ -95,7 +95,7 @@ def current_loads(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
     ledger, so it is not loaded again, but it changed no table: nothing is rebuilt for it.
     A table none of whose files has rows (header-only exports) counts its first load instead:
     a reload from every file (a new header, another load format) still changes it."""
-    if not _exists(con, LOADED_FILES):
+    if table_columns(con, LOADED_FILES) is None:
         return {}
     return dict(con.execute(
         "SELECT table_name, coalesce(max(loaded_at) FILTER (WHERE row_count > 0), "
@@ -105,7 +105,7 @@ def current_loads(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
 
 def last_build(con: duckdb.DuckDBPyConnection) -> BuildInputs | None:
     """What the last successful complete build read, or None."""
-    if not _exists(con, BUILT_FROM):
+    if table_columns(con, BUILT_FROM) is None:
         return None
     rows = con.execute(
         f"SELECT as_of_date, project_checksum, table_name, loaded_at FROM {BUILT_FROM}"
@@ -248,15 +248,6 @@ def dbt_exclude_args(manifest: Mapping[str, Any], kept: Iterable[str]) -> list[s
     still runs.
     """
     return [manifest["nodes"][uid]["name"] for uid in kept]
-
-
-def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-        "AND table_name = ?",
-        [schema, table],
-    ).fetchone()[0] > 0
 
 
 @dataclass(frozen=True)
