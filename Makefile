@@ -38,17 +38,17 @@ APT_INSTALL = $(SUDO)apt-get update -qq && \
 # Browser tests and screenshots drive Debian's chromium (Playwright's own browser download
 # needs the internet), with a Japanese font: the accounts, contacts and tickets of Japanese
 # customers are written in Japanese, which headless chromium would otherwise draw as boxes.
-CHROMIUM ?= /usr/bin/chromium
+# CS_CHROMIUM (environment or make variable) points at another chromium binary.
+export CS_CHROMIUM ?= /usr/bin/chromium
 JAPANESE_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
-export CS_CHROMIUM := $(CHROMIUM)
-$(CHROMIUM):
+$(CS_CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (apt-get)"
 	$(APT_INSTALL) chromium
 $(JAPANESE_FONT):
 	@echo "Installing a Japanese font for the browser (apt-get)"
 	$(APT_INSTALL) fonts-ipafont-gothic
 
-browser: $(CHROMIUM) $(JAPANESE_FONT)
+browser: $(CS_CHROMIUM) $(JAPANESE_FONT)
 
 # CS_ENGINE=spark (make run-spark, and the Spark proof in make test) runs Spark on a JVM: Java 17
 # or newer. Installed here, from Debian's packages, when no java is on PATH.

@@ -29,6 +29,9 @@ DEFAULT_SCHEDULE_CRON = "0 2 * * *"
 DEFAULT_SCHEDULE_TZ = "UTC"
 # The CS cockpit (Streamlit); an account's page is `<CS_APP_URL>/?account=<account_id>`.
 DEFAULT_APP_URL = "http://127.0.0.1:8501"
+# Debian's chromium drives the cockpit's browser tests and screenshots (Playwright's own browser
+# download needs the internet); CS_CHROMIUM points at another binary (`make browser` installs it).
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # DuckDB may use this much memory before it spills to disk (the whole run stays under ~4 GiB
 # with it at 100 000 accounts, where no step reaches it and nothing spills: more memory or
 # threads than cores measured no faster, README "Performance"); threads default to the
@@ -44,6 +47,11 @@ def parse_flag(value: str | None) -> bool:
     if text in ("1", "true", "yes", "on"):
         return True
     raise ValueError(f"expected 1/0, true/false, yes/no or on/off, got {value!r}")
+
+
+def chromium_path() -> str:
+    """The chromium binary the browser tests and screenshots start (CS_CHROMIUM, or Debian's)."""
+    return os.environ.get("CS_CHROMIUM") or DEFAULT_CHROMIUM
 
 
 def parse_as_of(value: str | None) -> dt.date:

@@ -10,10 +10,11 @@ never Playwright's own browser download, which needs the internet.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from cs_pipeline.config import chromium_path
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # True once the page's script has finished and no element still shows its loading skeleton: on
@@ -25,9 +26,7 @@ DRAWN = (
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(
-        executable_path=os.environ.get("CS_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-    )
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
 def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2800) -> None:
