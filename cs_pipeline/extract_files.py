@@ -29,17 +29,36 @@ UTF8_BOM = "utf-8-sig"
 CP932 = "cp932"
 
 # Characters that never occur in a genuine text extract of the given encoding. NUL means
-# UTF-16 or binary data (both of which "decode" as UTF-8 or cp932 byte by byte). Python's
-# cp932 codec maps the single bytes 0x80, 0xA0 and 0xFD-0xFF, which are not Shift_JIS at all,
-# to U+0080 and U+F8F0-U+F8F3; seeing them means the file is something else (often Latin-1).
+# UTF-16 or binary data (both of which "decode" as UTF-8 or cp932 byte by byte). In cp932, what
+# a Latin-1 or Windows-1252 file (a European export) decodes to when it does decode:
+# - Python maps the single bytes 0x80, 0xA0 and 0xFD-0xFF, which are not Shift_JIS at all, to
+#   U+0080 and U+F8F0-U+F8F3;
+# - the lead bytes 0xF0-0xF9 (Latin-1 ð ñ ò ó ô õ ö ÷ ø ù) open the user-defined area, which
+#   decodes to private-use characters (U+E000-U+E757): no Excel export of Japanese text has them;
+# - a Latin-1 capital with an accent (0xC0-0xDF: À ... Ö ... ß) is one half-width katakana, so
+#   "GÖTEBORG" reads "GﾖTEBORG": a lone half-width katakana between two Latin letters, which
+#   Japanese text never writes.
+# An accented small letter followed by a letter (0xE0-0xEF and a trail byte: "São" reads
+# "S縊") still decodes to an ordinary kanji; no rule tells it from Japanese without guessing
+# (docs/operations-checks.md, "When a check fails": export such a file as UTF-8).
 _NOT_TEXT = {
     UTF8: re.compile("\x00"),
-    CP932: re.compile("[\x00\x80-\x9f\uf8f0-\uf8f3]"),
+    CP932: re.compile(
+        "[\x00\x80-\x9f\ue000-\uf8ff]|(?<=[A-Za-z])[\uff61-\uff9f](?=[A-Za-z])"
+    ),
 }
 
 
 class ExtractFileError(ValueError):
-    """A delivered file cannot be loaded as delivered; the message names the file and the fault."""
+    """A delivered file cannot be loaded as delivered; the message names the file and the fault.
+
+    ``path`` is that file when it is known (a ticket delta file rather than the extract's main
+    file, for the failure's metadata).
+    """
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -127,7 +146,8 @@ def detect_encoding(path: Path, chunk_size: int = CHUNK_SIZE) -> str:
         return CP932
     raise ExtractFileError(
         f"{path}: not UTF-8 and not Shift_JIS (cp932) text; refusing to load it as mojibake. "
-        f"First invalid byte: {utf8_failure.describe()}; {cp932_failure.describe()}"
+        f"First invalid byte: {utf8_failure.describe()}; {cp932_failure.describe()}",
+        path,
     )
 
 
@@ -139,7 +159,7 @@ def transcode_to_utf8(path: Path, encoding: str, dest: Path, chunk_size: int = C
     with dest.open("w", encoding=UTF8, newline="") as sink:
         failure = scan_text(path, encoding, sink=sink, chunk_size=chunk_size)
     if failure is not None:  # the file changed since detection
-        raise ExtractFileError(f"{path}: {failure.describe()}")
+        raise ExtractFileError(f"{path}: {failure.describe()}", path)
 
 
 def read_csv_header(path: Path, label: Path | str | None = None) -> list[str]:

@@ -438,7 +438,8 @@ def _plan(
                 f"{path}: this delivered file {change} since it was loaded at {when}; a "
                 f"delivered file is never changed afterwards. Deliver changes as a new file in "
                 f"{extract.delta_folder}/, or rebuild from every file with a full refresh "
-                f"(CS_FULL_REFRESH=1, make run FULL_REFRESH=1)"
+                f"(CS_FULL_REFRESH=1, make run FULL_REFRESH=1)",
+                path,
             )
     if base_changed:
         return True, base_changed, []
@@ -543,7 +544,7 @@ def _prepare(
     is_delta = relative != extract.file
     if stat.st_size == 0 and not is_delta:  # an empty delta is a night without changes
         what = "no header row" if extract.format == "csv" else "no records"
-        raise ExtractFileError(f"{path}: empty: {what}")
+        raise ExtractFileError(f"{path}: empty: {what}", path)
     # A JSON-lines file with a BOM is copied anyway (below), so it is scanned as before.
     verified = encoding is not None or extract.format == "csv" or has_utf8_bom(path)
     if encoding is None:
@@ -690,7 +691,8 @@ def _insert(
         if extract.format == "csv":
             raise ExtractFileError(
                 f"{f.path}: not a valid comma-separated, double-quoted CSV: "
-                f"{_duckdb_message(exc)}"
+                f"{_duckdb_message(exc)}",
+                f.path,
             ) from exc
         if not f.encoding_verified:
             message = _duckdb_message(exc)
@@ -756,9 +758,9 @@ def _jsonl_reader(f: _File) -> str:
 def _json_error(path: Path, readable: Path, duckdb_says: str) -> ExtractFileError:
     bad = find_bad_json_line(readable)
     if bad is None:
-        return ExtractFileError(f"{path}: not valid JSON lines: {duckdb_says}")
+        return ExtractFileError(f"{path}: not valid JSON lines: {duckdb_says}", path)
     line, reason = bad
-    return ExtractFileError(f"{path}: line {line}: {reason}")
+    return ExtractFileError(f"{path}: line {line}: {reason}", path)
 
 
 def _report(
@@ -985,7 +987,7 @@ def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
             except ExtractFileError as exc:
                 # A bad file is not transient: retrying it (RETRY_POLICY) would only delay
                 # the error.
-                source_file = str(settings.extracts_dir / extract.file)
+                source_file = str(exc.path or settings.extracts_dir / extract.file)
                 raise dg.Failure(
                     description=str(exc),
                     metadata={"source_file": dg.MetadataValue.path(source_file)},

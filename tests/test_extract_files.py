@@ -80,6 +80,27 @@ def test_bytes_that_are_not_shift_jis_are_rejected(tmp_path):
         detect_encoding(path)
 
 
+@pytest.mark.parametrize(
+    ("latin1", "character"),
+    [
+        ("Größe GmbH", "U\\+E[0-7]"),  # ö opens the user-defined area: a private-use character
+        ("GÖTEBORG AB", "U\\+FF96"),  # Ö is the half-width katakana ﾖ, alone between two letters
+        ("Mañana SA", "U\\+E[0-7]"),
+    ],
+)
+def test_latin1_that_decodes_as_shift_jis_is_rejected(tmp_path, latin1, character):
+    """A European export that happens to decode as cp932 would load as mojibake."""
+    path = _write(tmp_path, f"Id,Name\n1,{latin1}\n".encode("latin-1"))
+    with pytest.raises(ExtractFileError, match=f"not Shift_JIS.*character {character}"):
+        detect_encoding(path)
+
+
+def test_half_width_katakana_in_japanese_text_is_shift_jis(tmp_path):
+    """Half-width katakana runs (legacy Japanese systems) and Latin letters beside Japanese."""
+    text = "Id,Name\r\n1,ｶﾌﾞｼｷｶﾞｲｼｬ ABC\r\n2,ABCｼｮｳｼﾞ\r\n3,ＡＢＣ商事 NTTデータ\r\n"
+    assert detect_encoding(_write(tmp_path, text.encode("cp932"))) == "cp932"
+
+
 def test_nul_bytes_are_rejected(tmp_path):
     """UTF-16 text is valid UTF-8 byte by byte; the NULs give it away."""
     path = _write(tmp_path, "Id,Name\n".encode("utf-16-le"))

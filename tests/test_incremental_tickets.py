@@ -380,6 +380,8 @@ def test_changed_delivered_file_is_an_error_naming_it(
     [failure] = result.get_step_failure_events()
     message = failure.step_failure_data.user_failure_data.description
     assert str(delta) in message
+    # The failure's metadata links the delta file, not the extract's base file.
+    assert failure.step_failure_data.user_failure_data.metadata["source_file"].path == str(delta)
     assert "changed content (SHA-256 differs)" in message
     assert "a delivered file is never changed afterwards" in message
     # A different size is caught without hashing; the previous load stays as it was.
