@@ -76,6 +76,55 @@ salesforce_ids as (
 
 ),
 
+salesforce_looked_up as (
+
+    select
+        records.source, records.entity, records.record_id, records.sfdc_account_id,
+        records.was_15_char, records._source_file, records._row_number,
+        accounts.account_id as looked_up_account_id,
+        accounts.is_deleted
+    from salesforce_ids as records
+    left join {{ ref('int_crm_account_lookup') }} as accounts
+        on accounts.account_id = records.sfdc_account_id
+
+),
+
+accounts_by_id_in_upper_case as (
+
+    {#- An 18-character id is case-insensitive: its last 3 characters encode the case of the
+        first 15, so another system that stored it all upper case (or lower) still names one
+        account (a 15-character id carries no such code, and staging's 18-character form of it
+        keeps a case variant a different id). The account of each id in upper case, when only
+        one account has it. -#}
+    select upper(account_id) as account_id_in_upper_case, min(account_id) as account_id, min(is_deleted) as is_deleted
+    from {{ ref('int_crm_account_lookup') }}
+    where length(account_id) = 18
+    group by upper(account_id)
+    having count(*) = 1
+
+),
+
+salesforce_accounts as (
+
+    {#- the exact id first; only an id that names no account is compared in upper case (the few
+        unmatched keys, not every record) -#}
+    select
+        source, entity, record_id, sfdc_account_id, was_15_char, _source_file, _row_number,
+        looked_up_account_id, is_deleted
+    from salesforce_looked_up
+    where looked_up_account_id is not null or sfdc_account_id is null
+    union all
+    select
+        records.source, records.entity, records.record_id, records.sfdc_account_id,
+        records.was_15_char, records._source_file, records._row_number,
+        accounts.account_id, accounts.is_deleted
+    from salesforce_looked_up as records
+    left join accounts_by_id_in_upper_case as accounts
+        on accounts.account_id_in_upper_case = upper(records.sfdc_account_id)
+    where records.looked_up_account_id is null and records.sfdc_account_id is not null
+
+),
+
 salesforce_keyed as (
 
     select
@@ -84,8 +133,8 @@ salesforce_keyed as (
         records.record_id,
         records._source_file,
         records._row_number,
-        case when accounts.is_deleted = false then accounts.account_id end as key_account_id,
-        case when accounts.is_deleted = false then
+        case when records.is_deleted = false then records.looked_up_account_id end as key_account_id,
+        case when records.is_deleted = false then
             case
                 when records.source = 'support' then 'zendesk_external_id'
                 when records.was_15_char then 'sfdc_id_15'
@@ -94,13 +143,11 @@ salesforce_keyed as (
         end as key_match_method,
         case
             when records.sfdc_account_id is null then 'no_key'
-            when accounts.account_id is null then 'account_not_found'
-            when accounts.is_deleted then 'account_deleted'
+            when records.looked_up_account_id is null then 'account_not_found'
+            when records.is_deleted then 'account_deleted'
         end as key_unmatched_reason
 
-    from salesforce_ids as records
-    left join {{ ref('int_crm_account_lookup') }} as accounts
-        on accounts.account_id = records.sfdc_account_id
+    from salesforce_accounts as records
 
 ),
 
