@@ -50,23 +50,39 @@ deduplicated as (
     ) as ranked
     where _override_rank = 1
 
+),
+
+looked_up as (
+
+    {#- the account id as delivered first, else the 18-character id in upper case (see
+        int_crm_account_lookup): a live account's id copied in another case still applies, and
+        the override names the account in the CRM's own case -#}
+    select
+        deduplicated.*,
+        coalesce(accounts.account_id, accounts_by_case.account_id) as known_account_id,
+        coalesce(accounts.is_deleted, accounts_by_case.is_deleted) as is_deleted
+
+    from deduplicated
+    left join {{ ref('int_crm_account_lookup') }} as accounts
+        on accounts.account_id = deduplicated.account_id
+    left join {{ ref('int_crm_account_lookup') }} as accounts_by_case
+        on accounts_by_case.account_id_in_upper_case = upper(deduplicated.account_id)
+
 )
 
 select
-    deduplicated.source,
-    deduplicated.entity,
-    deduplicated.record_id,
-    deduplicated.account_id,
-    deduplicated.note,
-    deduplicated.confirmed_by,
-    deduplicated.confirmed_at,
-    coalesce(accounts.is_deleted = false, false) as is_valid,
+    source,
+    entity,
+    record_id,
+    coalesce(known_account_id, account_id) as account_id,
+    note,
+    confirmed_by,
+    confirmed_at,
+    coalesce(is_deleted = false, false) as is_valid,
     case
-        when deduplicated.account_id is null then 'override_without_account'
-        when accounts.account_id is null then 'override_account_not_found'
-        when accounts.is_deleted then 'override_account_deleted'
+        when account_id is null then 'override_without_account'
+        when known_account_id is null then 'override_account_not_found'
+        when is_deleted then 'override_account_deleted'
     end as invalid_reason
 
-from deduplicated
-left join {{ ref('int_crm_account_lookup') }} as accounts
-    on accounts.account_id = deduplicated.account_id
+from looked_up

@@ -91,23 +91,17 @@ salesforce_looked_up as (
 
 accounts_by_id_in_upper_case as (
 
-    {#- An 18-character id is case-insensitive: its last 3 characters encode the case of the
-        first 15, so another system that stored it all upper case (or lower) still names one
-        account (a 15-character id carries no such code, and staging's 18-character form of it
-        keeps a case variant a different id). The account of each id in upper case, when only
-        one account has it. -#}
-    select upper(account_id) as account_id_in_upper_case, min(account_id) as account_id, min(is_deleted) as is_deleted
+    select account_id_in_upper_case, account_id, is_deleted
     from {{ ref('int_crm_account_lookup') }}
-    where length(account_id) = 18
-    group by upper(account_id)
-    having count(*) = 1
+    where account_id_in_upper_case is not null
 
 ),
 
 salesforce_accounts as (
 
-    {#- the exact id first; only an id that names no account is compared in upper case (the few
-        unmatched keys, not every record) -#}
+    {#- the exact id first; only an id that names no account is compared in upper case
+        (int_crm_account_lookup says which ids may be; the few unmatched keys, not every
+        record) -#}
     select
         source, entity, record_id, sfdc_account_id, was_15_char, _source_file, _row_number,
         looked_up_account_id, is_deleted
