@@ -604,8 +604,9 @@ def _table_columns(
     con: duckdb.DuckDBPyConnection, extract: Extract, files: list[_File], full: bool
 ) -> list[str]:
     """The raw table's columns (lineage excluded): the existing ones when appending, then any
-    key a new file brings, in order of first appearance. A new key on an append rebuilds the
-    table with the column added before the lineage columns (rare: a drifted export)."""
+    key a new file brings, in order of first appearance; the contract's when neither gives
+    one. A new key on an append rebuilds the table with the column added before the lineage
+    columns (rare: a drifted export)."""
     columns: dict[str, None] = {}
     if not full:
         existing = table_columns(con, extract.qualified_table)
@@ -613,6 +614,8 @@ def _table_columns(
     known = list(columns)
     for f in files:
         columns.update(dict.fromkeys(f.columns))
+    if not columns:  # a first load of empty delta files only: the contract's columns, no rows
+        columns.update(dict.fromkeys(extract.columns))
     added = [c for c in columns if c not in known]
     if not full and added:
         nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote_ident(c)}" for c in added)

@@ -347,6 +347,30 @@ def test_header_only_file_loads_zero_rows(tmp_path, extracts):
     assert metadata(result, ("finance", "invoices"))["row_count"] == 0
 
 
+def test_a_first_load_of_empty_delta_files_only_gives_the_contracts_columns(tmp_path, extracts):
+    """A new deployment whose first export day had no ticket changes: the table has the
+    contract's columns and no rows, its blocking checks pass (a warning says it is empty), and
+    the next day's delta appends to it."""
+    e = extract("support", "tickets")
+    (extracts / e.file).unlink()
+    (extracts / e.delta_folder).mkdir()
+    (extracts / e.delta_folder / "2026-06-29.jsonl").write_bytes(b"")
+
+    result = materialize(tmp_path, extracts, ("support", "tickets"))
+
+    assert [c for c, _ in columns_of(tmp_path, e.qualified_table)] == [*e.columns, *LINEAGE_COLUMNS]
+    assert query(tmp_path, f"SELECT count(*) FROM {e.qualified_table}") == [(0,)]
+    checks = {c.asset_check_key.name: c for c in result.get_asset_check_evaluations()}
+    assert checks["gx_errors"].passed
+    assert not checks["gx_warnings"].passed
+    assert "at least 1 row (observed 0)" in checks["gx_warnings"].description
+
+    (extracts / e.delta_folder / "2026-06-30.jsonl").write_bytes(jsonl_bytes(ticket_records()))
+    materialize(tmp_path, extracts, ("support", "tickets"))
+
+    assert query(tmp_path, f"SELECT count(*) FROM {e.qualified_table}") == [(len(ticket_records()),)]
+
+
 def test_reload_replaces_the_table(tmp_path, extracts):
     e = extract("finance", "customers")
     materialize(tmp_path, extracts, ("finance", "customers"))
