@@ -52,6 +52,13 @@ class Extract:
         return sorted(files, key=lambda f: f.encode())
 
     @property
+    def delivered_as(self) -> str:
+        """The files a message names: ``file``, and its delta files when it has a folder."""
+        if self.delta_folder is None:
+            return self.file
+        return f"{self.file} and {self.delta_folder}/*{PurePosixPath(self.file).suffix}"
+
+    @property
     def format(self) -> Literal["csv", "jsonl"]:
         return "jsonl" if self.file.endswith(".jsonl") else "csv"
 

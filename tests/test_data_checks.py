@@ -157,8 +157,9 @@ def test_spike_is_a_warning_with_both_counts() -> None:
     )
     assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert check.description == (
-        "support/tickets.jsonl: 2000 rows, 10.0x the previous load (200 rows, loaded "
-        "2026-10-31 02:00:00 for as-of 2026-11-01); more than 3x is not a normal night"
+        "support/tickets.jsonl and support/tickets/*.jsonl: 2000 rows, 10.0x the previous load "
+        "(200 rows, loaded 2026-10-31 02:00:00 for as-of 2026-11-01); more than 3x is not a "
+        "normal night"
     )
 
 

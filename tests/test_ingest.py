@@ -368,7 +368,8 @@ def test_a_first_load_of_empty_delta_files_only_gives_the_contracts_columns(tmp_
     (extracts / e.delta_folder / "2026-06-30.jsonl").write_bytes(jsonl_bytes(ticket_records()))
     materialize(tmp_path, extracts, ("support", "tickets"))
 
-    assert query(tmp_path, f"SELECT count(*) FROM {e.qualified_table}") == [(len(ticket_records()),)]
+    rows = query(tmp_path, f"SELECT count(*) FROM {e.qualified_table}")
+    assert rows == [(len(ticket_records()),)]
 
 
 def test_reload_replaces_the_table(tmp_path, extracts):

@@ -87,20 +87,20 @@ class RowCountChange:
         )
         match self.status:
             case RowCountStatus.FIRST_LOAD:
-                return f"{e.file}: {self.rows} rows; first load of {e.qualified_table}"
+                return f"{e.delivered_as}: {self.rows} rows; first load of {e.qualified_table}"
             case RowCountStatus.EMPTIED:
-                return f"{e.file}: 0 rows, {before} had rows: the export is empty"
+                return f"{e.delivered_as}: 0 rows, {before} had rows: the export is empty"
             case RowCountStatus.SPIKE:
                 return (
-                    f"{e.file}: {self.rows} rows, {self.ratio:.1f}x {before}; "
+                    f"{e.delivered_as}: {self.rows} rows, {self.ratio:.1f}x {before}; "
                     f"more than {MAX_RATIO:g}x is not a normal night"
                 )
             case RowCountStatus.DROP:
                 return (
-                    f"{e.file}: {self.rows} rows, {self.ratio:.2f}x {before}; "
+                    f"{e.delivered_as}: {self.rows} rows, {self.ratio:.2f}x {before}; "
                     f"less than 1/{MAX_RATIO:g} is not a normal night"
                 )
-        return f"{e.file}: {self.rows} rows, in line with {before}"
+        return f"{e.delivered_as}: {self.rows} rows, in line with {before}"
 
 
 def _iso(moment: dt.datetime | None) -> str:
