@@ -188,6 +188,10 @@ class ExtractRules:
     - ``formats``: formats of columns staging keeps as text (ids, e-mails, currencies): a
       malformed value is reported by the raw table's `gx_warnings` check, the row is staged.
       Names of the patterns in cs_pipeline/quality/rules.py (PATTERNS).
+    - ``expected_values``: the values the contract lists for a column that only describes the
+      record (an account's region and segment): a value outside them is reported by
+      `gx_warnings` and the row is staged as delivered, so a value a source system adds (a new
+      region) reaches the marts under its own name instead of taking the customer out of them.
     - ``required``: columns that must be present beyond the key (blocking `gx_errors`).
     - ``unique_warn``: column combinations that should not repeat (`gx_warnings`).
     - ``deleted_flag`` / ``version_key`` / ``event_date``: how marts.data_quality_summary counts
@@ -198,6 +202,7 @@ class ExtractRules:
 
     rules: tuple[RowRule, ...] = ()
     formats: tuple[tuple[str, str], ...] = ()
+    expected_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
     required: tuple[str, ...] = ()
     unique_warn: tuple[tuple[str, ...], ...] = ()
     deleted_flag: str | None = None
@@ -236,11 +241,13 @@ QUALITY: dict[tuple[str, str], ExtractRules] = {
             timestamp("CreatedDate"),
             timestamp("LastModifiedDate"),
             one_of("Type", "Customer", "Prospect", "Former Customer"),
-            one_of("Region__c", "AMER", "EMEA", "APJ", "JAPAN"),
-            one_of("Segment__c", "Enterprise", "Mid-Market", "SMB"),
             boolean("IsDeleted"),
         ),
         formats=(("Id", _SFDC18), ("ParentId", _SFDC18), ("OwnerId", _SFDC18)),
+        expected_values=(
+            ("Region__c", ("AMER", "EMEA", "APJ", "JAPAN")),
+            ("Segment__c", ("Enterprise", "Mid-Market", "SMB")),
+        ),
         deleted_flag="IsDeleted", event_date="created_at",
     ),
     ("crm", "user"): ExtractRules(

@@ -10,8 +10,8 @@ it the way real exports go wrong. For each, the test pins what cs360 answers:
 - a *row-level* fault (an unparseable date, a negative amount, NPS 11, a currency without a
   rate, a garbage version, an orphan key) quarantines exactly the spoiled rows, counted per
   source, and the run goes on to publish;
-- a *warning* (a five-day-old source, a 10x row-count spike, every ticket unmatched) is
-  reported on the named asset and the run goes on to publish.
+- a *warning* (a five-day-old source, a 10x row-count spike, every ticket unmatched, a region
+  outside the contract's list) is reported on the named asset and the run goes on to publish.
 
 Run time is bounded by sharing work: one "previous night" raw load (for the row-count
 history), then one full "bad-rows night" run holding every row-level and warning case at once
@@ -213,6 +213,7 @@ class Night:
     enrollment_rows: int
     future_nps_id: str
     nps_after_as_of_pristine: int
+    new_region_row: int
 
 
 def _spoil(csv_file: Csv, source: str, entity: str, row: int, column: str, value: str,
@@ -298,13 +299,20 @@ def night(ws: Workspace) -> Night:
     enrollments.rows += copies
     enrollments.write()
 
+    # A region the CRM added after the contract was written (on a planted customer).
+    accounts = Csv.read(extracts / "crm" / "Account.csv")
+    [new_region_row] = [n for n in range(1, len(accounts.rows) + 1)
+                        if accounts.get(n, "Id") == KESTREL.account_id]
+    accounts.set(new_region_row, "Region__c", "LATAM")
+    accounts.write()
+
     # Everything delivered tonight, except licenses/: its three files are five days old.
     _set_delivered(extracts, DELIVERED_AT)
     _set_delivered(extracts / "licenses", as_of_end(AS_OF) - dt.timedelta(days=5))
 
     result = ws.run(extracts)
     return Night(extracts, result, found, previous_rows, len(enrollments.rows), future_id,
-                 nps_after_as_of)
+                 nps_after_as_of, new_region_row)
 
 
 def _listed(ws: Workspace, columns: str, where: str, order_by: str | None = None) -> list[tuple]:
@@ -460,6 +468,29 @@ def test_future_dated_record_is_kept_and_left_out_of_as_of_figures(
         f"select nps_latest from marts.customer_360 where account_id = '{KESTREL.account_id}'",
     )
     assert nps_latest == [(KESTREL.expected["nps_latest"],)]
+
+
+def test_a_region_outside_the_contracts_list_is_warned_about_and_the_customer_kept(
+    ws: Workspace, night: Night
+) -> None:
+    """Region and segment only describe an account: a value the CRM added is staged as
+    delivered (the customer keeps its row and its records), and the raw table's WARN check
+    names the value and its row."""
+    kept = _query(
+        ws.warehouse,
+        f"select region, health_score is not null, nps_latest from marts.customer_360 "
+        f"where account_id = '{KESTREL.account_id}'",
+    )
+    assert kept == [("LATAM", True, KESTREL.expected["nps_latest"])]
+    assert _listed(ws, "count(*)", "entity = 'Account'") == [(0,)]
+    check = _check(night.result, ["crm", "account"], "gx_warnings")
+    assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.WARN)
+    results = {o["rule"]: o for o in check.metadata["results"].value}
+    region = results["Region__c in {AMER, EMEA, APJ, JAPAN}"]
+    assert (region["unexpected_count"], region["failing_rows"]) == (1, [
+        {"_source_file": "crm/Account.csv", "_row_number": night.new_region_row,
+         "Region__c": "LATAM"}])
+    assert results["Segment__c in {Enterprise, Mid-Market, SMB}"]["unexpected_count"] == 0
 
 
 def test_all_tickets_unmatched_warns_on_the_match_rate(ws: Workspace, night: Night) -> None:

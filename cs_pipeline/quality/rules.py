@@ -212,7 +212,8 @@ def raw_rules(extract: Extract) -> tuple[Rule, ...]:
     ERROR (structural, blocking): the key (and ``required`` columns) present, the key unique
     where the source promises it. WARN: the row rules, seen as text formats, enumerations and
     ranges (rules that need another table, has_fx_rate and references, and nested JSON values
-    are the quarantine's alone), the declared ``formats``, and ``unique_warn`` combinations.
+    are the quarantine's alone), the declared ``formats`` and ``expected_values``, and
+    ``unique_warn`` combinations.
     Order: row count, present, unique, enumerations, formats, ranges.
     """
     q = quality(extract)
@@ -237,6 +238,7 @@ def raw_rules(extract: Extract) -> tuple[Rule, ...]:
         elif r.kind in _KIND_RANGES and not r.unless:  # an exemption needs the quarantine's SQL
             ranges[r.column] = _KIND_RANGES[r.kind]
     patterns.update({column: PATTERNS[name] for column, name in q.formats})
+    allowed.update(q.expected_values)
     rules += [Rule("in_set", (c,), Severity.WARN, values=v) for c, v in allowed.items()]
     rules += [Rule("matches", (c,), Severity.WARN, pattern=p) for c, p in patterns.items()]
     for column, bounds in ranges.items():
