@@ -7,9 +7,9 @@ it the way real exports go wrong. For each, the test pins what cs360 answers:
   a repeated primary key, a missing source) fails the named asset or check with a message that
   names the file, row or column, nothing downstream is built, and the warehouse BI tools read
   is byte for byte the previous good build;
-- a *row-level* fault (an unparseable date, a negative amount, NPS 11, a currency without a
-  rate, a garbage version, an orphan key) quarantines exactly the spoiled rows, counted per
-  source, and the run goes on to publish;
+- a *row-level* fault (an unparseable date, a negative amount, NPS 11 or 7.5, a currency
+  without a rate, a garbage version, an orphan key) quarantines exactly the spoiled rows,
+  counted per source, and the run goes on to publish;
 - a *warning* (a five-day-old source, a 10x row-count spike, every ticket unmatched, a region
   outside the contract's list) is reported on the named asset and the run goes on to publish.
 
@@ -214,6 +214,7 @@ class Night:
     future_nps_id: str
     nps_after_as_of_pristine: int
     new_region_row: int
+    whole_seats_with_a_point: tuple[str, int]  # (entitlement_id, seats delivered as "<n>.0")
 
 
 def _spoil(csv_file: Csv, source: str, entity: str, row: int, column: str, value: str,
@@ -265,13 +266,25 @@ def night(ws: Workspace) -> Night:
         if nps.get(n, "Submitted_Date__c")
         and dt.date.fromisoformat(nps.get(n, "Submitted_Date__c")) > AS_OF
     )
-    _spoil(nps, "crm", "NPS_Response__c", _random_rows(nps, "Id", "a0BDn", lambda n: False)[0],
-           "Score__c", "11", "out_of_range", "Id", found)
+    nps_rows = _random_rows(nps, "Id", "a0BDn", lambda n: False)
+    _spoil(nps, "crm", "NPS_Response__c", nps_rows[0], "Score__c", "11", "out_of_range", "Id",
+           found)
+    # Half a point: no whole number, so not rounded to 8.
+    _spoil(nps, "crm", "NPS_Response__c", nps_rows[1], "Score__c", "7.5", "invalid_integer",
+           "Id", found)
     future_id = "a0BDn00000P0999MAB"
     nps.rows.append([future_id, KESTREL.account_id, "anna.schmidt@kestrel-analytics.de", "0",
                      "typed in by a survey tool with a wrong clock",
                      (AS_OF + dt.timedelta(days=30)).isoformat()])
     nps.write()
+
+    # Seats written as a decimal with no fraction ("40.0"): a whole number, staged.
+    entitlements = Csv.read(extracts / "licenses" / "entitlements.csv")
+    ent = _random_rows(entitlements, "entitlement_id", "ENT-0",
+                       skip=lambda n: not entitlements.get(n, "seats_purchased"))[0]
+    seats = int(entitlements.get(ent, "seats_purchased"))
+    entitlements.set(ent, "seats_purchased", f"{seats}.0")
+    entitlements.write()
 
     # Garbage versions, negative seats and an installation of an entitlement that does not exist.
     installs = Csv.read(extracts / "licenses" / "installations.csv")
@@ -312,7 +325,8 @@ def night(ws: Workspace) -> Night:
 
     result = ws.run(extracts)
     return Night(extracts, result, found, previous_rows, len(enrollments.rows), future_id,
-                 nps_after_as_of, new_region_row)
+                 nps_after_as_of, new_region_row,
+                 (entitlements.get(ent, "entitlement_id"), seats))
 
 
 def _listed(ws: Workspace, columns: str, where: str, order_by: str | None = None) -> list[tuple]:
@@ -376,10 +390,28 @@ def test_nps_eleven_is_quarantined(ws: Workspace, night: Night) -> None:
     q, rows = _planted_and_listed(
         ws, night, "out_of_range",
         "record_id, offending_value, expected, source_file, source_row_number",
-        where="entity = 'NPS_Response__c'",
+        where="entity = 'NPS_Response__c' and rule = 'out_of_range'",
     )
     assert rows == [(q.record_id, "11", "a number between 0 and 10",
                      "crm/NPS_Response__c.csv", q.source_row_number)]
+
+
+def test_a_score_with_a_fraction_is_quarantined_and_a_whole_one_with_a_point_staged(
+    ws: Workspace, night: Night
+) -> None:
+    q, rows = _planted_and_listed(
+        ws, night, "invalid_integer",
+        "record_id, offending_value, expected, source_file, source_row_number",
+    )
+    assert rows == [(q.record_id, "7.5", "a whole number", "crm/NPS_Response__c.csv",
+                     q.source_row_number)]
+    entitlement_id, seats = night.whole_seats_with_a_point
+    staged = _query(
+        ws.warehouse,
+        "select seats_purchased from staging.stg_licenses__entitlements "
+        f"where entitlement_id = '{entitlement_id}'",
+    )
+    assert staged == [(seats,)]
 
 
 def test_currency_without_fx_rate_is_quarantined(ws: Workspace, night: Night) -> None:
@@ -422,7 +454,7 @@ def test_quarantine_holds_exactly_the_spoiled_rows_and_every_row_is_accounted_fo
         "source_row_number from marts.quarantined_records",
     )
     assert {Quarantined(*r) for r in rows} == night.quarantined
-    assert len(rows) == len(night.quarantined) == 10  # nothing of the sample itself
+    assert len(rows) == len(night.quarantined) == 11  # nothing of the sample itself
     summary = {
         (s, e): (raw, staged, quarantined, unaccounted)
         for s, e, raw, staged, quarantined, unaccounted in _query(
@@ -434,7 +466,7 @@ def test_quarantine_holds_exactly_the_spoiled_rows_and_every_row_is_accounted_fo
     assert {k: v[2] for k, v in summary.items() if v[2]} == {
         ("finance", "invoices"): 4,
         ("finance", "subscriptions"): 1,
-        ("crm", "NPS_Response__c"): 1,
+        ("crm", "NPS_Response__c"): 2,
         ("licenses", "installations"): 4,
     }
     assert all(v[3] == 0 for v in summary.values())
@@ -444,7 +476,7 @@ def test_quarantine_holds_exactly_the_spoiled_rows_and_every_row_is_accounted_fo
     assert check.passed and check.blocking
     assert check.metadata["finance.quarantined"].value == 5
     assert check.metadata["licenses.quarantined"].value == 4
-    assert check.metadata["crm.quarantined"].value == 1
+    assert check.metadata["crm.quarantined"].value == 2
     assert check.metadata["support.quarantined"].value == 0
 
 

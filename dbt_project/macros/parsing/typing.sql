@@ -71,9 +71,16 @@
     coalesce({{ try_cast(col, 'decimal(18, 6)') }}, {{ try_cast(col, dbt.type_numeric()) }})
 {%- endmacro %}
 
-{#- A whole number (Zendesk ids, seats, scores). -#}
+{#- A whole number (Zendesk ids, seats, scores). A value with a decimal point is one only
+    when it has no fraction (`8.0`): a cast alone rounds `7.5` to 8 on DuckDB (and truncates
+    it on Spark), so such a value is NULL and its row quarantined (invalid_integer). Only a
+    value holding a `.` is read as a decimal too. -#}
 {% macro parse_integer(col) -%}
-    {{ try_cast(col, dbt.type_bigint()) }}
+    case
+        when {{ dbt.position("'.'", col) }} = 0 then {{ try_cast(col, dbt.type_bigint()) }}
+        when {{ parse_decimal(col) }} = {{ try_cast(col, dbt.type_bigint()) }}
+            then {{ try_cast(col, dbt.type_bigint()) }}
+    end
 {%- endmacro %}
 
 {#- Booleans as the sources write them: `true`/`false` (Salesforce, license server),
