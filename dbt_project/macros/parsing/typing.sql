@@ -76,10 +76,10 @@
     it on Spark), so such a value is NULL and its row quarantined (invalid_integer). Only a
     value holding a `.` is read as a decimal too. -#}
 {% macro parse_integer(col) -%}
+    {%- set whole = try_cast(col, dbt.type_bigint()) %}
     case
-        when {{ dbt.position("'.'", col) }} = 0 then {{ try_cast(col, dbt.type_bigint()) }}
-        when {{ parse_decimal(col) }} = {{ try_cast(col, dbt.type_bigint()) }}
-            then {{ try_cast(col, dbt.type_bigint()) }}
+        when {{ dbt.position("'.'", col) }} = 0 or {{ parse_decimal(col) }} = {{ whole }}
+            then {{ whole }}
     end
 {%- endmacro %}
 
