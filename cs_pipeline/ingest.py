@@ -895,9 +895,9 @@ def ledger_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
 def build_raw_asset(extract: Extract) -> dg.AssetsDefinition:
     """The Dagster asset that loads one extract file (or file and delta folder)."""
     files = f"`{extract.file}`"
-    if extract.delta_folder is not None:
+    if extract.delta_files is not None:
         files += (
-            f" and the delta files `{extract.delta_folder}/*.jsonl` (each loaded once, "
+            f" and the delta files `{extract.delta_files}` (each loaded once, "
             f"remembered in `{LOADED_FILES}`)"
         )
 

@@ -41,22 +41,27 @@ class Extract:
         ``support/tickets/...`` delta ('/' is 0x2F): the base export first, then the deltas.
         """
         files = [self.file] if (extracts_dir / self.file).is_file() else []
-        if self.delta_folder is not None:
-            folder = extracts_dir / self.delta_folder
-            if folder.is_dir():
-                files += [
-                    f"{self.delta_folder}/{p.name}"
-                    for p in folder.glob(f"*{PurePosixPath(self.file).suffix}")
-                    if p.is_file()
-                ]
+        if self.delta_files is not None:
+            files += [
+                p.relative_to(extracts_dir).as_posix()
+                for p in extracts_dir.glob(self.delta_files)
+                if p.is_file()
+            ]
         return sorted(files, key=lambda f: f.encode())
+
+    @property
+    def delta_files(self) -> str | None:
+        """The delta files' pattern (``support/tickets/*.jsonl``), or None without a folder."""
+        if self.delta_folder is None:
+            return None
+        return f"{self.delta_folder}/*{PurePosixPath(self.file).suffix}"
 
     @property
     def delivered_as(self) -> str:
         """The files a message names: ``file``, and its delta files when it has a folder."""
-        if self.delta_folder is None:
+        if self.delta_files is None:
             return self.file
-        return f"{self.file} and {self.delta_folder}/*{PurePosixPath(self.file).suffix}"
+        return f"{self.file} and {self.delta_files}"
 
     @property
     def format(self) -> Literal["csv", "jsonl"]:
